@@ -1,0 +1,53 @@
+import type { Client } from 'pg';
+import type { SchemaModel } from '../engines/model';
+import type { AuditCheckSpec } from '../workflows/types';
+import type { AuditDialect, AuditQuery } from './dialect';
+import type { AuditFinding, AuditOptions, AuditResult } from './types';
+import { AuditContext } from './context';
+import { checkIdentityOverflow, checkLossyTypes, checkNoKey, checkOrphans, checkWideRows } from './automaticChecks';
+import { runDeclaredCheck } from './declaredChecks';
+import { postgresAuditDialect } from './postgresDialect';
+
+/**
+ * The engine-neutral audit: automatic checks from the schema model, then the manifest's checks.
+ * Read-only; safe to run twice.
+ */
+export async function auditDatabase(dialect: AuditDialect, query: AuditQuery, model: SchemaModel,
+  checks: AuditCheckSpec[] = [], options: AuditOptions = {}): Promise<AuditResult> {
+  const started = Date.now();
+  const ctx = new AuditContext(dialect, query, options);
+  const findings: AuditFinding[] = [];
+
+  for (const table of model.tables) {
+    findings.push(...await checkNoKey(ctx, table));
+    findings.push(...await checkIdentityOverflow(ctx, table));
+    findings.push(...await checkWideRows(ctx, table));
+    for (const fk of table.foreignKeys) findings.push(...await checkOrphans(ctx, model, table, fk));
+  }
+  findings.push(...await checkLossyTypes(ctx, model));
+  for (const [i, spec] of checks.entries()) findings.push(...await runDeclaredCheck(ctx, model, spec, i));
+
+  const finished = Date.now();
+  return {
+    sourceKind: model.sourceKind,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    ms: finished - started,
+    checksRun: ctx.checksRun,
+    findings,
+    blocked: findings.some((f) => f.policy === 'block'),
+  };
+}
+
+/** Audits a PostgreSQL source through an open client (canonical session settings expected). */
+export async function runAudit(client: Client, model: SchemaModel, checks: AuditCheckSpec[] = [],
+  options: AuditOptions = {}): Promise<AuditResult> {
+  const query: AuditQuery = async (sql, params) => (await client.query(sql, params)).rows;
+  return auditDatabase(postgresAuditDialect, query, model, checks, options);
+}
+
+/** One line per blocking finding, for the tenant's failure message. */
+export function describeBlocking(result: AuditResult): string {
+  return result.findings.filter((f) => f.policy === 'block')
+    .map((f) => `${f.check} ${f.table}${f.column ? '.' + f.column : ''}: ${f.count} (${f.message})`).join('; ');
+}
