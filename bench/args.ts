@@ -1,0 +1,77 @@
+import { SCALES, TOOLS, type Scale, type ToolName } from './types';
+
+export interface BenchArgs {
+  scale: Scale;
+  jobs: number;
+  only: ToolName[];
+  fleet: boolean;
+  /** Overrides the scale's fleet size. */
+  fleetSize?: number;
+  json?: string;
+  /** Keep target databases after verification (default: drop them to save disk). */
+  keepTargets: boolean;
+  /** Rebuild the source data even when a marker says it is present. */
+  regenerate: boolean;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --scale tiny|small|full   data set size (default tiny; full is ~2 GB + 500 tenant databases)
+  --jobs N                  parallelism given to every tool (default 2)
+  --only a,b                tools to run: ${TOOLS.join(', ')} (default all)
+  --fleet / --no-fleet      migrate the tenant fleet through tmig (default: on when tmig runs)
+  --fleet-size N            tenants in the fleet (default: tiny 5, small 50, full 500)
+  --json FILE               also write the results as JSON
+  --keep-targets            keep the target databases (default: dropped after verification)
+  --regenerate              rebuild the source data even if it is already there`;
+
+function positiveInt(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer, got ${value ?? 'nothing'}`);
+  return n;
+}
+
+/** Parses the harness's command line; throws with the offending flag named. */
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, help: false };
+  let fleetExplicit: boolean | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i];
+    const eq = raw.indexOf('=');
+    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = raw.startsWith('--') && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--scale': {
+        const v = value();
+        if (!SCALES.includes(v as Scale)) throw new Error(`--scale must be one of ${SCALES.join(', ')}, got ${v ?? 'nothing'}`);
+        args.scale = v as Scale;
+        break;
+      }
+      case '--jobs': args.jobs = positiveInt('--jobs', value()); break;
+      case '--fleet-size': args.fleetSize = positiveInt('--fleet-size', value()); break;
+      case '--only': {
+        const names = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !TOOLS.includes(n as ToolName));
+        if (!names.length || unknown.length) throw new Error(`--only: unknown tool(s) ${unknown.join(', ') || '(none given)'}; known: ${TOOLS.join(', ')}`);
+        args.only = TOOLS.filter((t) => names.includes(t));
+        break;
+      }
+      case '--fleet': fleetExplicit = true; break;
+      case '--no-fleet': fleetExplicit = false; break;
+      case '--json': {
+        const v = value();
+        if (!v) throw new Error('--json needs a file name');
+        args.json = v;
+        break;
+      }
+      case '--keep-targets': args.keepTargets = true; break;
+      case '--regenerate': args.regenerate = true; break;
+      case '--help': case '-h': args.help = true; break;
+      default: throw new Error(`unknown option ${raw}\n${USAGE}`);
+    }
+  }
+  args.fleet = fleetExplicit ?? args.only.includes('tmig');
+  if (args.fleet && !args.only.includes('tmig')) throw new Error('--fleet needs tmig among the tools (--only ...,tmig)');
+  return args;
+}

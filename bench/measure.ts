@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseChildren, parseStatusKb, parseTimeMaxRssKb } from './rss';
+import type { PeakMemory } from './types';
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // the process exited between listing and reading
+  }
+}
+
+/** The pid and all its live descendants (via /proc/<pid>/task/<tid>/children). */
+export function processTree(root: number): number[] {
+  const seen: number[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    if (seen.includes(pid)) continue;
+    seen.push(pid);
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) queue.push(...parseChildren(readText(`/proc/${pid}/task/${tid}/children`) ?? ''));
+  }
+  return seen;
+}
+
+/**
+ * Polls a process tree: the largest VmHWM of any process and the largest sum of VmRSS at one
+ * instant. Short-lived children can be missed between samples; runMeasured adds GNU time's
+ * ru_maxrss, which covers every reaped descendant, for the per-process peak.
+ */
+export class TreeSampler {
+  private peakRssKb = 0;
+  private treeRssKb = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly root: number, private readonly intervalMs = 100) {}
+
+  start(): this {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  sample(): void {
+    let sum = 0;
+    for (const pid of processTree(this.root)) {
+      const status = readText(`/proc/${pid}/status`);
+      if (!status) continue;
+      this.peakRssKb = Math.max(this.peakRssKb, parseStatusKb(status, 'VmHWM') ?? 0);
+      sum += parseStatusKb(status, 'VmRSS') ?? 0;
+    }
+    this.treeRssKb = Math.max(this.treeRssKb, sum);
+  }
+
+  stop(): PeakMemory {
+    if (this.timer) clearInterval(this.timer);
+    return { peakRssKb: this.peakRssKb, treeRssKb: this.treeRssKb };
+  }
+}
+
+export interface MeasuredRun extends PeakMemory {
+  seconds: number;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** Last part of stdout+stderr, for error messages. */
+  outputTail: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Echo the tool's output while it runs. */
+  verbose?: boolean;
+}
+
+const TAIL_CHARS = 4000;
+
+/** Runs a command under `/usr/bin/time -f %M` and a tree sampler; resolves when it exits. */
+export function runMeasured(command: string, args: string[], opts: RunOptions = {}): Promise<MeasuredRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'tmig-bench-time-'));
+  const timeFile = join(dir, 'maxrss');
+  const started = process.hrtime.bigint();
+  const child: ChildProcess = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, command, ...args], {
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const sampler = new TreeSampler(child.pid!).start();
+  let tail = '';
+  const collect = (chunk: Buffer) => {
+    if (opts.verbose) process.stderr.write(chunk);
+    tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) => {
+      sampler.stop();
+      rmSync(dir, { recursive: true, force: true });
+      reject(new Error(`cannot start ${command}: ${err.message}`));
+    });
+    child.on('close', (exitCode, signal) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const sampled = sampler.stop();
+      const timed = parseTimeMaxRssKb(readText(timeFile) ?? '') ?? 0;
+      rmSync(dir, { recursive: true, force: true });
+      resolve({
+        seconds,
+        exitCode,
+        signal,
+        outputTail: tail,
+        peakRssKb: Math.max(sampled.peakRssKb, timed),
+        treeRssKb: Math.max(sampled.treeRssKb, timed),
+      });
+    });
+  });
+}
+
+/** Runs a command and fails with its output when it exits non-zero (for setup steps, not measured). */
+export async function runChecked(command: string, args: string[], opts: RunOptions = {}): Promise<string> {
+  const child = spawn(command, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  child.stderr.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', (err) => reject(new Error(`cannot start ${command}: ${err.message}`)));
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${out.slice(-TAIL_CHARS)}`);
+  return out;
+}

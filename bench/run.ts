@@ -1,0 +1,113 @@
+/**
+ * Benchmark harness: generates (or reuses) data sets on the local PostgreSQL, runs every tool on
+ * the same data, verifies each target by row counts and prints one table. See bench/README.md.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBenchArgs, USAGE } from './args';
+import { ensureFleet, ensureMainDataset, MARKER_TABLE, SCALE_SPECS, targetDbName } from './datasets';
+import { dropDatabase, listTables, recreateDatabase, serverVersion, verifyRowCounts, withDb } from './pg';
+import { formatFleet, formatResults, withRatios } from './resultTable';
+import type { Runner } from './runners/runner';
+import { rawPipeRunner } from './runners/rawPipe';
+import { pgDumpRunner } from './runners/pgDump';
+import { pgcopydbRunner } from './runners/pgcopydb';
+import { pgloaderRunner } from './runners/pgloader';
+import { tmigRunner, runTmigFleet, stopTmigSession } from './runners/tmig';
+import type { BenchReport, BenchResult, Scale } from './types';
+
+const RUNNERS: Runner[] = [rawPipeRunner, pgDumpRunner, pgcopydbRunner, pgloaderRunner, tmigRunner];
+
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+async function runOne(runner: Runner, source: string, dataset: string, bytes: number, jobs: number, keepTarget: boolean, scale: Scale): Promise<BenchResult> {
+  const base: BenchResult = {
+    tool: runner.tool, dataset, seconds: null, bytes, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false,
+  };
+  const reason = await runner.unavailable();
+  if (reason) {
+    log(`${runner.tool}: skipped: ${reason}`);
+    return { ...base, note: `not run: ${reason}` };
+  }
+  const target = targetDbName(scale, runner.tool);
+  const workDir = mkdtempSync(join(tmpdir(), `tmig-bench-${runner.tool}-`));
+  await recreateDatabase(target);
+  log(`${runner.tool}: copying ${source} -> ${target}`);
+  try {
+    const outcome = await runner.run({ jobs, source, target, workDir, log });
+    const run = outcome.run;
+    const check = await verifyRowCounts(source, target);
+    if (!check.ok) log(`${runner.tool}: verification failed: ${check.problems.join('; ')}`);
+    const notes = [outcome.note, check.ok ? undefined : check.problems.slice(0, 3).join('; ')].filter(Boolean);
+    const result: BenchResult = {
+      ...base,
+      seconds: run ? run.seconds : null,
+      peakRssMb: run ? run.peakRssKb / 1024 : null,
+      treeRssMb: run ? run.treeRssKb / 1024 : null,
+      verified: check.ok && (outcome.ok ?? true) && (run?.exitCode === 0),
+      note: notes.length ? notes.join('; ') : undefined,
+    };
+    log(`${runner.tool}: ${result.seconds?.toFixed(2) ?? '-'} s, verified ${result.verified ? 'yes' : 'no'}`);
+    return result;
+  } catch (err) {
+    log(`${runner.tool}: failed: ${(err as Error).message}`);
+    return { ...base, note: `failed: ${(err as Error).message.split('\n')[0]}` };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+    if (!keepTarget) await dropDatabase(target);
+  }
+}
+
+async function main(): Promise<void> {
+  let args;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    host: { cpus: cpus().length, memMb: Math.round(totalmem() / 1024 / 1024), postgres: await serverVersion() },
+    scale: args.scale,
+    jobs: args.jobs,
+    results: [],
+  };
+  try {
+    const source = await ensureMainDataset(args.scale, { regenerate: args.regenerate, log });
+    const bytes = await withDb(source, async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
+    const dataset = args.scale;
+    for (const runner of RUNNERS.filter((r) => args.only.includes(r.tool))) {
+      report.results.push(await runOne(runner, source, dataset, bytes, args.jobs, args.keepTargets, args.scale));
+    }
+    if (args.fleet) {
+      const size = args.fleetSize ?? SCALE_SPECS[args.scale].fleetSize;
+      const tenants = await ensureFleet(size, { regenerate: args.regenerate, log });
+      // Tenants are clones of one template: one tenant's size times the count.
+      const tenantBytes = await withDb(tenants[0], async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
+      const fleet = await runTmigFleet({ tenants, jobs: args.jobs, keepTargets: args.keepTargets, bytes: tenantBytes * tenants.length, log });
+      report.results.push(fleet.result);
+      if (fleet.summary) report.fleet = fleet.summary;
+    }
+  } finally {
+    await stopTmigSession();
+  }
+  report.results = withRatios(report.results);
+  console.log('');
+  console.log(formatResults(report.results));
+  if (report.fleet) console.log('\n' + formatFleet(report.fleet));
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
+    log(`results written to ${args.json}`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { TASK_QUEUE } from '../../src/common/temporal';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/workflows/types';
+import { fleetTargetName } from '../datasets';
+import { summarizeFleet, tenantTiming } from '../fleetTiming';
+import { TreeSampler, type MeasuredRun } from '../measure';
+import { dropDatabase, recreateDatabase, SERVER_URL, verifyRowCounts } from '../pg';
+import { startDevServer, stopProcess, TEMPORAL_BIN, type DevServer } from '../temporalServer';
+import type { BenchResult, FleetSummary } from '../types';
+import type { Runner, RunnerContext, RunnerOutcome } from './runner';
+
+const REPO = resolve(__dirname, '..', '..');
+const WORKER_ENTRY = join(REPO, 'src', 'workers', 'main.ts');
+const WORKFLOWS_ENTRY = join(REPO, 'src', 'workflows', 'index.ts');
+/** Server name the worker config gives the bench PostgreSQL. */
+const SERVER = 'bench';
+
+let session: { server: DevServer; client: Client; connection: Connection; configDir: string; configPath: string } | undefined;
+
+async function ensureSession(log: (m: string) => void) {
+  if (session) return session;
+  const server = await startDevServer(log);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const configDir = mkdtempSync(join(tmpdir(), 'tmig-bench-config-'));
+  const configPath = join(configDir, 'migrator.json');
+  const config = {
+    servers: { [SERVER]: { kind: 'postgres', url: SERVER_URL, maxConcurrency: 64 } },
+    workDir: join(configDir, 'work'),
+    reports: { dir: join(configDir, 'reports') },
+  };
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  session = { server, client, connection, configDir, configPath };
+  return session;
+}
+
+/** Stops the dev server started for tmig runs (no-op when none was started). */
+export async function stopTmigSession(): Promise<void> {
+  if (!session) return;
+  const s = session;
+  session = undefined;
+  await s.connection.close().catch(() => undefined);
+  await s.server.stop();
+  rmSync(s.configDir, { recursive: true, force: true });
+}
+
+interface WorkerHandle {
+  child: ChildProcess;
+  sampler: TreeSampler;
+  output: () => string;
+}
+
+/** The real worker process, as `npm run worker` starts it, but without the npm/tsx wrappers in between. */
+async function startWorker(s: NonNullable<typeof session>, log: (m: string) => void): Promise<WorkerHandle> {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
+    cwd: REPO,
+    env: { ...process.env, MIGRATOR_CONFIG: s.configPath, TEMPORAL_ADDRESS: s.server.address, TEMPORAL_NAMESPACE: s.server.namespace },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const collect = (c: Buffer) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(c);
+    tail = (tail + c.toString('utf8')).slice(-4000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const sampler = new TreeSampler(child.pid!, 200).start();
+  // Ready when it polls the workflow task queue.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`tmig worker exited with ${child.exitCode} before polling: ${tail}`);
+    const res = await s.client.workflowService.describeTaskQueue({
+      namespace: s.server.namespace,
+      taskQueue: { name: TASK_QUEUE },
+      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    });
+    if ((res.pollers ?? []).length > 0) break;
+    if (Date.now() > deadline) {
+      await stopProcess(child);
+      throw new Error(`tmig worker did not poll task queue ${TASK_QUEUE} within 120 s: ${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  log(`tmig worker pid ${child.pid} polling ${TASK_QUEUE}`);
+  return { child, sampler, output: () => tail };
+}
+
+/** Reads the worker's final peak (VmHWM only grows, so a last sample is exact) and stops it. */
+async function stopWorker(w: WorkerHandle): Promise<{ peakRssKb: number; treeRssKb: number }> {
+  w.sampler.sample();
+  const peak = w.sampler.stop();
+  await stopProcess(w.child);
+  return peak;
+}
+
+interface WaveRun {
+  result: MigrationWaveResult;
+  seconds: number;
+  peak: { peakRssKb: number; treeRssKb: number };
+  workerTail: string;
+}
+
+async function runWave(input: MigrationWaveInput, log: (m: string) => void): Promise<WaveRun> {
+  const s = await ensureSession(log);
+  const worker = await startWorker(s, log);
+  try {
+    const started = process.hrtime.bigint();
+    const handle = await s.client.workflow.start('migrationWave', {
+      taskQueue: TASK_QUEUE,
+      workflowId: `bench-wave-${input.waveId}`,
+      args: [input],
+    });
+    const result = (await handle.result()) as MigrationWaveResult;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return { result, seconds, peak: await stopWorker(worker), workerTail: worker.output() };
+  } catch (err) {
+    await stopWorker(worker);
+    throw new Error(`${(err as Error).message}${worker.output() ? `\nworker output: ${worker.output().slice(-1500)}` : ''}`);
+  }
+}
+
+function waveFailures(result: MigrationWaveResult): string | undefined {
+  if (!result.failed.length) return undefined;
+  return `tmig: ${result.failed.length} tenant(s) failed: ${result.failed.slice(0, 3).map((f) => `${f.tenantId}: ${f.error ?? 'failed'}`).join('; ')}`;
+}
+
+async function tenantResult(tenantId: string): Promise<TenantMigrationResult | undefined> {
+  if (!session) return undefined;
+  try {
+    return (await session.client.workflow.getHandle(`tenant-${tenantId}`).result()) as TenantMigrationResult;
+  } catch {
+    return undefined;
+  }
+}
+
+export const tmigRunner: Runner = {
+  tool: 'tmig',
+  async unavailable() {
+    if (!existsSync(WORKFLOWS_ENTRY)) return 'src/workflows/index.ts does not exist yet (migrationWave workflow not built)';
+    if (!existsSync(WORKER_ENTRY)) return 'src/workers/main.ts does not exist yet (worker not built)';
+    if (!existsSync(TEMPORAL_BIN)) return `Temporal CLI not found at ${TEMPORAL_BIN} (run npm run setup)`;
+    return null;
+  },
+  async run(ctx: RunnerContext): Promise<RunnerOutcome> {
+    const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}`;
+    const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
+    const input: MigrationWaveInput = {
+      waveId: `${tenantId}-${Date.now()}`,
+      tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
+      options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}) },
+    };
+    const wave = await runWave(input, ctx.log);
+    const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
+    const tenant = await tenantResult(tenantId);
+    const notes = [waveFailures(wave.result)];
+    if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
+    const ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
+    return { run, ok, note: notes.filter(Boolean).join('; ') || undefined };
+  },
+};
+
+export interface FleetRun {
+  result: BenchResult;
+  summary?: FleetSummary;
+}
+
+/** Migrates the fleet's tenant databases in one wave and reports the per-tenant orchestration overhead. */
+export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keepTargets: boolean; bytes: number; log: (m: string) => void }): Promise<FleetRun> {
+  const dataset = `fleet ${opts.tenants.length}`;
+  const base: BenchResult = {
+    tool: 'tmig', dataset, seconds: null, bytes: opts.bytes, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false,
+  };
+  const reason = await tmigRunner.unavailable();
+  if (reason) return { result: { ...base, note: `not run: ${reason}` } };
+  const specs: TenantSpec[] = opts.tenants.map((database, i) => ({
+    tenantId: `bench-fleet-${String(i + 1).padStart(4, '0')}`,
+    source: { server: SERVER, database },
+    target: { server: SERVER, database: fleetTargetName(i + 1) },
+  }));
+  opts.log(`fleet: preparing ${specs.length} empty target databases`);
+  for (const t of specs) await recreateDatabase(t.target.database);
+  try {
+    opts.log(`tmig: migrating the fleet (${specs.length} tenants, ${opts.jobs} at a time)`);
+    const wave = await runWave({
+      waveId: `fleet-${Date.now()}`,
+      tenants: specs,
+      options: { maxConcurrentTenants: opts.jobs, tableConcurrency: opts.jobs },
+    }, opts.log);
+    const timings = [];
+    const problems: string[] = [];
+    for (const t of specs) {
+      const tenant = await tenantResult(t.tenantId);
+      if (tenant?.ok) timings.push(tenantTiming(tenant));
+      const check = await verifyRowCounts(t.source.database, t.target.database);
+      problems.push(...check.problems);
+    }
+    const summary = summarizeFleet(timings, specs.length, wave.result.succeeded.length, wave.seconds);
+    const notes = [waveFailures(wave.result), problems.slice(0, 3).join('; ') || undefined,
+      timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
+    return {
+      summary,
+      result: {
+        ...base,
+        seconds: wave.seconds,
+        peakRssMb: wave.peak.peakRssKb / 1024,
+        treeRssMb: wave.peak.treeRssKb / 1024,
+        verified: problems.length === 0 && wave.result.failed.length === 0 && wave.result.succeeded.length === specs.length,
+        note: notes.filter(Boolean).join('; ') || undefined,
+      },
+    };
+  } catch (err) {
+    opts.log(`tmig fleet: failed: ${(err as Error).message}`);
+    return { result: { ...base, note: `failed: ${(err as Error).message.split('\n')[0]}` } };
+  } finally {
+    if (!opts.keepTargets) for (const t of specs) await dropDatabase(t.target.database);
+  }
+}

@@ -1,0 +1,62 @@
+/** Shapes shared by the benchmark harness: one result row per tool and data set. */
+
+export const TOOLS = ['raw-pipe', 'pg-dump', 'pgcopydb', 'pgloader', 'tmig'] as const;
+export type ToolName = (typeof TOOLS)[number];
+
+export const SCALES = ['tiny', 'small', 'full'] as const;
+export type Scale = (typeof SCALES)[number];
+
+/** Peak memory of a measured run, in kilobytes. */
+export interface PeakMemory {
+  /** Largest resident set of any single process of the tool (VmHWM / ru_maxrss). */
+  peakRssKb: number;
+  /** Largest sum of resident sets of all the tool's processes seen at one instant (sampled). */
+  treeRssKb: number;
+}
+
+export interface BenchResult {
+  tool: ToolName;
+  dataset: string;
+  /** Wall time of the whole copy, schema and indexes included. */
+  seconds: number | null;
+  /** Source data size (heap + TOAST of the user tables, indexes excluded). */
+  bytes: number;
+  mbPerSec: number | null;
+  /** This tool's throughput divided by the raw pipe's on the same data set (>1 = faster). */
+  ratioToRawPipe: number | null;
+  peakRssMb: number | null;
+  treeRssMb: number | null;
+  /** Every source table exists in the target with the same row count. */
+  verified: boolean;
+  /** Why the tool did not run or failed, or a note on how it ran. */
+  note?: string;
+}
+
+/** Per-tenant timing of a fleet run through tmig. */
+export interface FleetTenantTiming {
+  tenantId: string;
+  wallMs: number;
+  copyMs: number;
+  overheadMs: number;
+  phaseMs: Record<string, number>;
+}
+
+export interface FleetSummary {
+  tenants: number;
+  succeeded: number;
+  seconds: number;
+  medianOverheadMs: number | null;
+  p90OverheadMs: number | null;
+  medianWallMs: number | null;
+  /** Median ms per phase across tenants: where the non-copy time goes. */
+  medianPhaseMs: Record<string, number>;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  host: { cpus: number; memMb: number; postgres: string };
+  scale: Scale;
+  jobs: number;
+  results: BenchResult[];
+  fleet?: FleetSummary;
+}
