@@ -1,0 +1,128 @@
+/**
+ * Workflow-side permit helper: run heavy work only while holding a permit from the
+ * concurrencyGovernor of every pool it touches.
+ *
+ * Call it from a workflow (it uses workflow APIs and module state, which Temporal keeps per
+ * workflow execution). Pools are acquired one at a time in sorted order, so two tenants that
+ * need the same pools can never deadlock; all permits are released in `finally`, also when the
+ * workflow is cancelled (in a non-cancellable scope).
+ */
+import {
+  CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
+import type * as governorActivities from '../activities/governor';
+import { governorWorkflowId, permitGrantedSignal, releaseSignal } from './governor';
+
+export interface PoolPermit {
+  /** Pool name, normally a server name from the worker config. */
+  pool: string;
+  /** Limit used only if this call has to start the governor (`servers.<name>.maxConcurrency`). */
+  defaultLimit: number;
+}
+
+export interface WithPermitsHooks {
+  /** Called before waiting for each pool (e.g. to set phase `waiting-permit`). */
+  onWaiting?: (pool: string) => void;
+  /** Called once all permits are held, just before `fn` runs. */
+  onGranted?: (waitedMs: number) => void;
+}
+
+const { ensureGovernorAndAcquire } = proxyActivities<typeof governorActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+// Per-workflow state (the Temporal sandbox gives each execution its own module instances).
+const awaitingGrant = new Set<string>();
+const held = new Set<string>();
+const activeWaits = new Map<number, number>();
+let handlerInstalled = false;
+let requestSeq = 0;
+let finishedWaitMs = 0;
+
+/** Total ms this workflow has waited for permits, including a wait in progress. For progress queries. */
+export function permitWaitMs(): number {
+  let ms = finishedWaitMs;
+  const now = nowMs();
+  for (const start of activeWaits.values()) ms += Math.max(0, now - start);
+  return ms;
+}
+
+/** Pools whose permit this workflow is waiting for right now (empty when none). */
+export function permitsAwaited(): string[] {
+  return [...awaitingGrant].map((id) => id.split('|')[2] ?? id);
+}
+
+export async function withPermits<T>(
+  pools: PoolPermit[], tenantId: string, fn: () => Promise<T>, hooks: WithPermitsHooks = {},
+): Promise<T> {
+  installGrantHandler();
+  const info = workflowInfo();
+  const wanted = [...new Map(pools.map((p) => [p.pool, p])).values()].sort((a, b) => (a.pool < b.pool ? -1 : a.pool > b.pool ? 1 : 0));
+  const requested: { pool: string; requestId: string }[] = [];
+  const waitId = ++requestSeq;
+  activeWaits.set(waitId, nowMs());
+  try {
+    for (const { pool, defaultLimit } of wanted) {
+      const requestId = `${info.workflowId}|${info.runId}|${pool}|${++requestSeq}`;
+      awaitingGrant.add(requestId);
+      requested.push({ pool, requestId });
+      hooks.onWaiting?.(pool);
+      await ensureGovernorAndAcquire({
+        pool, defaultLimit, request: { requestId, workflowId: info.workflowId, runId: info.runId, tenantId },
+      });
+      await condition(() => held.has(requestId));
+    }
+    const waited = endWait(waitId);
+    hooks.onGranted?.(waited);
+    return await fn();
+  } finally {
+    endWait(waitId);
+    await releaseAll(requested);
+  }
+}
+
+function endWait(waitId: number): number {
+  const start = activeWaits.get(waitId);
+  if (start === undefined) return 0;
+  activeWaits.delete(waitId);
+  const waited = Math.max(0, nowMs() - start);
+  finishedWaitMs += waited;
+  return waited;
+}
+
+function installGrantHandler(): void {
+  if (handlerInstalled) return;
+  handlerInstalled = true;
+  setHandler(permitGrantedSignal, ({ pool, requestId }) => {
+    if (awaitingGrant.delete(requestId)) {
+      held.add(requestId);
+    } else if (!held.has(requestId)) {
+      // A grant for a request we gave up (cancelled or already released): hand it straight back.
+      void signalRelease(pool, requestId);
+    }
+  });
+}
+
+async function releaseAll(requested: { pool: string; requestId: string }[]): Promise<void> {
+  if (requested.length === 0) return;
+  // Released even when cancelled: a permit kept by a cancelled tenant would block the pool until reclaimed.
+  await CancellationScope.nonCancellable(() => Promise.all(requested.map(async ({ pool, requestId }) => {
+    awaitingGrant.delete(requestId);
+    held.delete(requestId);
+    await signalRelease(pool, requestId);
+  })));
+}
+
+async function signalRelease(pool: string, requestId: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(governorWorkflowId(pool)).signal(releaseSignal, { requestId });
+  } catch (err) {
+    // Governor gone: nothing to release (a restarted governor does not know this request).
+    log.warn('permits: release signal failed', { pool, requestId, error: String(err) });
+  }
+}
+
+function nowMs(): number {
+  return new Date().getTime();
+}

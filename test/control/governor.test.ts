@@ -1,0 +1,197 @@
+/**
+ * The concurrency governor against a real Temporal dev server: permits bound concurrency across
+ * waves, limits change at runtime, closed holders are reclaimed, continue-as-new loses nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type WorkflowHandleWithFirstExecutionRunId, defaultPayloadConverter } from '@temporalio/client';
+import { haveTemporal, startHarness, sleep, waitFor, type Harness } from './harness';
+import { maxOverlap, records, resetRecords } from './activities';
+import {
+  concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+} from '../../src/workflows/governor';
+import { TASK_QUEUE } from '../../src/common/temporal';
+
+describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
+  let h: Harness;
+  beforeAll(async () => { h = await startHarness(); });
+  afterAll(async () => { await h?.stop(); });
+
+  const startGovernor = (input: GovernorInput) => h.env.client.workflow.start(concurrencyGovernor, {
+    workflowId: governorWorkflowId(input.pool), taskQueue: TASK_QUEUE, args: [input],
+  });
+  const governorState = (pool: string) =>
+    h.env.client.workflow.getHandle(governorWorkflowId(pool)).query(stateQuery);
+
+  /** Samples the governor's state until `done` settles, returning the largest holder count seen. */
+  async function watchHolders(pool: string, done: Promise<unknown>): Promise<number> {
+    let settled = false;
+    void done.finally(() => { settled = true; });
+    let max = 0;
+    while (!settled) {
+      const s = await governorState(pool).catch(() => undefined);
+      if (s) max = Math.max(max, s.holders.length);
+      await sleep(50);
+    }
+    return max;
+  }
+
+  it('three waves against one pool limited to 2: never more than 2 at once, all finish', async () => {
+    resetRecords();
+    const pool = 'pg-target-a';
+    const waves = [1, 2, 3].map((w) => h.env.client.workflow.start('standInWave', {
+      workflowId: `wave-a${w}`, taskQueue: TASK_QUEUE,
+      args: [{ waveId: `a${w}`, tenants: [1, 2, 3].map((t) => ({
+        tenantId: `a${w}-${t}`, pools: [pool], defaultLimit: 2, workMs: 400 })) }],
+    }));
+    const handles = await Promise.all(waves);
+    const all = Promise.all(handles.map((w) => w.result()));
+    const maxHolders = await watchHolders(pool, all);
+    await all;
+    const mine = records.filter((r) => r.tenantId.startsWith('a'));
+    expect(mine).toHaveLength(9);
+    expect(mine.every((r) => r.outcome === 'done')).toBe(true);
+    expect(maxOverlap(mine)).toBe(2);
+    expect(maxHolders).toBeLessThanOrEqual(2);
+    const end = await governorState(pool);
+    expect(end).toMatchObject({ pool, limit: 2, holders: [], queue: [], grantedTotal: 9 });
+  });
+
+  it('raising the limit to 4 at runtime lets 4 run (and never more)', async () => {
+    resetRecords();
+    const pool = 'pg-target-b';
+    await startGovernor({ pool, limit: 2 });
+    const tenants = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((t) => h.env.client.workflow.start('standInTenant', {
+      workflowId: `tenant-b${t}`, taskQueue: TASK_QUEUE, args: [{ tenantId: `b${t}`, pools: [pool], workMs: 1500 }],
+    })));
+    await waitFor(async () => (await governorState(pool)).holders.length === 2 && records.length === 2, 10_000,
+      '2 holders running their heavy work');
+    const raisedAt = Date.now();
+    await h.env.client.workflow.getHandle(governorWorkflowId(pool)).signal(setLimitSignal, { limit: 4 });
+    const state = await waitFor(async () => {
+      const s = await governorState(pool);
+      return s.holders.length === 4 ? s : undefined;
+    }, 10_000, '4 holders after setLimit 4');
+    expect(state.limit).toBe(4);
+    await Promise.all(tenants.map((t) => t.result()));
+    expect(maxOverlap(records)).toBe(4);
+    // Before the raise, only 2 had started.
+    expect(records.filter((r) => r.start < raisedAt).length).toBe(2);
+  });
+
+  it('a holder terminated while holding: its permit is reclaimed (periodic check) and the next proceeds', async () => {
+    resetRecords();
+    const pool = 'pg-target-c';
+    await startGovernor({ pool, limit: 1, reclaimIntervalSeconds: 1 });
+    const holder = await h.env.client.workflow.start('standInTenant', {
+      workflowId: 'tenant-c1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'c1', pools: [pool], workMs: 120_000 }],
+    });
+    await waitFor(async () => records.find((r) => r.tenantId === 'c1'), 10_000, 'c1 to start its heavy work');
+    const next = await h.env.client.workflow.start('standInTenant', {
+      workflowId: 'tenant-c2', taskQueue: TASK_QUEUE, args: [{ tenantId: 'c2', pools: [pool], workMs: 100 }],
+    });
+    await waitFor(async () => (await governorState(pool)).queue.length === 1, 10_000, 'c2 queued');
+    const terminatedAt = Date.now();
+    await holder.terminate('test: holder dies holding a permit');
+    await next.result();
+    const c2 = records.find((r) => r.tenantId === 'c2')!;
+    expect(c2.start - terminatedAt).toBeLessThan(5_000);
+    const s = await governorState(pool);
+    expect(s.holders).toEqual([]);
+    expect(s.reclaimedTotal).toBe(1);
+  });
+
+  it('a waiter that closed before its grant is skipped when the grant signal fails', async () => {
+    resetRecords();
+    const pool = 'pg-target-d';
+    // Long reclaim interval: only the failed grant signal can detect the dead waiter.
+    await startGovernor({ pool, limit: 1, reclaimIntervalSeconds: 3600 });
+    const start = (id: string, workMs: number) => h.env.client.workflow.start('standInTenant', {
+      workflowId: `tenant-${id}`, taskQueue: TASK_QUEUE, args: [{ tenantId: id, pools: [pool], workMs }],
+    });
+    const d1 = await start('d1', 1500);
+    await waitFor(async () => records.find((r) => r.tenantId === 'd1'), 10_000, 'd1 to start');
+    const d2 = await start('d2', 100);
+    await waitFor(async () => (await governorState(pool)).queue.length === 1, 10_000, 'd2 queued');
+    const d3 = await start('d3', 100);
+    await waitFor(async () => (await governorState(pool)).queue.length === 2, 10_000, 'd3 queued');
+    await d2.terminate('test: waiter dies in the queue');
+    await d1.result();
+    await d3.result();
+    expect(records.map((r) => r.tenantId)).toEqual(['d1', 'd3']);
+    const s = await governorState(pool);
+    expect(s).toMatchObject({ holders: [], queue: [], reclaimedTotal: 1, grantedTotal: 3 });
+  });
+
+  it('continues-as-new under load and loses no holder or waiter', async () => {
+    resetRecords();
+    const pool = 'pg-target-e';
+    const gov: WorkflowHandleWithFirstExecutionRunId = await startGovernor({ pool, limit: 3, continueAsNewAfterEvents: 40 });
+    const firstRunId = gov.firstExecutionRunId;
+    const ids = Array.from({ length: 15 }, (_, i) => `e${i + 1}`);
+    const tenants = await Promise.all(ids.map((id) => h.env.client.workflow.start('standInTenant', {
+      workflowId: `tenant-${id}`, taskQueue: TASK_QUEUE, args: [{ tenantId: id, pools: [pool], workMs: 300 }],
+    })));
+    let maxSeen = 0;
+    let sawRunIds = new Set<string>();
+    const all = Promise.all(tenants.map((t) => t.result()));
+    let settled = false;
+    void all.finally(() => { settled = true; });
+    while (!settled) {
+      const d = await gov.describe().catch(() => undefined);
+      if (d) sawRunIds.add(d.runId);
+      const s: GovernorState | undefined = await governorState(pool).catch(() => undefined);
+      if (s) maxSeen = Math.max(maxSeen, s.holders.length);
+      await sleep(100);
+    }
+    await all;
+    sawRunIds = new Set([...sawRunIds, (await gov.describe()).runId]);
+    expect(records.filter((r) => r.outcome === 'done')).toHaveLength(15);
+    expect(maxOverlap(records)).toBe(3);
+    expect(maxSeen).toBeLessThanOrEqual(3);
+    expect(sawRunIds.size).toBeGreaterThan(2);
+    expect((await gov.describe()).runId).not.toBe(firstRunId);
+    // Later runs started with the holders and waiters of the run before them.
+    const carried = await Promise.all([...sawRunIds].filter((r) => r !== firstRunId).map(async (runId) => {
+      const history = await h.env.client.workflow.getHandle(governorWorkflowId(pool), runId).fetchHistory();
+      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      return defaultPayloadConverter.fromPayload<GovernorInput>(payload!);
+    }));
+    expect(carried.some((i) => (i.holders?.length ?? 0) > 0)).toBe(true);
+    expect(carried.some((i) => (i.queue?.length ?? 0) > 0)).toBe(true);
+    const s = await governorState(pool);
+    expect(s).toMatchObject({ holders: [], queue: [], limit: 3, grantedTotal: 15 });
+  });
+
+  it('a tenant cancelled while waiting gives its place back', async () => {
+    resetRecords();
+    const pool = 'pg-target-f';
+    await startGovernor({ pool, limit: 1 });
+    const f1 = await h.env.client.workflow.start('standInTenant', {
+      workflowId: 'tenant-f1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'f1', pools: [pool], workMs: 800 }],
+    });
+    await waitFor(async () => records.find((r) => r.tenantId === 'f1'), 10_000, 'f1 to start');
+    const f2 = await h.env.client.workflow.start('standInTenant', {
+      workflowId: 'tenant-f2', taskQueue: TASK_QUEUE, args: [{ tenantId: 'f2', pools: [pool], workMs: 100 }],
+    });
+    await waitFor(async () => (await governorState(pool)).queue.length === 1, 10_000, 'f2 queued');
+    await f2.cancel();
+    await expect(f2.result()).rejects.toThrow();
+    expect((await governorState(pool)).queue).toEqual([]);
+    await f1.result();
+    expect(await governorState(pool)).toMatchObject({ holders: [], queue: [], reclaimedTotal: 0 });
+  });
+
+  it('acquires several pools in sorted order and releases all of them', async () => {
+    resetRecords();
+    const run = (id: string, pools: string[]) => h.env.client.workflow.execute('standInTenant', {
+      workflowId: `tenant-${id}`, taskQueue: TASK_QUEUE, args: [{ tenantId: id, pools, defaultLimit: 1, workMs: 200 }],
+    });
+    // Opposite orders: without sorted acquisition these two could deadlock.
+    await Promise.all([run('g1', ['pool-x', 'pool-y']), run('g2', ['pool-y', 'pool-x']), run('g3', ['pool-x'])]);
+    expect(maxOverlap(records.filter((r) => r.tenantId !== 'g3'))).toBe(1);
+    expect(maxOverlap(records)).toBe(1);
+    for (const pool of ['pool-x', 'pool-y']) {
+      expect(await governorState(pool)).toMatchObject({ holders: [], queue: [], limit: 1 });
+    }
+  });
+});

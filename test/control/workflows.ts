@@ -1,0 +1,87 @@
+/**
+ * Test-only workflows: stand-ins for the lead's tenantMigration / migrationWave that use the real
+ * governor and withPermits, with a fake heavy activity that records when it ran.
+ */
+import {
+  ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler,
+} from '@temporalio/workflow';
+import type * as testActivities from './activities';
+import { permitWaitMs, withPermits } from '../../src/workflows/permits';
+import type {
+  MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress, WaveTenantOutcome,
+} from '../../src/workflows/types';
+
+export { concurrencyGovernor } from '../../src/workflows/governor';
+
+const { heavyWork } = proxyActivities<typeof testActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
+});
+
+export interface StandInTenantInput {
+  tenantId: string;
+  pools: string[];
+  defaultLimit?: number;
+  workMs: number;
+}
+
+/** A tenant whose only step is one heavy activity run under permits. Returns ms waited for permits. */
+export async function standInTenant(input: StandInTenantInput): Promise<number> {
+  await withPermits(input.pools.map((pool) => ({ pool, defaultLimit: input.defaultLimit ?? 2 })), input.tenantId,
+    () => heavyWork({ tenantId: input.tenantId, workMs: input.workMs }));
+  return permitWaitMs();
+}
+
+/** A "wave": all its tenants as children at once (the governor, not the wave, bounds them). */
+export async function standInWave(input: { waveId: string; tenants: StandInTenantInput[] }): Promise<number> {
+  await Promise.all(input.tenants.map((t) =>
+    executeChild(standInTenant, { workflowId: `tenant-${t.tenantId}`, args: [t] })));
+  return input.tenants.length;
+}
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const progressQuery = defineQuery<WaveProgress>('progress');
+
+/**
+ * Stand-in `migrationWave` with the lead's contract (pause/resume signals, progress query,
+ * MigrationWaveResult): tenants run one at a time as a fake activity; ids starting with `fail` fail.
+ */
+export async function migrationWave(input: MigrationWaveInput): Promise<MigrationWaveResult> {
+  let paused = false;
+  const succeeded: WaveTenantOutcome[] = [];
+  const failed: WaveTenantOutcome[] = [];
+  const tenants: Record<string, TenantProgress> = {};
+  for (const t of input.tenants) {
+    tenants[t.tenantId] = {
+      tenantId: t.tenantId, waveId: input.waveId, phase: 'pending', paused: false, tablesTotal: 1, tablesDone: 0,
+      rowsCopied: 0, rowsTotal: 100, bytesCopied: 0, rowsPerSecond: 0, etaSeconds: null, permitsWaitedMs: 0, errors: [],
+    };
+  }
+  let running: string[] = [];
+  setHandler(pauseSignal, () => { paused = true; });
+  setHandler(resumeSignal, () => { paused = false; });
+  setHandler(progressQuery, () => ({
+    waveId: input.waveId, paused, total: input.tenants.length,
+    pending: input.tenants.length - succeeded.length - failed.length - running.length,
+    running, succeeded: succeeded.length, failed, rowsCopied: succeeded.length * 100, tenants,
+  }));
+  const workMs = Number((input.options as { workMs?: number } | undefined)?.workMs ?? 300);
+  for (const t of input.tenants) {
+    await condition(() => !paused);
+    running = [t.tenantId];
+    tenants[t.tenantId].phase = 'copy';
+    try {
+      await heavyWork({ tenantId: t.tenantId, workMs, fail: t.tenantId.startsWith('fail') });
+      tenants[t.tenantId] = { ...tenants[t.tenantId], phase: 'done', tablesDone: 1, rowsCopied: 100 };
+      succeeded.push({ tenantId: t.tenantId, ok: true, rowsCopied: 100 });
+    } catch (err) {
+      const message = err instanceof ActivityFailure ? String(err.cause?.message) : String(err);
+      tenants[t.tenantId] = { ...tenants[t.tenantId], phase: 'failed', lastError: message, errors: [message] };
+      failed.push({ tenantId: t.tenantId, ok: false, error: message });
+    }
+    running = [];
+  }
+  return { waveId: input.waveId, succeeded, failed };
+}
