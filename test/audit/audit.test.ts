@@ -7,8 +7,7 @@ import type { SchemaModel } from '../../src/engines/model';
 import { createTestDatabase, postgresAvailable } from './helpers/db';
 import { describePublicSchema } from './helpers/pgModel';
 
-const pgUp = await postgresAvailable();
-if (!pgUp) console.warn('\n*** SKIPPED: audit tests need PostgreSQL at 127.0.0.1:5432 (user postgres) ***\n');
+const pgUp = postgresAvailable('audit tests');
 
 /** A source with exactly these planted problems; everything else is clean. */
 const FIXTURE = `
