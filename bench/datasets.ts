@@ -2,7 +2,7 @@ import { databaseExists, DB_PREFIX, dropDatabase, listDatabases, recreateDatabas
 import type { Scale } from './types';
 
 /** Bump when the generated schema or data change, so stale data sets are rebuilt. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface ScaleSpec {
   wideRows: number;
@@ -15,7 +15,7 @@ export interface ScaleSpec {
 export const SCALE_SPECS: Record<Scale, ScaleSpec> = {
   tiny: { wideRows: 20_000, compositeRows: 10_000, nokeyRows: 5_000, fleetSize: 5 },
   small: { wideRows: 500_000, compositeRows: 150_000, nokeyRows: 100_000, fleetSize: 50 },
-  full: { wideRows: 10_000_000, compositeRows: 3_000_000, nokeyRows: 1_000_000, fleetSize: 500 },
+  full: { wideRows: 10_000_000, compositeRows: 2_000_000, nokeyRows: 1_000_000, fleetSize: 500 },
 };
 
 export const MARKER_TABLE = 'tmig_bench_meta';
@@ -94,7 +94,7 @@ function wideInsert(lo: number, hi: number): string {
 SELECT g,
        (g % 100000)::int,
        'SKU-' || lpad(((g * 7919) % 1000000)::text, 7, '0'),
-       md5(g::text),
+       substr(md5(g::text), 1, 24),
        CASE WHEN g % 7 = 0 THEN NULL ELSE 'note ' || (g % 1000) || ' ' || substr(md5((g * 3)::text), 1, (g % 24)::int) END,
        ((g * 37) % 100000000) / 100.0,
        CASE WHEN g % 11 = 0 THEN NULL ELSE (g % 1000) / 7.0 END,

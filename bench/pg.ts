@@ -111,5 +111,5 @@ export async function verifyRowCounts(source: string, target: string, opts: { ex
 }
 
 export async function serverVersion(): Promise<string> {
-  return withDb('postgres', async (c) => (await c.query<{ v: string }>('SHOW server_version')).rows[0].v);
+  return withDb('postgres', async (c) => (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v);
 }
