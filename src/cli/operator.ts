@@ -1,0 +1,111 @@
+/**
+ * Shared pieces of the operator commands (status, pause, resume, cancel, retry-failed, throttle,
+ * schedule): exit codes scripts rely on, the Temporal client from the global options, and finding
+ * the workflow an operator names.
+ */
+import type { Command, CommanderError } from 'commander';
+import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
+import { connectClient } from '../common/temporal';
+import { globalTarget } from './target';
+
+export const ExitCode = {
+  Ok: 0,
+  Failed: 1,
+  Usage: 2,
+  NotFound: 3,
+  MigrationFailed: 4,
+} as const;
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  ok
+  1  the operation failed (Temporal unreachable, workflow not running, ...)
+  2  usage error (bad arguments or options)
+  3  not found (no such wave, tenant workflow, governor or schedule)
+  4  migration failed (the wave or tenant finished with failures)`;
+
+/** An error carrying the exit code the CLI ends with (main.ts uses `exitCode`). */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = ExitCode.Failed) {
+    super(message);
+  }
+}
+
+/** Makes commander's own usage errors (missing argument, unknown option) end with exit code 2. */
+export function usageExitCodes<T extends Command>(cmd: T): T {
+  return cmd.exitOverride((err: CommanderError) => {
+    if (err.exitCode !== 0) err.exitCode = ExitCode.Usage;
+    throw err;
+  });
+}
+
+export function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function outJson(value: unknown): void {
+  out(JSON.stringify(value, null, 2));
+}
+
+/** Runs `fn` with a client built from the global --address/--namespace options, and closes it. */
+export async function withClient<T>(cmd: Command, fn: (client: Client) => Promise<T>): Promise<T> {
+  const target = globalTarget(cmd);
+  let client: Client;
+  try {
+    client = await connectClient(target);
+  } catch (err) {
+    throw new CliError(`cannot reach Temporal at ${target.address}: ${(err as Error).message}`, ExitCode.Failed);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close().catch(() => undefined);
+  }
+}
+
+export function parsePositiveInt(value: string, what: string, min = 0): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new CliError(`${what} must be an integer >= ${min}, got "${value}"`, ExitCode.Usage);
+  }
+  return n;
+}
+
+export interface ResolvedWorkflow {
+  workflowId: string;
+  description: WorkflowExecutionDescription;
+}
+
+/**
+ * Finds the workflow an operator means by `ref`: a workflow id as is, a wave id (`wave-<id>`), a
+ * tenant id (`tenant-<id>`), or else the latest migrationWave whose WaveId search attribute is `ref`
+ * (scheduled waves get a time suffix on their workflow id).
+ */
+export async function resolveMigrationWorkflow(client: Client, ref: string): Promise<ResolvedWorkflow> {
+  const candidates = [...new Set([ref, `wave-${ref}`, `tenant-${ref}`])];
+  for (const workflowId of candidates) {
+    try {
+      return { workflowId, description: await client.workflow.getHandle(workflowId).describe() };
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw new CliError(`describe ${workflowId}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    const query = `WaveId = ${JSON.stringify(ref)} AND WorkflowType = "migrationWave"`;
+    let latest: { workflowId: string; startTime: Date } | undefined;
+    for await (const wf of client.workflow.list({ query })) {
+      if (!latest || wf.startTime > latest.startTime) latest = { workflowId: wf.workflowId, startTime: wf.startTime };
+    }
+    if (latest) {
+      return { workflowId: latest.workflowId, description: await client.workflow.getHandle(latest.workflowId).describe() };
+    }
+  } catch {
+    // WaveId not registered on this server: nothing more to try.
+  }
+  throw new CliError(`no wave or tenant workflow found for "${ref}" (tried ${candidates.join(', ')} and WaveId="${ref}")`,
+    ExitCode.NotFound);
+}
+
+export function isRunning(d: WorkflowExecutionDescription): boolean {
+  return d.status.name === 'RUNNING';
+}
