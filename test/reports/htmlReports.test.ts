@@ -52,8 +52,9 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
 
   /** Share of non-transparent pixels in each canvas. */
   async function inkPerCanvas(page: Page): Promise<Record<string, number>> {
-    return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('canvas')].map((c) => {
-      const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+    // Runs in the page (no DOM types in this Node project: reach the page's globals untyped).
+    return page.evaluate(() => Object.fromEntries([...(globalThis as any).document.querySelectorAll('canvas')].map((c: any) => {
+      const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
       let ink = 0;
       for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
       return [c.id, ink / (c.width * c.height)];
@@ -92,7 +93,7 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
 
     // The chart plots exactly the JSON's numbers (log scale: zero has no bar).
     const chart = await page.evaluate(() => {
-      const c = (window as any).Chart.getChart('chart-rows');
+      const c = (globalThis as any).Chart.getChart('chart-rows');
       return { labels: c.data.labels, source: c.data.datasets[0].data, target: c.data.datasets[1].data, scale: c.options.scales.x.type };
     });
     const bySize = [...json.tables].sort((a, b) => b.sourceRows - a.sourceRows);
@@ -100,7 +101,7 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
     expect(chart.labels).toEqual(bySize.map((t) => t.table));
     expect(chart.source).toEqual(bySize.map((t) => t.sourceRows || null));
     expect(chart.target).toEqual(bySize.map((t) => t.targetRows || null));
-    const thr = await page.evaluate(() => (window as any).Chart.getChart('chart-throughput').data.datasets[0].data);
+    const thr = await page.evaluate(() => (globalThis as any).Chart.getChart('chart-throughput').data.datasets[0].data);
     expect(thr).toEqual(json.throughput.map((s) => s.rowsPerSecond));
     expect(json.throughput[1].rowsPerSecond).toBe(12_400);
 
@@ -116,7 +117,7 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
     const { page, errors } = await load(failed.htmlPath);
     expect(errors).toEqual([]);
     expect(await page.locator('#verdict').textContent()).toBe('FAILED');
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
     expect(await page.locator('main img').count()).toBe(0);
     expect(await page.locator('#error .error').textContent()).toContain(XSS);
     expect(await page.locator('tr.finding[data-ok="false"]').textContent()).toContain('rooms_floor_idx');
@@ -150,7 +151,7 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
     }
     expect(await page.locator('#failures li').count()).toBe(2);
     expect(await page.locator('#failures').textContent()).toContain('does not exist on server "mssql-main"');
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined();
 
     // Links to tenant reports resolve to the files written; the tenant without a report has none.
     const hrefs = await page.locator('tr.tenant a').evaluateAll((as) => as.map((a) => a.getAttribute('href')!));

@@ -1,0 +1,30 @@
+import type { SchemaModel } from '../engines/model';
+import type { MigrationWaveResult, TenantMigrationResult } from '../workflows/types';
+import type { AuditResult } from '../audit/types';
+import type { MigratorConfig } from '../config/schema';
+import type { TenantReportContext } from './buildTenantReport';
+import { uploadReportFiles } from './s3Upload';
+import { writeTenantReport, writeWaveReport } from './writeReports';
+
+export interface PublishedReport {
+  jsonPath: string;
+  htmlPath: string;
+  verdict: 'passed' | 'failed';
+  /** `s3://` URLs, when `reports.s3` is configured. */
+  uploaded: string[];
+}
+
+/** Writes a tenant's reports to `config.reports.dir` and uploads them when `reports.s3` is set. */
+export async function publishTenantReport(config: MigratorConfig, result: TenantMigrationResult, audit?: AuditResult,
+  model?: Pick<SchemaModel, 'sourceKind' | 'notes' | 'notMigrated'>, ctx: TenantReportContext = {}): Promise<PublishedReport> {
+  const w = await writeTenantReport(result, audit, model, config.reports.dir, ctx);
+  const uploaded = await uploadReportFiles(config, [w.jsonPath, w.htmlPath]);
+  return { jsonPath: w.jsonPath, htmlPath: w.htmlPath, verdict: w.report.verdict, uploaded };
+}
+
+/** Writes the wave dashboard to `config.reports.dir` and uploads it when `reports.s3` is set. */
+export async function publishWaveReport(config: MigratorConfig, result: MigrationWaveResult): Promise<PublishedReport> {
+  const w = await writeWaveReport(result, config.reports.dir);
+  const uploaded = await uploadReportFiles(config, [w.jsonPath, w.htmlPath]);
+  return { jsonPath: w.jsonPath, htmlPath: w.htmlPath, verdict: w.report.verdict, uploaded };
+}

@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { MigratorConfig } from '../config/schema';
+import { s3ClientFromConfig } from '../activities/backup/s3';
+import { BadInputError } from '../common/errors';
+
+/** Object key of a report file: `<prefix><path under the reports dir>` with `/` separators, e.g. `reports/tenants/t1/report.html`. */
+export function reportObjectKey(prefix: string, reportsDir: string, file: string): string {
+  const rel = relative(reportsDir, file);
+  if (rel.startsWith('..') || rel === '') throw new BadInputError(`report file ${file} is not under the reports directory ${reportsDir}`);
+  const p = prefix.replace(/^\/+/, '');
+  return `${p && !p.endsWith('/') ? p + '/' : p}${rel.split(sep).join('/')}`;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  json: 'application/json',
+};
+
+/**
+ * Uploads written report files when `reports.s3` is configured; returns their `s3://` URLs
+ * (empty when not configured). Same key for the same file: uploading twice is harmless.
+ */
+export async function uploadReportFiles(config: MigratorConfig, files: string[], client?: S3Client): Promise<string[]> {
+  const target = config.reports.s3;
+  if (!target) return [];
+  const s3 = client ?? s3ClientFromConfig(config.s3);
+  try {
+    const urls: string[] = [];
+    for (const file of files) {
+      const key = reportObjectKey(target.prefix, config.reports.dir, file);
+      const ext = file.slice(file.lastIndexOf('.') + 1);
+      await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: await readFile(file),
+        ContentType: CONTENT_TYPES[ext] ?? 'application/octet-stream' }));
+      urls.push(`s3://${target.bucket}/${key}`);
+    }
+    return urls;
+  } finally {
+    if (!client) s3.destroy();
+  }
+}
