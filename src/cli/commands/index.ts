@@ -8,6 +8,7 @@ import { registerRetryFailed } from './retryFailed';
 import { registerThrottle } from './throttle';
 import { registerSchedule } from './schedule';
 import { registerIntake } from './intake';
+import { registerReport } from './report';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerThrottle(program);
   registerSchedule(program);
   registerIntake(program);
+  registerReport(program);
 }
