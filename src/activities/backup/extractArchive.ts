@@ -84,13 +84,13 @@ export async function extractArchiveFile(path: string, outDir: string, limits: P
     case 'rar': {
       const listing = await inspectRar(path, name);
       sink.checkDeclared(listing.declaredBytes);
-      await extractViaLibarchive(volumes, name, sink);
+      await extractViaLibarchive(volumes, name, sink, 'stream');
       break;
     }
     case '7z': {
       const listing = await inspect7z(path, name);
       sink.checkDeclared(listing.declaredBytes);
-      await extractViaLibarchive([path], name, sink);
+      await extractViaLibarchive([path], name, sink, 'file');
       break;
     }
     default:

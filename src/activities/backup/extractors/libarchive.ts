@@ -20,22 +20,29 @@ function concatFiles(paths: string[]): PassThrough {
 }
 
 /**
- * RAR and 7z through libarchive's bsdtar: it reads the archive from stdin and re-emits it as a pax tar stream
- * (`bsdtar -cf - @-`), which the tar parser feeds to the sink. So libarchive decodes, but never writes a file:
- * every name, link and byte still passes the sink's checks.
+ * RAR and 7z through libarchive's bsdtar: it reads the archive and re-emits it as a pax tar stream
+ * (`bsdtar -cf - @archive`), which the tar parser feeds to the sink. So libarchive decodes, but never writes a
+ * file: every name, link and byte still passes the sink's checks.
+ *
+ * `stream`: the archive (all volumes, in order) is piped to stdin. RAR needs this: multi-volume sets must come
+ * as one stream, and on a seekable file libarchive's zip reader can mistake a RAR that stores a zip for that zip.
+ * `file`: bsdtar opens the file itself; 7z needs this (its header is at the end: it must seek).
  */
-export async function extractViaLibarchive(paths: string[], archive: string, sink: ExtractionSink): Promise<void> {
-  const child = spawn(BSDTAR, ['-c', '-f', '-', '--format', 'pax', '@-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function extractViaLibarchive(paths: string[], archive: string, sink: ExtractionSink, mode: 'stream' | 'file'): Promise<void> {
+  const source = mode === 'stream' ? '@-' : `@${paths[0]}`;
+  const child = spawn(BSDTAR, ['-c', '-f', '-', '--format', 'pax', source], { stdio: [mode === 'stream' ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-4000); });
   const exited = new Promise<number>((resolve, reject) => {
     child.on('error', (err) => reject(new Error(`cannot run ${BSDTAR} (Debian package libarchive-tools): ${err.message}`)));
     child.on('close', (code) => resolve(code ?? 1));
   });
-  const input = concatFiles(paths);
-  input.on('error', (err) => child.stdin.destroy(err));
-  child.stdin.on('error', () => { /* bsdtar stopped reading: its exit status says why */ });
-  input.pipe(child.stdin);
+  if (mode === 'stream') {
+    const input = concatFiles(paths);
+    input.on('error', (err) => child.stdin!.destroy(err));
+    child.stdin!.on('error', () => { /* bsdtar stopped reading: its exit status says why */ });
+    input.pipe(child.stdin!);
+  }
   let parseError: unknown;
   try {
     await extractTarStream(child.stdout, archive, sink);

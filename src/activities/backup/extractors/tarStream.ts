@@ -35,8 +35,16 @@ export function extractTarStream(input: Readable, archive: string, sink: Extract
   return new Promise((resolve, reject) => {
     let failed: unknown;
     let chain = Promise.resolve();
+    let entries = 0;
+    let allZero = true;
+    input.on('data', (c: Buffer) => { if (allZero && c.some((b) => b !== 0)) allZero = false; });
     const fail = (err: unknown) => {
       if (failed) return;
+      // node-tar calls a tar of nothing but end blocks "unrecognized"; it is a valid, empty archive.
+      if ((err as { code?: string }).code === 'TAR_BAD_ARCHIVE' && entries === 0 && allZero) {
+        chain.then(() => resolve(), reject);
+        return;
+      }
       const code = (err as NodeJS.ErrnoException).code;
       // Local I/O trouble (disk full, ...) stays transient; anything the decoder says is about the archive.
       failed = err instanceof PermanentError || (code !== undefined && /^E[A-Z]+$/.test(code)) ? err
@@ -49,6 +57,7 @@ export function extractTarStream(input: Readable, archive: string, sink: Extract
       strict: true,
       noResume: true,
       onReadEntry: (entry: ReadEntry) => {
+        entries += 1;
         chain = chain.then(() => (failed ? entry.resume() as unknown as void : writeEntry(entry, sink))).catch((err) => {
           entry.resume();
           fail(err);
