@@ -41,6 +41,7 @@ export interface WaveScheduleInfo {
   paused: boolean;
   note?: string;
   cron: string[];
+  timezone?: string;
   nextRuns: string[];
   recentRuns: { scheduledAt: string; workflowId: string; runId: string }[];
 }
@@ -87,12 +88,11 @@ export async function createWaveSchedule(client: Client, spec: WaveScheduleSpec)
   }
   const parsed = waveSchema.safeParse(spec.wave);
   if (!parsed.success) throw new BadInputError(`schedule ${spec.scheduleId}: wave input: ${formatZodError(parsed.error)}`);
+  const cronExpressions = spec.cron?.length ? spec.cron : [DEFAULT_WAVE_CRON];
+  const timezone = spec.timezone ?? 'UTC';
   await client.schedule.create({
     scheduleId: spec.scheduleId,
-    spec: {
-      cronExpressions: spec.cron?.length ? spec.cron : [DEFAULT_WAVE_CRON],
-      timezone: spec.timezone ?? 'UTC',
-    },
+    spec: { cronExpressions, timezone },
     action: {
       type: 'startWorkflow',
       workflowType: WAVE_WORKFLOW_TYPE,
@@ -104,7 +104,8 @@ export async function createWaveSchedule(client: Client, spec: WaveScheduleSpec)
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindow: durationMs(spec.catchupWindow ?? DEFAULT_CATCHUP_WINDOW, `schedule ${spec.scheduleId}: catch-up window`),
     },
-    memo: { waveId: spec.wave.waveId, tenants: spec.wave.tenants.length },
+    // The server turns cron into calendar specs; keep the operator's text for `schedule list`.
+    memo: { waveId: spec.wave.waveId, tenants: spec.wave.tenants.length, cron: cronExpressions, timezone },
     state: { paused: spec.paused ?? false, note: spec.note },
   });
 }
@@ -117,7 +118,8 @@ function summarize(s: ScheduleSummary | (ScheduleDescription & { scheduleId: str
     workflowType: action?.workflowType,
     paused: s.state.paused,
     note: s.state.note || undefined,
-    cron: (s.spec as { calendars?: unknown[]; cronExpressions?: string[] } | undefined)?.cronExpressions ?? [],
+    cron: Array.isArray(s.memo?.cron) ? s.memo.cron.map(String) : [],
+    timezone: typeof s.memo?.timezone === 'string' ? s.memo.timezone : undefined,
     nextRuns: s.info.nextActionTimes.map((d) => d.toISOString()),
     recentRuns: s.info.recentActions.map((a) => ({
       scheduledAt: a.scheduledAt.toISOString(), workflowId: a.action.workflow.workflowId, runId: a.action.workflow.firstExecutionRunId,

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { governorActivities, setGovernorClient } from '../../src/activities/governor';
@@ -25,7 +26,11 @@ export async function startHarness(): Promise<Harness> {
   // Quiet worker logs: failures show up as assertion messages.
   try { Runtime.install({ logger: new DefaultLogger('WARN') }); } catch { /* already installed in this process */ }
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalBinary } },
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary },
+      // The project's custom search attributes (the CLI filters waves by WaveId).
+      searchAttributes: ['TenantId', 'WaveId', 'MigrationPhase'].map((k) => defineSearchAttributeKey(k, SearchAttributeType.KEYWORD)),
+    },
   });
   setGovernorClient(env.client);
   const worker = await Worker.create({

@@ -3,8 +3,9 @@
  * governor and withPermits, with a fake heavy activity that records when it ran.
  */
 import {
-  ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler,
+  ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type * as testActivities from './activities';
 import { permitWaitMs, withPermits } from '../../src/workflows/permits';
 import type {
@@ -46,7 +47,8 @@ export const progressQuery = defineQuery<WaveProgress>('progress');
 
 /**
  * Stand-in `migrationWave` with the lead's contract (pause/resume signals, progress query,
- * MigrationWaveResult): tenants run one at a time as a fake activity; ids starting with `fail` fail.
+ * MigrationWaveResult, WaveId search attribute): tenants run one at a time as a fake activity; ids
+ * starting with `fail` fail.
  */
 export async function migrationWave(input: MigrationWaveInput): Promise<MigrationWaveResult> {
   let paused = false;
@@ -60,6 +62,7 @@ export async function migrationWave(input: MigrationWaveInput): Promise<Migratio
     };
   }
   let running: string[] = [];
+  upsertSearchAttributes([{ key: defineSearchAttributeKey('WaveId', SearchAttributeType.KEYWORD), value: input.waveId }]);
   setHandler(pauseSignal, () => { paused = true; });
   setHandler(resumeSignal, () => { paused = false; });
   setHandler(progressQuery, () => ({
@@ -67,7 +70,8 @@ export async function migrationWave(input: MigrationWaveInput): Promise<Migratio
     pending: input.tenants.length - succeeded.length - failed.length - running.length,
     running, succeeded: succeeded.length, failed, rowsCopied: succeeded.length * 100, tenants,
   }));
-  const workMs = Number((input.options as { workMs?: number } | undefined)?.workMs ?? 300);
+  // Test knob: chunkRows doubles as each fake tenant's work time in ms.
+  const workMs = input.options?.chunkRows ?? 300;
   for (const t of input.tenants) {
     await condition(() => !paused);
     running = [t.tenantId];

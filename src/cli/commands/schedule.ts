@@ -20,7 +20,7 @@ async function scheduleOp<T>(scheduleId: string, fn: () => Promise<T>): Promise<
 }
 
 function printSchedule(s: WaveScheduleInfo): void {
-  out(`${s.scheduleId}  wave ${s.waveId ?? '?'}  ${s.paused ? 'PAUSED' : 'active'}  cron ${s.cron.join(', ') || '-'}`
+  out(`${s.scheduleId}  wave ${s.waveId ?? '?'}  ${s.paused ? 'PAUSED' : 'active'}  cron ${s.cron.join(', ') || '-'} ${s.timezone ?? ''}`
     + `  next ${s.nextRuns[0] ?? '-'}${s.note ? `  note: ${s.note}` : ''}`);
   for (const r of s.recentRuns.slice(-3)) out(`    ran ${r.scheduledAt}  ${r.workflowId}`);
 }
