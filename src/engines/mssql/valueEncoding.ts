@@ -37,10 +37,69 @@ function checkFinite(v: number): string | undefined {
   return undefined;
 }
 
+/** The exact binary value of a finite positive float as mantissa * 2^exp (float64 or float32). */
+function exactBinary(a: number, single: boolean): { m: bigint; e: number; minNormalEdge: boolean } {
+  const dv = new DataView(new ArrayBuffer(8));
+  if (single) {
+    dv.setFloat32(0, a);
+    const bits = dv.getUint32(0);
+    const be = (bits >>> 23) & 0xff;
+    const frac = bits & 0x7fffff;
+    return be === 0 ? { m: BigInt(frac), e: -149, minNormalEdge: false } : { m: BigInt(frac | 0x800000), e: be - 150, minNormalEdge: frac === 0 && be > 1 };
+  }
+  dv.setFloat64(0, a);
+  const hi = dv.getUint32(0);
+  const lo = dv.getUint32(4);
+  const be = (hi >>> 20) & 0x7ff;
+  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  return be === 0 ? { m: frac, e: -1074, minNormalEdge: false } : { m: frac | (1n << 52n), e: be - 1075, minNormalEdge: frac === 0n && be > 1 };
+}
+
+/**
+ * Shortest decimal digits strictly inside the rounding interval of `a`, closest to `a`, ties to
+ * even: the choice PostgreSQL's Ryu-based float4out/float8out makes (exact BigInt arithmetic).
+ */
+function shortestDigits(a: number, single: boolean): { digits: string; exp10: number } {
+  const { m, e, minNormalEdge } = exactBinary(a, single);
+  // Scaled by 4 so both interval ends are integers: value(X) = X * 2^E.
+  const E = e - 2;
+  const A = 4n * m;
+  const H = A + 2n;
+  const L = A - (minNormalEdge ? 1n : 2n);
+  const cmp = (c: bigint, k: number, x: bigint): number => {
+    let l = c;
+    let r = x;
+    if (k >= 0) l *= 10n ** BigInt(k); else r *= 10n ** BigInt(-k);
+    if (E >= 0) r <<= BigInt(E); else l <<= BigInt(-E);
+    return l === r ? 0 : l < r ? -1 : 1;
+  };
+  // Exact decimal expansion of a: digits `exact`, first digit at 10^exp10.
+  const exact = e >= 0 ? (m << BigInt(e)).toString() : (m * 5n ** BigInt(-e)).toString();
+  const exp10 = exact.length - 1 + Math.min(e, 0);
+  for (let p = 1; p <= 17; p++) {
+    const k = exp10 - p + 1;
+    const T = BigInt(exact.slice(0, p).padEnd(p, '0'));
+    const inside = (c: bigint) => cmp(c, k, L) > 0 && cmp(c, k, H) < 0;
+    const lo = inside(T);
+    const hi = inside(T + 1n);
+    if (!lo && !hi) continue;
+    let c: bigint;
+    if (lo && hi) {
+      const d = cmp(2n * T + 1n, k, 2n * A);
+      c = d < 0 ? T + 1n : d > 0 ? T : T % 2n === 0n ? T : T + 1n;
+      if (cmp(T, k, A) === 0) c = T;
+    } else c = lo ? T : T + 1n;
+    const text = c.toString();
+    const x10 = exp10 + (text.length - p);
+    return { digits: text.replace(/0+$/, '') || '0', exp10: x10 };
+  }
+  return splitExponential(a.toExponential(16));
+}
+
 export function formatFloat8(v: number): string {
   const special = checkFinite(v);
   if (special) return special;
-  const { digits, exp10 } = splitExponential(Math.abs(v).toExponential());
+  const { digits, exp10 } = shortestDigits(Math.abs(v), false);
   return formatShortest(digits, exp10, v < 0, 15);
 }
 
@@ -48,13 +107,7 @@ export function formatFloat4(v: number): string {
   const special = checkFinite(v);
   if (special) return special;
   const f = Math.fround(v);
-  const a = Math.abs(f);
-  let s = a.toExponential(8);
-  for (let p = 1; p <= 9; p++) {
-    const candidate = a.toExponential(p - 1);
-    if (Math.fround(Number(candidate)) === a) { s = candidate; break; }
-  }
-  const { digits, exp10 } = splitExponential(s);
+  const { digits, exp10 } = shortestDigits(Math.abs(f), true);
   return formatShortest(digits, exp10, f < 0, 6);
 }
 
