@@ -15,6 +15,8 @@ const ALIASES: Record<string, string> = {
 };
 
 export function normalisePgType(type: string): string {
+  // Quoted names (user-defined types such as "MyEnum") are case-sensitive: compare them as written.
+  if (type.includes('"')) return type.trim().replace(/\s+/g, ' ').replace(/^(pg_catalog|public)\./, '');
   let t = type.trim().toLowerCase().replace(/\s+/g, ' ')
     .replace(/\s*\(\s*/g, '(').replace(/\s*,\s*/g, ',').replace(/\s*\)/g, ')');
   let arraySuffix = '';
