@@ -1,9 +1,8 @@
 import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, statfs, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, statfs, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FailureType, PermanentError } from '../../common/errors';
 import { computeEtag, etagPartCount, isMd5Etag, normalizeEtag, uniformPartSizes } from './etag';
@@ -145,16 +144,22 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
       const secs = Math.max((now - started) / 1000, 0.001);
       opts.onProgress({ key, offset, total, etag, bytesPerSecond: Math.round((offset - resumedFrom) / secs) });
     };
-    const out = createWriteStream(part, { flags: 'a' });
-    // The count may run ahead of the file by the write buffer; a resume takes min(recorded, on disk).
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        cb(null, chunk);
-        offset += chunk.length;
-        report(false);
+    // Counts a chunk only once it is written to the file, so a recorded offset is never ahead of the file.
+    const fh = await open(part, 'a');
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        fh.write(chunk).then(() => {
+          offset += chunk.length;
+          report(false);
+          cb();
+        }, cb);
       },
     });
-    await pipeline(res.Body as Readable, counter, out, { signal: opts.signal });
+    try {
+      await pipeline(res.Body as Readable, out, { signal: opts.signal });
+    } finally {
+      await fh.close();
+    }
     report(true);
   }
 

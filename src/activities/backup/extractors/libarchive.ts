@@ -32,7 +32,7 @@ export async function extractViaLibarchive(paths: string[], archive: string, sin
   const source = mode === 'stream' ? '@-' : `@${paths[0]}`;
   const child = spawn(BSDTAR, ['-c', '-f', '-', '--format', 'pax', source], { stdio: [mode === 'stream' ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-4000); });
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-4000); });
   const exited = new Promise<number>((resolve, reject) => {
     child.on('error', (err) => reject(new Error(`cannot run ${BSDTAR} (Debian package libarchive-tools): ${err.message}`)));
     child.on('close', (code) => resolve(code ?? 1));
@@ -45,7 +45,7 @@ export async function extractViaLibarchive(paths: string[], archive: string, sin
   }
   let parseError: unknown;
   try {
-    await extractTarStream(child.stdout, archive, sink);
+    await extractTarStream(child.stdout!, archive, sink);
   } catch (err) {
     parseError = err;
     child.kill('SIGKILL');
