@@ -72,6 +72,7 @@ export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');
 
 const { findClosedPermitHolders } = proxyActivities<typeof governorActivities>({
   startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, initialInterval: '1 second' },
 });
 
@@ -149,14 +150,20 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
     }
   };
 
-  const reclaimClosed = async () => {
-    if (state.holders.length === 0) return;
+  // The liveness check runs beside the grant loop: a slow or unregistered activity never stalls grants.
+  let reclaimInFlight = false;
+  const startReclaim = () => {
+    if (reclaimInFlight || state.holders.length === 0) return;
+    reclaimInFlight = true;
     const checked = state.holders.map((h) => ({ requestId: h.requestId, workflowId: h.workflowId, runId: h.runId }));
-    try {
-      dropHolders(await findClosedPermitHolders(checked), 'holder workflow closed');
-    } catch (err) {
-      log.warn('governor: liveness check failed; will retry', { pool: state.pool, error: String(err) });
-    }
+    findClosedPermitHolders(checked).then(
+      (closed) => {
+        const before = state.holders.length;
+        dropHolders(closed, 'holder workflow closed');
+        if (state.holders.length !== before) changed = true;
+      },
+      (err) => log.warn('governor: liveness check failed; will retry', { pool: state.pool, error: String(err) }),
+    ).finally(() => { reclaimInFlight = false; });
   };
 
   let nextReclaimAt = nowMs() + reclaimMs;
@@ -177,7 +184,7 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
     const waitMs = nextReclaimAt - nowMs();
     if (waitMs > 0 && !changed) await condition(() => changed, waitMs);
     if (nowMs() >= nextReclaimAt) {
-      await reclaimClosed();
+      startReclaim();
       nextReclaimAt = nowMs() + reclaimMs;
     }
   }

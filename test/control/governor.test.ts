@@ -162,12 +162,13 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
     expect(s).toMatchObject({ holders: [], queue: [], limit: 3, grantedTotal: 15 });
   });
 
-  it('a tenant cancelled while waiting gives its place back', async () => {
+  it('a tenant cancelled while waiting gives its place back; cancelled while holding releases at once', async () => {
     resetRecords();
     const pool = 'pg-target-f';
-    await startGovernor({ pool, limit: 1 });
+    // Reclaiming is far away: only withPermits' own release (in a non-cancellable scope) can free the permit.
+    await startGovernor({ pool, limit: 1, reclaimIntervalSeconds: 3600 });
     const f1 = await h.env.client.workflow.start('standInTenant', {
-      workflowId: 'tenant-f1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'f1', pools: [pool], workMs: 800 }],
+      workflowId: 'tenant-f1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'f1', pools: [pool], workMs: 60_000 }],
     });
     await waitFor(async () => records.find((r) => r.tenantId === 'f1'), 10_000, 'f1 to start');
     const f2 = await h.env.client.workflow.start('standInTenant', {
@@ -177,8 +178,19 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
     await f2.cancel();
     await expect(f2.result()).rejects.toThrow();
     expect((await governorState(pool)).queue).toEqual([]);
-    await f1.result();
-    expect(await governorState(pool)).toMatchObject({ holders: [], queue: [], reclaimedTotal: 0 });
+    const f3 = await h.env.client.workflow.start('standInTenant', {
+      workflowId: 'tenant-f3', taskQueue: TASK_QUEUE, args: [{ tenantId: 'f3', pools: [pool], workMs: 100 }],
+    });
+    await waitFor(async () => (await governorState(pool)).queue.length === 1, 10_000, 'f3 queued');
+    await f1.cancel();
+    await expect(f1.result()).rejects.toThrow();
+    await f3.result();
+    const f1rec = records.find((r) => r.tenantId === 'f1')!;
+    expect(f1rec.outcome).toBe('cancelled');
+    // The permit passed on only after the cancelled heavy work had stopped.
+    expect(records.find((r) => r.tenantId === 'f3')!.start).toBeGreaterThanOrEqual(f1rec.end!);
+    expect(records.map((r) => r.tenantId)).toEqual(['f1', 'f3']);
+    expect(await governorState(pool)).toMatchObject({ holders: [], queue: [], reclaimedTotal: 0, grantedTotal: 2 });
   });
 
   it('acquires several pools in sorted order and releases all of them', async () => {

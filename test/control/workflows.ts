@@ -3,7 +3,7 @@
  * governor and withPermits, with a fake heavy activity that records when it ran.
  */
 import {
-  ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes,
+  ActivityCancellationType, ActivityFailure, condition, defineQuery, defineSignal, executeChild, proxyActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type * as testActivities from './activities';
@@ -18,6 +18,8 @@ const { heavyWork } = proxyActivities<typeof testActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '5 seconds',
   retry: { maximumAttempts: 1 },
+  // Under a permit, a cancelled activity must have stopped before the permit is released.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 export interface StandInTenantInput {
