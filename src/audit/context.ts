@@ -53,13 +53,10 @@ export class AuditContext {
       return await this.query(sql, params);
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      // 2201B invalid regex, 22P02/22007/22008 bad literal: the manifest is at fault, retrying will not help.
-      if (e.code && ['2201B', '22P02', '22007', '22008', '42883'].includes(e.code)) {
-        throw new BadInputError(`audit ${what}: ${e.message}`);
-      }
-      const wrapped = new Error(`audit ${what}: ${e.message ?? String(err)}`);
-      (wrapped as { code?: string }).code = e.code;
-      throw wrapped;
+      if (this.dialect.isBadInput(err)) throw new BadInputError(`audit ${what}: ${e.message}`);
+      // Keep the driver's error (its code decides retry/unreachable handling); only name the check.
+      if (err instanceof Error) err.message = `audit ${what}: ${err.message}`;
+      throw err;
     }
   }
 

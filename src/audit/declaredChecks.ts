@@ -40,7 +40,7 @@ export async function runDeclaredCheck(ctx: AuditContext, model: SchemaModel, sp
       if (spec.min === undefined && spec.max === undefined) throw new BadInputError(`${what}: "min" or "max" is required`);
       const parts: string[] = [];
       const bound = (v: string | number): string => {
-        if (typeof v === 'string' && v.trim().toLowerCase() === 'now') return ctx.dialect.now();
+        if (typeof v === 'string' && v.trim().toLowerCase() === 'now') return ctx.dialect.now(column.sourceType);
         params.push(v);
         return ctx.dialect.param(params.length);
       };

@@ -17,8 +17,10 @@ export interface AuditDialect {
   rowBytes(alias: string, columns: string[]): string;
   /** Predicate true when `expr` (as text) does NOT match the regular expression in parameter `param`; null when unsupported. */
   notMatching(expr: string, param: string): string | null;
-  /** The current instant, for range bounds given as "now". */
-  now(): string;
+  /** The current instant, for range bounds given as "now", comparable with a column of this source type. */
+  now(columnType: string): string;
+  /** Whether a query error means the manifest's check is wrong (bad regex, literal of the wrong type): not retryable. */
+  isBadInput(err: unknown): boolean;
   /**
    * Query returning one row with a `current` text column: the highest value an identity/serial
    * column has handed out (max of the column and of its generator).

@@ -28,6 +28,8 @@ export const postgresAuditDialect: AuditDialect = {
   rowBytes: (alias) => `pg_column_size(${alias}.*)`,
   notMatching: (expr, param) => `NOT ((${expr})::text ~ ${param})`,
   now: () => 'now()',
+  // 2201B invalid regex, 22P02/22007/22008 bad literal, 42883 no such operator for the literal's type.
+  isBadInput: (err) => ['2201B', '22P02', '22007', '22008', '42883'].includes((err as { code?: string }).code ?? ''),
   identityCurrentQuery(schema, table, column) {
     const qt = `${quoteIdent(schema)}.${quoteIdent(table)}`;
     // The sequence may be ahead of the column (rolled back inserts): both count toward overflow.

@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import type { ConnectionPool } from 'mssql';
 import type { SchemaModel } from '../engines/model';
 import type { AuditCheckSpec } from '../workflows/types';
 import type { AuditDialect, AuditQuery } from './dialect';
@@ -7,6 +8,7 @@ import { AuditContext } from './context';
 import { checkIdentityOverflow, checkLossyTypes, checkNoKey, checkOrphans, checkWideRows } from './automaticChecks';
 import { runDeclaredCheck } from './declaredChecks';
 import { postgresAuditDialect } from './postgresDialect';
+import { mssqlAuditDialect } from './mssqlDialect';
 
 /**
  * The engine-neutral audit: automatic checks from the schema model, then the manifest's checks.
@@ -44,6 +46,17 @@ export async function runAudit(client: Client, model: SchemaModel, checks: Audit
   options: AuditOptions = {}): Promise<AuditResult> {
   const query: AuditQuery = async (sql, params) => (await client.query(sql, params)).rows;
   return auditDatabase(postgresAuditDialect, query, model, checks, options);
+}
+
+/** Audits a SQL Server source through an open pool; parameters bind as @p1, @p2, ... */
+export async function runAuditMssql(pool: ConnectionPool, model: SchemaModel, checks: AuditCheckSpec[] = [],
+  options: AuditOptions = {}): Promise<AuditResult> {
+  const query: AuditQuery = async (sql, params = []) => {
+    const request = pool.request();
+    params.forEach((v, i) => request.input(`p${i + 1}`, v));
+    return (await request.query(sql)).recordset as Record<string, unknown>[];
+  };
+  return auditDatabase(mssqlAuditDialect, query, model, checks, options);
 }
 
 /** One line per blocking finding, for the tenant's failure message. */
