@@ -138,6 +138,16 @@ describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
     expect((await tmig('cancel', 'w4')).code).toBe(1);
   });
 
+  it('status --watch --json prints one JSON line per refresh until the wave closes', async () => {
+    await startWave(wave('w5', ['w5-a', 'w5-b'], 800));
+    const watched = await tmig('status', 'w5', '--watch', '--json', '--interval', '1');
+    expect(watched.code).toBe(0);
+    const lines = watched.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines[0].status).toBe('RUNNING');
+    expect(lines.at(-1)).toMatchObject({ status: 'COMPLETED', failed: false, progress: { succeeded: 2, total: 2 } });
+  });
+
   it('not found is exit 3, usage errors exit 2', async () => {
     expect((await tmig('status', 'no-such-wave')).code).toBe(3);
     expect((await tmig('pause', 'no-such-wave')).code).toBe(3);
