@@ -9,6 +9,7 @@ import { registerThrottle } from './throttle';
 import { registerSchedule } from './schedule';
 import { registerIntake } from './intake';
 import { registerReport } from './report';
+import { registerAssess } from './assess';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerSchedule(program);
   registerIntake(program);
   registerReport(program);
+  registerAssess(program);
 }

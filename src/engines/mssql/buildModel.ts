@@ -3,7 +3,8 @@ import type { ColumnOverride } from '../../workflows/types';
 import type { RawSchema, RawTable, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './names';
-import { translateExpression, UntranslatableError, type ExprColumn } from './expressionTranslator';
+import { inferComputedType, translateExpression, UntranslatableError, type ExprColumn } from './expressionTranslator';
+import { parseMsType } from './typeMapping';
 
 /**
  * RawSchema (what SQL Server has) -> SchemaModel (what the target gets). All translation
@@ -68,6 +69,16 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
     // ---- columns
     const colAlloc = new NameAllocator();
     const mappings = new Map<string, TypeMapping>();
+    // Computed columns from a DDL script have no declared type: infer it from the expression.
+    const untyped = t.columns.filter((c) => c.computed && !c.type);
+    if (untyped.length) {
+      const known = new Map<string, ExprColumn>(t.columns.filter((c) => c.type).map((c) => [c.name.toLowerCase(), { targetName: c.name, mapping: columnMapping(c) }]));
+      for (const c of untyped) {
+        const inferred = parseMsType(inferComputedType(c.computed!.definition, known));
+        Object.assign(c, { type: inferred.name, length: inferred.length ?? null, precision: inferred.precision ?? null, scale: inferred.scale ?? null });
+        note('info', `${label}.${c.name}`, `computed column type not stated in the script: inferred ${inferred.name}`);
+      }
+    }
     const columns: ColumnModel[] = t.columns.map((c) => {
       const key = `${t.schema}.${t.name}.${c.name}`.toLowerCase();
       const override = overrides.get(key);

@@ -486,7 +486,7 @@ class Printer {
         return 'LOCALTIMESTAMP';
       case 'getutcdate': case 'sysutcdatetime':
         arity(0); this.volatile(`${n.name}()`);
-        return "(now() AT TIME ZONE 'UTC')";
+        return "timezone('UTC', now())";
       case 'sysdatetimeoffset':
         arity(0); this.volatile(`${n.name}()`);
         return 'CURRENT_TIMESTAMP';
@@ -616,4 +616,25 @@ export function translateExpression(text: string, ctx: ExprContext): Translation
     sql = `CAST(${sql} AS boolean)`;
   }
   return { sql: stripOuterParens(sql), notes: printer.notes };
+}
+
+/**
+ * The SQL Server type a computed column most likely has, from its expression (used when a DDL
+ * script, unlike the catalog, does not state it).
+ */
+export function inferComputedType(text: string, columns: Map<string, ExprColumn>): string {
+  let ty: Ty = 'unknown';
+  try {
+    ty = new Printer({ purpose: 'check', columns }).ty(parseTsqlExpression(text));
+  } catch {
+    ty = 'unknown';
+  }
+  switch (ty) {
+    case 'number': return 'decimal(38,10)';
+    case 'datetime': return 'datetime2(6)';
+    case 'bool': return 'bit';
+    case 'uuid': return 'uniqueidentifier';
+    case 'binary': return 'varbinary(max)';
+    default: return 'nvarchar(max)';
+  }
 }

@@ -11,6 +11,8 @@ export interface Token {
   value: string;
   /** Offset in the input, for error messages. */
   pos: number;
+  /** Offset just past the token (to slice the original text). */
+  end: number;
 }
 
 const twoCharOps = new Set(['<>', '!=', '<=', '>=', '!<', '!>', '+=', '-=', '*=', '/=', '::']);
@@ -50,7 +52,7 @@ export function tokenize(text: string): Token[] {
         }
         v += text[i++];
       }
-      tokens.push({ kind: 'quoted', value: v, pos: start });
+      tokens.push({ kind: 'quoted', value: v, pos: start, end: i });
       continue;
     }
     if (ch === '"') {
@@ -65,7 +67,7 @@ export function tokenize(text: string): Token[] {
         }
         v += text[i++];
       }
-      tokens.push({ kind: 'quoted', value: v, pos: start });
+      tokens.push({ kind: 'quoted', value: v, pos: start, end: i });
       continue;
     }
     if (ch === "'" || ((ch === 'N' || ch === 'n') && text[i + 1] === "'")) {
@@ -81,13 +83,13 @@ export function tokenize(text: string): Token[] {
         }
         v += text[i++];
       }
-      tokens.push({ kind: national ? 'nstring' : 'string', value: v, pos: start });
+      tokens.push({ kind: national ? 'nstring' : 'string', value: v, pos: start, end: i });
       continue;
     }
     if (ch === '0' && (text[i + 1] === 'x' || text[i + 1] === 'X')) {
       i += 2;
       while (i < n && /[0-9a-fA-F]/.test(text[i])) i++;
-      tokens.push({ kind: 'binary', value: text.slice(start + 2, i).toLowerCase(), pos: start });
+      tokens.push({ kind: 'binary', value: text.slice(start + 2, i).toLowerCase(), pos: start, end: i });
       continue;
     }
     if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
@@ -97,34 +99,34 @@ export function tokenize(text: string): Token[] {
         i += 2;
         while (i < n && /[0-9]/.test(text[i])) i++;
       }
-      tokens.push({ kind: 'number', value: text.slice(start, i), pos: start });
+      tokens.push({ kind: 'number', value: text.slice(start, i), pos: start, end: i });
       continue;
     }
     if (ch === '@') {
       i++;
       while (i < n && /[\w@$#]/.test(text[i])) i++;
-      tokens.push({ kind: 'variable', value: text.slice(start, i), pos: start });
+      tokens.push({ kind: 'variable', value: text.slice(start, i), pos: start, end: i });
       continue;
     }
     if (/[A-Za-z_#\u0080-\uffff]/.test(ch)) {
       while (i < n && /[\w@$#\u0080-\uffff]/.test(text[i])) i++;
-      tokens.push({ kind: 'ident', value: text.slice(start, i), pos: start });
+      tokens.push({ kind: 'ident', value: text.slice(start, i), pos: start, end: i });
       continue;
     }
     const two = text.slice(i, i + 2);
     if (twoCharOps.has(two)) {
-      tokens.push({ kind: 'op', value: two, pos: start });
       i += 2;
+      tokens.push({ kind: 'op', value: two, pos: start, end: i });
       continue;
     }
     if ('(),.;'.includes(ch)) {
-      tokens.push({ kind: 'punct', value: ch, pos: start });
       i++;
+      tokens.push({ kind: 'punct', value: ch, pos: start, end: i });
       continue;
     }
     if ('+-*/%=<>&|^~!'.includes(ch)) {
-      tokens.push({ kind: 'op', value: ch, pos: start });
       i++;
+      tokens.push({ kind: 'op', value: ch, pos: start, end: i });
       continue;
     }
     throw new TsqlSyntaxError(`unexpected character ${JSON.stringify(ch)} at offset ${start}`);
