@@ -8,7 +8,10 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile, open } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupWorkDir, extractArchive, fetchBackup, locateBackup } from '../../src/activities/backup';
+import {
+  cleanupWorkDir, extractArchive, fetchBackup, locateBackup, type CleanupWorkDirInput, type CleanupWorkDirResult, type ExtractArchiveInput,
+  type FetchBackupInput, type FetchBackupResult, type LocateBackupInput, type LocateBackupResult,
+} from '../../src/activities/backup';
 import { downloadObject, type DownloadProgress } from '../../src/activities/backup/download';
 import type { FetchHeartbeat } from '../../src/activities/backup/fetchBackup';
 import { resetConfigCache } from '../../src/config/load';
@@ -114,21 +117,21 @@ describe.skipIf(!haveMinio)('fetchBackup against a real MinIO', () => {
     const env = new MockActivityEnvironment();
     const beats: FetchHeartbeat[] = [];
     env.on('heartbeat', (d: FetchHeartbeat) => beats.push(d));
-    const fetched = await env.run(fetchBackup, { tenantId: 'hotel2', backup: { bucket, key: 'hotel2/NEXT70_20260202.zip' } });
+    const fetched = await env.run<[FetchBackupInput], FetchBackupResult, typeof fetchBackup>(fetchBackup, { tenantId: 'hotel2', backup: { bucket, key: 'hotel2/NEXT70_20260202.zip' } });
     expect(fetched.path).toBe(join(tmp, 'work', 'hotel2', 'download', 'NEXT70_20260202.zip'));
     expect(beats.at(-1)).toMatchObject({ key: 'hotel2/NEXT70_20260202.zip', offset: fetched.bytes, total: fetched.bytes, volume: 1, volumes: 1 });
     expect(typeof beats.at(-1)!.bytesPerSecond).toBe('number');
 
-    const extracted = await env.run(extractArchive, { tenantId: 'hotel2', path: fetched.path });
+    const extracted = await env.run<[ExtractArchiveInput], { dir: string; files: string[] }, typeof extractArchive>(extractArchive, { tenantId: 'hotel2', path: fetched.path });
     expect(extracted.files).toEqual(['NEXT70.BAK']);
-    const placed = await env.run(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore' });
+    const placed = await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore' });
     expect(placed.serverPath).toBe('D:\\Backups\\hotel2\\hotel2.bak');
     expect(placed.workerPath).toBe(join(tmp, 'share', 'hotel2', 'hotel2.bak'));
     expect((await readFile(placed.workerPath)).equals(bak)).toBe(true);
     // Retried after the move: still answers with the placed file.
-    expect(await env.run(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore' })).toEqual(placed);
+    expect(await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore' })).toEqual(placed);
 
-    await env.run(cleanupWorkDir, { tenantId: 'hotel2', ok: true, sourceServer: 'mssql-restore' });
+    await env.run<[CleanupWorkDirInput], CleanupWorkDirResult, typeof cleanupWorkDir>(cleanupWorkDir, { tenantId: 'hotel2', ok: true, sourceServer: 'mssql-restore' });
     expect(existsSync(join(tmp, 'work', 'hotel2'))).toBe(false);
     expect(existsSync(join(tmp, 'share', 'hotel2'))).toBe(false);
   });
@@ -143,7 +146,7 @@ describe.skipIf(!haveMinio)('fetchBackup against a real MinIO', () => {
     const env = new MockActivityEnvironment({ heartbeatDetails: { ...recorded, volume: 1, volumes: 1, bytesDone: recorded!.offset } });
     const beats: FetchHeartbeat[] = [];
     env.on('heartbeat', (d: FetchHeartbeat) => beats.push(d));
-    const res = await env.run(fetchBackup, { tenantId: 'hotel1', backup: { bucket, key: 'hotel1/big.rar' } });
+    const res = await env.run<[FetchBackupInput], FetchBackupResult, typeof fetchBackup>(fetchBackup, { tenantId: 'hotel1', backup: { bucket, key: 'hotel1/big.rar' } });
     expect(sha(await readFile(res.path))).toBe(sha(big));
     // The first progress of this attempt is already past the recorded offset: it did not start from 0.
     expect(beats.find((b) => b?.key)!.offset).toBeGreaterThan(recorded!.offset);
@@ -152,12 +155,12 @@ describe.skipIf(!haveMinio)('fetchBackup against a real MinIO', () => {
   it('permanent problems leave the activity as non-retryable typed failures; a failed tenant keeps a size-limited work dir', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'hotel3/broken.zip', Body: Buffer.from('PK\u0003\u0004 truncated nonsense') }));
     const env = new MockActivityEnvironment();
-    const fetched = await env.run(fetchBackup, { tenantId: 'hotel3', backup: { bucket, key: 'hotel3/broken.zip' } });
-    const err = await env.run(extractArchive, { tenantId: 'hotel3', path: fetched.path }).catch((e: unknown) => e);
+    const fetched = await env.run<[FetchBackupInput], FetchBackupResult, typeof fetchBackup>(fetchBackup, { tenantId: 'hotel3', backup: { bucket, key: 'hotel3/broken.zip' } });
+    const err = await env.run<[ExtractArchiveInput], { dir: string; files: string[] }, typeof extractArchive>(extractArchive, { tenantId: 'hotel3', path: fetched.path }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'ArchiveCorrupt', nonRetryable: true });
     await writeFile(join(tmp, 'work', 'hotel3', 'download', 'huge.bin'), Buffer.alloc(200_000));
-    const kept = await env.run(cleanupWorkDir, { tenantId: 'hotel3', ok: false, keepBytes: 50_000 });
+    const kept = await env.run<[CleanupWorkDirInput], CleanupWorkDirResult, typeof cleanupWorkDir>(cleanupWorkDir, { tenantId: 'hotel3', ok: false, keepBytes: 50_000 });
     expect(kept.removed).toBe(false);
     expect(kept.pruned).toEqual(['download/huge.bin']);
     expect(existsSync(fetched.path)).toBe(true);
@@ -169,12 +172,12 @@ describe.skipIf(!haveMinio)('fetchBackup against a real MinIO', () => {
     const parts = (await readdir(join(fixtures!, 'rar5'))).filter((f) => f.startsWith('multiarchive.part'));
     for (const p of parts) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `hotel4/${p}`, Body: await readFile(join(fixtures!, 'rar5', p)) }));
     const env = new MockActivityEnvironment();
-    const fetched = await env.run(fetchBackup, { tenantId: 'hotel4', backup: { bucket, key: 'hotel4/multiarchive.part01.rar' } });
+    const fetched = await env.run<[FetchBackupInput], FetchBackupResult, typeof fetchBackup>(fetchBackup, { tenantId: 'hotel4', backup: { bucket, key: 'hotel4/multiarchive.part01.rar' } });
     expect(fetched.bytes).toBe(15360 * 7 + 9208);
-    const extracted = await env.run(extractArchive, { tenantId: 'hotel4', path: fetched.path });
+    const extracted = await env.run<[ExtractArchiveInput], { dir: string; files: string[] }, typeof extractArchive>(extractArchive, { tenantId: 'hotel4', path: fetched.path });
     expect(extracted.files).toHaveLength(2);
     // Not a backup: locate says which files it found.
-    const err = await env.run(locateBackup, { tenantId: 'hotel4', dir: extracted.dir, sourceServer: 'mssql-restore' }).catch((e: unknown) => e);
+    const err = await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel4', dir: extracted.dir, sourceServer: 'mssql-restore' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: 'NoBackupFound', nonRetryable: true, message: expect.stringMatching(/bsdcat_test/) });
   });
 });

@@ -1,0 +1,8 @@
+/** Workflows for the intake tests: the real intakeScan, and a stand-in tenantMigration that only echoes its input. */
+import type { TenantMigrationInput } from '../../src/workflows/types';
+
+export { intakeScan } from '../../src/workflows/intakeScan';
+
+export async function tenantMigration(input: TenantMigrationInput): Promise<TenantMigrationInput> {
+  return input;
+}
