@@ -6,6 +6,9 @@ import type { SchemaModel } from '../../src/engines/model';
 import { createTestDatabase, postgresAvailable } from './helpers/db';
 import { describePublicSchema } from './helpers/pgModel';
 import { CHECKS, FIXTURE } from './helpers/plantedSource';
+import { auditSource } from '../../src/audit/auditSource';
+import { configSchema } from '../../src/config/schema';
+import { PG_ADMIN_URL } from './helpers/db';
 
 const pgUp = postgresAvailable('audit tests');
 
@@ -65,6 +68,13 @@ describe.skipIf(!pgUp)('pre-migration audit (PostgreSQL source)', () => {
     const range = r.findings.find((f) => f.check === 'range')!;
     expect(range.count).toBe(2);
     expect(range.sampleKeys).toEqual(['id=1']);
+  });
+
+  it('runs the same audit through a server reference from the worker config (read-only session)', async () => {
+    const config = configSchema.parse({ servers: { 'pg-src': { kind: 'postgres', url: PG_ADMIN_URL } } });
+    const viaRef = await auditSource(config, { server: 'pg-src', database: db.name }, model, CHECKS, { maxRowBytes: 2000 });
+    expect(viaRef.findings.map((f) => [f.check, f.table, f.count])).toEqual(result.findings.map((f) => [f.check, f.table, f.count]));
+    await expect(auditSource(config, { server: 'nope', database: db.name }, model)).rejects.toThrow(/server "nope" is not in the worker config/);
   });
 
   it('rejects a manifest check naming an unknown table or column, and a broken regex', async () => {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'pg';
 import { assertIntegrity, checkTargetIntegrity } from '../../src/validation/integrity';
 import type { SchemaModel } from '../../src/engines/model';
-import { createTestDatabase, postgresAvailable } from './helpers/db';
+import { createTestDatabase, PG_ADMIN_URL, postgresAvailable } from './helpers/db';
+import { checkTargetIntegrityByRef } from '../../src/validation/integrityForTarget';
+import { configSchema } from '../../src/config/schema';
 import { describePublicSchema } from './helpers/pgModel';
 
 const pgUp = postgresAvailable('target integrity tests');
@@ -41,6 +43,8 @@ describe.skipIf(!pgUp)('target integrity (PostgreSQL target)', () => {
     expect(findings.find((f) => f.table === 'public.orders')!.message)
       .toBe('public.orders: 3 column types, 1 keys, 1 indexes, 1 foreign keys, 1 checks, 1 sequences as planned');
     expect(() => assertIntegrity(findings, 't1')).not.toThrow();
+    const config = configSchema.parse({ servers: { 'pg-tgt': { kind: 'postgres', url: PG_ADMIN_URL } } });
+    expect(await checkTargetIntegrityByRef(config, { server: 'pg-tgt', database: db.name }, model)).toEqual(findings);
   });
 
   it('finds every alteration made after creation, naming the table', async () => {
