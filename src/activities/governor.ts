@@ -8,6 +8,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient, TASK_QUEUE } from '../common/temporal';
 import { BadInputError, toActivityFailure } from '../common/errors';
+import { loadConfig } from '../config/load';
 import {
   acquireSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type GovernorInput, type PermitRequest,
 } from '../workflows/governor';
@@ -29,9 +30,24 @@ async function governorClient(): Promise<Client> {
 
 export interface EnsureGovernorAndAcquireInput {
   pool: string;
-  /** Limit for a governor that does not run yet (servers.<name>.maxConcurrency). */
-  defaultLimit: number;
+  /**
+   * Limit for a governor that does not run yet. When absent, the worker config decides:
+   * `servers.<pool>.maxConcurrency` if the pool is a server name, else FALLBACK_POOL_LIMIT.
+   */
+  defaultLimit?: number;
   request: PermitRequest;
+}
+
+export const FALLBACK_POOL_LIMIT = 4;
+
+/** The configured default limit of a pool named after a server (the worker's config, read once). */
+export function configuredPoolLimit(pool: string): number {
+  try {
+    return loadConfig().servers[pool]?.maxConcurrency ?? FALLBACK_POOL_LIMIT;
+  } catch {
+    // No worker config (MIGRATOR_CONFIG unset): the pool still works, with the fallback limit.
+    return FALLBACK_POOL_LIMIT;
+  }
 }
 
 const poolNamePattern = /^[A-Za-z0-9_.-]+$/;
@@ -42,11 +58,12 @@ export async function ensureGovernorAndAcquire(input: EnsureGovernorAndAcquireIn
     if (!poolNamePattern.test(input.pool)) {
       throw new BadInputError(`permit pool "${input.pool}": pool names use letters, digits, _ . - (tenant ${input.request.tenantId})`);
     }
-    if (!Number.isInteger(input.defaultLimit) || input.defaultLimit < 1) {
-      throw new BadInputError(`permit pool "${input.pool}": default limit must be a positive integer, got ${input.defaultLimit}`);
+    const limit = input.defaultLimit ?? configuredPoolLimit(input.pool);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new BadInputError(`permit pool "${input.pool}": default limit must be a positive integer, got ${limit}`);
     }
     const c = await governorClient();
-    const start: GovernorInput = { pool: input.pool, limit: input.defaultLimit };
+    const start: GovernorInput = { pool: input.pool, limit };
     await c.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, {
       workflowId: governorWorkflowId(input.pool),
       taskQueue: TASK_QUEUE,

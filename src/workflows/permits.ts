@@ -16,8 +16,11 @@ import { governorWorkflowId, permitGrantedSignal, releaseSignal } from './govern
 export interface PoolPermit {
   /** Pool name, normally a server name from the worker config. */
   pool: string;
-  /** Limit used only if this call has to start the governor (`servers.<name>.maxConcurrency`). */
-  defaultLimit: number;
+  /**
+   * Limit used only if this call has to start the governor. Omit it to use the worker config's
+   * `servers.<pool>.maxConcurrency` (resolved by the activity, on the worker).
+   */
+  defaultLimit?: number;
 }
 
 export interface WithPermitsHooks {

@@ -10,6 +10,10 @@ import {
   concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
 } from '../../src/workflows/governor';
 import { TASK_QUEUE } from '../../src/common/temporal';
+import { resetConfigCache } from '../../src/config/load';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
   let h: Harness;
@@ -204,6 +208,27 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
     expect(maxOverlap(records)).toBe(1);
     for (const pool of ['pool-x', 'pool-y']) {
       expect(await governorState(pool)).toMatchObject({ holders: [], queue: [], limit: 1 });
+    }
+  });
+
+  it('a governor started by a tenant takes its limit from servers.<pool>.maxConcurrency in the worker config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmig-control-config-'));
+    const previous = process.env.MIGRATOR_CONFIG;
+    try {
+      const path = join(dir, 'servers.yaml');
+      writeFileSync(path, 'servers:\n  pg-cfg:\n    kind: postgres\n    url: postgres://migrator@127.0.0.1:5432/postgres\n    maxConcurrency: 3\n');
+      process.env.MIGRATOR_CONFIG = path;
+      resetConfigCache();
+      await h.env.client.workflow.execute('standInTenant', {
+        workflowId: 'tenant-cfg1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'cfg1', pools: ['pg-cfg', 'not-a-server'], workMs: 10 }],
+      });
+      expect(await governorState('pg-cfg')).toMatchObject({ limit: 3, holders: [], grantedTotal: 1 });
+      expect(await governorState('not-a-server')).toMatchObject({ limit: 4, holders: [], grantedTotal: 1 });
+    } finally {
+      if (previous === undefined) delete process.env.MIGRATOR_CONFIG;
+      else process.env.MIGRATOR_CONFIG = previous;
+      resetConfigCache();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

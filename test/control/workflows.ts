@@ -31,7 +31,7 @@ export interface StandInTenantInput {
 
 /** A tenant whose only step is one heavy activity run under permits. Returns ms waited for permits. */
 export async function standInTenant(input: StandInTenantInput): Promise<number> {
-  await withPermits(input.pools.map((pool) => ({ pool, defaultLimit: input.defaultLimit ?? 2 })), input.tenantId,
+  await withPermits(input.pools.map((pool) => ({ pool, defaultLimit: input.defaultLimit })), input.tenantId,
     () => heavyWork({ tenantId: input.tenantId, workMs: input.workMs }));
   return permitWaitMs();
 }
