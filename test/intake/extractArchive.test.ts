@@ -207,6 +207,13 @@ describe('hostile archives are refused with a typed, non-retryable error', () =>
     const p = await make7z(join(tmp, 'bomb.7z'), { 'a.bak': Buffer.alloc(8 * 1024 * 1024) });
     await expectType(extractArchiveFile(p, outDir(), { ratioFloorBytes: 1024 * 1024 }), 'ArchiveRejected', /decompression bomb/);
   });
+  it('more content than the work disk can take -> a transient ENOSPC error, not a verdict on the archive', async () => {
+    const err = await extractArchiveFile(await archive('big.tar.gz', tarGzBuffer([{ path: 'a.bak', data: fakeBackup(300_000) }])), outDir(), { maxBytes: 100_000 })
+      .catch((e: unknown) => e) as { code?: string; type?: string; message: string };
+    expect(err.code).toBe('ENOSPC');
+    expect(err.type).toBeUndefined();
+    expect(err.message).toMatch(/free space/);
+  });
   it('too many entries -> ArchiveRejected', async () => {
     const entries = Array.from({ length: 30 }, (_, i) => ({ path: `f${i}.txt`, data: Buffer.from('x') }));
     await expectType(extractArchiveFile(await archive('many.tar', tarBuffer(entries)), outDir(), { maxEntries: 20 }), 'ArchiveRejected', /entries/);

@@ -127,6 +127,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
   await checkDiskSpace(dirname(dest), total - offset, total, opts.reserveBytes ?? 0, what);
   const resumedFrom = offset;
 
+  if (total === 0) await writeFile(part, '');
   if (offset < total) {
     const res = await s3.send(new GetObjectCommand({
       Bucket: bucket, Key: key, IfMatch: head.ETag, Range: offset > 0 ? `bytes=${offset}-` : undefined,

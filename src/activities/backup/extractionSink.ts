@@ -12,7 +12,7 @@ export interface ExtractionLimits {
   ratioFloorBytes: number;
   /** Refuse archives with more entries than this. */
   maxEntries: number;
-  /** Never write more than this in total (e.g. the free disk space). */
+  /** Never write more than this in total (the free disk space); exceeding it is a retryable ENOSPC error. */
   maxBytes: number;
 }
 
@@ -78,7 +78,9 @@ export class ExtractionSink {
 
   private checkVolume(bytes: number, verb: string): void {
     if (bytes > this.limits.maxBytes) {
-      throw this.reject(`${verb} ${bytes} bytes of content, more than the limit of ${this.limits.maxBytes}`);
+      // Not the archive's fault: a full work disk. Coded like the OS error so every layer treats it as transient.
+      throw Object.assign(new Error(`archive ${this.archive} ${verb} ${bytes} bytes but only ${this.limits.maxBytes} may be written `
+        + `(free space of the work disk); retrying later`), { code: 'ENOSPC' });
     }
     const ratio = bytes / Math.max(this.archiveBytes, 1);
     if (bytes > this.limits.ratioFloorBytes && ratio > this.limits.maxRatio) {

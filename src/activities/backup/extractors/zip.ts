@@ -42,7 +42,8 @@ function classify(archive: string, err: unknown): unknown {
   if (/unsupported compression method/i.test(msg)) {
     return new PermanentError(FailureType.ArchiveRejected, `archive ${archive}: ${msg}`);
   }
-  if ((err as NodeJS.ErrnoException).code?.startsWith('E') && !/^Z_/.test((err as NodeJS.ErrnoException).code!)) return err;
+  // Local I/O trouble (disk full, ...) stays transient.
+  if (/^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code ?? '')) return err;
   return new PermanentError(FailureType.ArchiveCorrupt, `archive ${archive} is corrupt: ${msg}`);
 }
 
