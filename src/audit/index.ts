@@ -1,4 +1,6 @@
-export { runAudit, runAuditMssql, auditDatabase, describeBlocking } from './runAudit';
+export { runAudit, runAuditMssql, auditDatabase } from './runAudit';
+export { describeBlocking } from './blocking';
+export { auditSource } from './auditSource';
 export { mssqlAuditDialect } from './mssqlDialect';
 export { postgresAuditDialect } from './postgresDialect';
 export type { AuditDialect, AuditQuery } from './dialect';

@@ -58,9 +58,3 @@ export async function runAuditMssql(pool: ConnectionPool, model: SchemaModel, ch
   };
   return auditDatabase(mssqlAuditDialect, query, model, checks, options);
 }
-
-/** One line per blocking finding, for the tenant's failure message. */
-export function describeBlocking(result: AuditResult): string {
-  return result.findings.filter((f) => f.policy === 'block')
-    .map((f) => `${f.check} ${f.table}${f.column ? '.' + f.column : ''}: ${f.count} (${f.message})`).join('; ');
-}

@@ -2,6 +2,6 @@ export { writeTenantReport, writeWaveReport, readTenantReport, readWaveReport } 
 export { publishTenantReport, publishWaveReport, type PublishedReport } from './publish';
 export { buildTenantReport, type TenantReportContext } from './buildTenantReport';
 export { buildWaveReport } from './buildWaveReport';
-export { uploadReportFiles, reportObjectKey } from './s3Upload';
+export { uploadReportFiles, fetchMissingReportFiles, reportObjectKey } from './s3Upload';
 export { tenantReportFiles, waveReportFiles } from './paths';
 export { REPORT_SCHEMA_VERSION, tenantReportSchema, waveReportSchema, type TenantReport, type WaveReport } from './schema';

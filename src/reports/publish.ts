@@ -3,7 +3,9 @@ import type { MigrationWaveResult, TenantMigrationResult } from '../workflows/ty
 import type { AuditResult } from '../audit/types';
 import type { MigratorConfig } from '../config/schema';
 import type { TenantReportContext } from './buildTenantReport';
-import { uploadReportFiles } from './s3Upload';
+import { existsSync } from 'node:fs';
+import { fetchMissingReportFiles, uploadReportFiles } from './s3Upload';
+import { tenantReportFiles } from './paths';
 import { writeTenantReport, writeWaveReport } from './writeReports';
 
 export interface PublishedReport {
@@ -22,8 +24,16 @@ export async function publishTenantReport(config: MigratorConfig, result: Tenant
   return { jsonPath: w.jsonPath, htmlPath: w.htmlPath, verdict: w.report.verdict, uploaded };
 }
 
-/** Writes the wave dashboard to `config.reports.dir` and uploads it when `reports.s3` is set. */
+/**
+ * Writes the wave dashboard to `config.reports.dir` and uploads it when `reports.s3` is set.
+ * Tenant reports written by other workers are first fetched from S3, so the dashboard has their numbers.
+ */
 export async function publishWaveReport(config: MigratorConfig, result: MigrationWaveResult): Promise<PublishedReport> {
+  const missing = [...result.succeeded, ...result.failed]
+    .map((o) => tenantReportFiles(config.reports.dir, o.tenantId))
+    .filter((f) => !existsSync(f.json))
+    .flatMap((f) => [f.json, f.html]);
+  await fetchMissingReportFiles(config, missing);
   const w = await writeWaveReport(result, config.reports.dir);
   const uploaded = await uploadReportFiles(config, [w.jsonPath, w.htmlPath]);
   return { jsonPath: w.jsonPath, htmlPath: w.htmlPath, verdict: w.report.verdict, uploaded };

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MigratorConfig } from '../config/schema';
 import { s3ClientFromConfig } from '../activities/backup/s3';
 import { BadInputError } from '../common/errors';
@@ -36,6 +36,40 @@ export async function uploadReportFiles(config: MigratorConfig, files: string[],
       urls.push(`s3://${target.bucket}/${key}`);
     }
     return urls;
+  } finally {
+    if (!client) s3.destroy();
+  }
+}
+
+/**
+ * Fetches report files another worker uploaded (tenants run on many machines; the wave report
+ * is written on one). Files already present locally are kept; missing objects are skipped.
+ * Returns the files fetched.
+ */
+export async function fetchMissingReportFiles(config: MigratorConfig, files: string[], client?: S3Client): Promise<string[]> {
+  const target = config.reports.s3;
+  if (!target || files.length === 0) return [];
+  const s3 = client ?? s3ClientFromConfig(config.s3);
+  const fetched: string[] = [];
+  try {
+    for (const file of files) {
+      const key = reportObjectKey(target.prefix, config.reports.dir, file);
+      let body: Uint8Array;
+      try {
+        const obj = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
+        body = await obj.Body!.transformToByteArray();
+      } catch (err) {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) continue;
+        throw err;
+      }
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, file);
+      fetched.push(file);
+    }
+    return fetched;
   } finally {
     if (!client) s3.destroy();
   }

@@ -7,6 +7,7 @@ import { createTestDatabase, postgresAvailable } from './helpers/db';
 import { describePublicSchema } from './helpers/pgModel';
 import { CHECKS, FIXTURE } from './helpers/plantedSource';
 import { auditSource } from '../../src/audit/auditSource';
+import { describeBlocking } from '../../src/audit/blocking';
 import { configSchema } from '../../src/config/schema';
 import { PG_ADMIN_URL } from './helpers/db';
 
@@ -48,6 +49,8 @@ describe.skipIf(!pgUp)('pre-migration audit (PostgreSQL source)', () => {
       'wideRows public.documents count=1 warn',
     ].sort());
     expect(result.blocked).toBe(true);
+    expect(describeBlocking(result).split('; ').map((l) => l.split(':')[0]).sort())
+      .toEqual(['orphans public.order_items.order_id', 'pattern public.customers.email']);
     expect(result.checksRun).toBeGreaterThanOrEqual(CHECKS.length + model.tables.length);
   });
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { reportObjectKey, uploadReportFiles } from '../../src/reports/s3Upload';
-import { publishTenantReport } from '../../src/reports/publish';
+import { publishTenantReport, publishWaveReport } from '../../src/reports/publish';
 import { configSchema } from '../../src/config/schema';
 import { minioPath, startMinio, type MinioServer } from '../helpers/minio';
-import { passedTenant } from './fixtures';
+import { passedTenant, wave } from './fixtures';
 
 describe('report object keys', () => {
   it('puts the path under the reports dir after the prefix, with / separators', () => {
@@ -59,5 +59,26 @@ describe.skipIf(!haveMinio)('report upload to S3 (MinIO)', () => {
     const html = await minio.client().send(new GetObjectCommand({ Bucket: 'tmig-reports', Key: 'migrations/tenants/hotel-001/report.html' }));
     expect(html.ContentType).toBe('text/html; charset=utf-8');
     expect(await html.Body!.transformToString()).toContain('Tenant hotel-001');
+  });
+
+  it('builds the wave dashboard on another machine from the tenant reports in S3', async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'tmig-reports-s3-other-'));
+    try {
+      const config = configSchema.parse({
+        servers: {},
+        s3: { endpoint: minio.endpoint, forcePathStyle: true, accessKeyIdEnv: 'TMIG_TEST_REPORTS_KEY', secretAccessKeyEnv: 'TMIG_TEST_REPORTS_SECRET' },
+        reports: { dir: otherDir, s3: { bucket: 'tmig-reports', prefix: 'migrations/' } },
+      });
+      const published = await publishWaveReport(config, wave);
+      expect(published.uploaded).toEqual(['s3://tmig-reports/migrations/waves/wave-2026-01/wave.json', 's3://tmig-reports/migrations/waves/wave-2026-01/wave.html']);
+      const json = JSON.parse(readFileSync(published.jsonPath, 'utf8'));
+      // hotel-001's report was uploaded by the previous test (another "machine"): fetched and linked with its numbers.
+      const t1 = json.tenants.find((t: { tenantId: string }) => t.tenantId === 'hotel-001');
+      expect(t1).toMatchObject({ tables: 4, report: { html: '../../tenants/hotel-001/report.html' } });
+      expect(existsSync(join(otherDir, 'tenants', 'hotel-001', 'report.html'))).toBe(true);
+      expect(json.tenants.find((t: { tenantId: string }) => t.tenantId === 'hotel-002').report).toBeUndefined();
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
   });
 });
