@@ -71,6 +71,9 @@ export function parsePositiveInt(value: string, what: string, min = 0): number {
   return n;
 }
 
+/** Workflow types the operator commands act on (others, e.g. governors, are never paused or cancelled by name). */
+export const MIGRATION_WORKFLOW_TYPES = ['migrationWave', 'tenantMigration'];
+
 export interface ResolvedWorkflow {
   workflowId: string;
   description: WorkflowExecutionDescription;
@@ -83,9 +86,12 @@ export interface ResolvedWorkflow {
  */
 export async function resolveMigrationWorkflow(client: Client, ref: string): Promise<ResolvedWorkflow> {
   const candidates = [...new Set([ref, `wave-${ref}`, `tenant-${ref}`])];
+  const otherTypes: string[] = [];
   for (const workflowId of candidates) {
     try {
-      return { workflowId, description: await client.workflow.getHandle(workflowId).describe() };
+      const description = await client.workflow.getHandle(workflowId).describe();
+      if (MIGRATION_WORKFLOW_TYPES.includes(description.type)) return { workflowId, description };
+      otherTypes.push(`${workflowId} is a ${description.type}`);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw new CliError(`describe ${workflowId}: ${(err as Error).message}`);
     }
@@ -102,8 +108,8 @@ export async function resolveMigrationWorkflow(client: Client, ref: string): Pro
   } catch {
     // WaveId not registered on this server: nothing more to try.
   }
-  throw new CliError(`no wave or tenant workflow found for "${ref}" (tried ${candidates.join(', ')} and WaveId="${ref}")`,
-    ExitCode.NotFound);
+  throw new CliError(`no wave or tenant workflow found for "${ref}" (tried ${candidates.join(', ')} and WaveId="${ref}")`
+    + (otherTypes.length ? `; ${otherTypes.join(', ')}` : ''), ExitCode.NotFound);
 }
 
 export function isRunning(d: WorkflowExecutionDescription): boolean {

@@ -154,6 +154,9 @@ describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
     expect((await tmig('throttle', 'get', 'no-such-pool')).code).toBe(3);
     expect((await tmig('schedule', 'delete', 'no-such-schedule')).code).toBe(3);
     expect((await tmig('throttle', 'set', 'p1', 'many')).code).toBe(2);
+    // A governor is not a wave: never paused by name.
+    expect((await tmig('throttle', 'set', 'p1', '2')).code).toBe(0);
+    expect((await tmig('pause', 'governor-p1')).code).toBe(3);
     expect((await tmig('status')).code).toBe(2);
     expect((await tmig('schedule', 'create', 'x', '--manifest', join(dir, 'missing.json'))).code).toBe(2);
   });

@@ -76,8 +76,11 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
       return s.holders.length === 4 ? s : undefined;
     }, 10_000, '4 holders after setLimit 4');
     expect(state.limit).toBe(4);
-    await Promise.all(tenants.map((t) => t.result()));
+    const waited = (await Promise.all(tenants.map((t) => t.result() as Promise<number>))).sort((a, b) => a - b);
     expect(maxOverlap(records)).toBe(4);
+    // withPermits reports the time spent waiting: the first two hardly waited, the last four a full turn.
+    expect(waited[1]).toBeLessThan(1000);
+    expect(waited[4]).toBeGreaterThanOrEqual(1000);
     // Before the raise, only 2 had started.
     expect(records.filter((r) => r.start < raisedAt).length).toBe(2);
   });
