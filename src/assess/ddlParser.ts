@@ -211,6 +211,13 @@ class ScriptParser {
       const what = this.peek();
       if (alter && this.kw('TABLE')) { this.alterTable(); return; }
       if (!alter && this.kw('TABLE')) { this.createTable(); return; }
+      if (isKeyword(what, 'XML') && isKeyword(this.peek(1), 'SCHEMA')) {
+        this.i += 3;
+        const n = this.qualifiedName();
+        this.objects.push({ kind: 'xml schema collection', schema: n.schema, name: n.name });
+        this.skipStatement();
+        return;
+      }
       if (!alter && (isKeyword(what, 'UNIQUE') || isKeyword(what, 'CLUSTERED') || isKeyword(what, 'NONCLUSTERED') || isKeyword(what, 'INDEX')
         || isKeyword(what, 'XML') || isKeyword(what, 'SPATIAL') || isKeyword(what, 'PRIMARY') || isKeyword(what, 'COLUMNSTORE'))) {
         this.createIndex();
@@ -291,14 +298,21 @@ class ScriptParser {
     while (isKeyword(this.peek(), 'PRECISION') || isKeyword(this.peek(), 'VARYING') || isKeyword(this.peek(), 'CHARACTER') || isKeyword(this.peek(), 'CHAR')) {
       spelled += ' ' + this.next().value;
     }
-    if (isPunct(this.peek(), '(')) spelled += `(${this.group()})`;
+    let xmlSchemaBound = false;
+    if (isPunct(this.peek(), '(')) {
+      const inner = this.group();
+      // xml(CONTENT|DOCUMENT schema_collection): typed xml
+      if (spelled.toLowerCase() === 'xml') xmlSchemaBound = true;
+      else spelled += `(${inner})`;
+    }
     const qualified = parts.join('.').toLowerCase();
     const alias = this.aliasTypes.get(qualified) ?? (parts.length === 1 || parts[0].toLowerCase() !== 'sys' ? this.aliasTypes.get(parts[parts.length - 1].toLowerCase()) : undefined);
     if (alias && !SYSTEM_TYPES.has(parts[parts.length - 1].toLowerCase())) {
       return { ...alias.base, name: '', aliasType: parts.length > 1 ? parts.join('.') : `dbo.${parts[0]}`, nullable: alias.nullable };
     }
     const t = parseMsType(spelled);
-    return { name: '', type: t.name, length: t.length ?? null, precision: t.precision ?? null, scale: t.scale ?? null, nullable: true };
+    return { name: '', type: t.name, length: t.length ?? null, precision: t.precision ?? null, scale: t.scale ?? null, nullable: true,
+      xmlSchemaBound: xmlSchemaBound || undefined };
   }
 
   private table(schema: string, name: string): RawTable {

@@ -84,6 +84,7 @@ export function postDataSteps(model: SchemaModel): DdlStep[] {
 
 /** One loadable script (used by the offline assessment). */
 export function schemaScript(model: SchemaModel): string {
-  const parts = [...preDataSteps(model), ...postDataSteps(model)].map((s) => `-- ${s.label}\n${s.sql};\n`);
+  const byGroup = (steps: DdlStep[]) => [...steps].sort((a, b) => a.group - b.group);
+  const parts = [...byGroup(preDataSteps(model)), ...byGroup(postDataSteps(model))].map((s) => `-- ${s.label}\n${s.sql};\n`);
   return parts.join('\n');
 }
