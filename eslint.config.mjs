@@ -5,7 +5,7 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const ioPackages = ['pg', 'pg-copy-streams', 'mssql', '@aws-sdk/*', '@temporalio/client', '@temporalio/worker',
-  '@temporalio/activity', '@temporalio/testing', 'yaml', 'zod', 'cli-progress', 'commander'];
+  '@temporalio/activity', '@temporalio/testing', 'yaml', 'cli-progress', 'commander'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'reports/**', '.tmig/**'] },

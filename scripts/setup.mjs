@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Idempotent setup: installs what is missing and nothing else, so a second run takes a second.
+//   node scripts/setup.mjs            # npm deps, Temporal CLI, MinIO, GoAWS, Debian tools
+//   node scripts/setup.mjs --minimal  # npm deps and the Temporal CLI only (demo)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { goTools, toolCache, toolPath } from './tools.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const minimal = process.argv.includes('--minimal');
+const log = (msg) => console.log(`[setup] ${msg}`);
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+function npmDeps() {
+  const lock = join(root, 'package-lock.json');
+  const stamp = join(root, 'node_modules', '.tmig-lock-hash');
+  const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  log('installing npm dependencies (npm ci)');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  writeFileSync(stamp, hash);
+}
+
+function goTool(name) {
+  const path = toolPath(name);
+  if (existsSync(path)) return path;
+  if (!has('go')) {
+    log(`${name}: Go is not installed; ${name === 'temporal' ? 'the Temporal SDK will download its dev server instead' : 'tests that need it will say they skipped'}`);
+    return undefined;
+  }
+  mkdirSync(toolCache, { recursive: true });
+  const tool = goTools[name];
+  for (const version of tool.versions) {
+    log(`building ${name} with go install ${tool.module}@${version} (first run only, a few minutes)`);
+    const tmpBin = join(toolCache, `.build-${name}`);
+    const res = spawnSync('go', ['install', `${tool.module}@${version}`], {
+      stdio: 'inherit', env: { ...process.env, GOBIN: tmpBin, CGO_ENABLED: '0' },
+    });
+    const built = join(tmpBin, tool.binary ?? name);
+    if (res.status === 0 && existsSync(built)) {
+      renameSync(built, path);
+      return path;
+    }
+    log(`${name}@${version} did not build`);
+  }
+  return undefined;
+}
+
+function debianTools() {
+  const wanted = { bsdtar: 'libarchive-tools', chromium: 'chromium', pg_dump: 'postgresql-client', psql: 'postgresql-client' };
+  const missing = [...new Set(Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
+  if (!missing.length) return;
+  if (process.getuid?.() !== 0 || !has('apt-get')) {
+    log(`missing Debian packages: ${missing.join(' ')} (install them; tests that need them will fail or skip)`);
+    return;
+  }
+  log(`installing Debian packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
+}
+
+const started = Date.now();
+npmDeps();
+const temporal = goTool('temporal');
+if (!minimal) {
+  debianTools();
+  goTool('minio');
+  goTool('goaws');
+}
+if (temporal) log(`temporal CLI: ${temporal} (${(statSync(temporal).size / 1e6).toFixed(0)} MB)`);
+log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

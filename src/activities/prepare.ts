@@ -1,0 +1,45 @@
+import { classified, config } from './context';
+import { createSourceEngine, createTarget, sourceLabel } from '../engines/registry';
+import type { PrepareOutcome } from '../engines/postgres/target';
+import { tenantLabel, type TenantRef } from './tenantRef';
+import type { SchemaModel } from '../engines/model';
+
+/** Creates (or reopens) the tenant's target database and its bookkeeping. */
+export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
+  return classified(`${tenantLabel(t)}: prepare target ${t.target.server}/${t.target.database}`, async () => {
+    const target = createTarget(config(), t.target);
+    return target.prepare(t.tenantId, sourceLabel(t.source));
+  });
+}
+
+export interface TablePlanSummary {
+  table: string;
+  key: string[] | null;
+  estimatedRows: number;
+}
+
+export interface DescribeResult {
+  tables: TablePlanSummary[];
+  notes: number;
+  notMigrated: number;
+}
+
+/** Describes the source once and stores the model in the target, so every retry uses the same model. */
+export async function describeSource(t: TenantRef): Promise<DescribeResult> {
+  return classified(`${tenantLabel(t)}: describe source ${t.source.server}/${t.source.database}`, async () => {
+    const cfg = config();
+    const engine = await createSourceEngine(cfg, t.source, t.options);
+    let model: SchemaModel;
+    try {
+      model = await engine.describe();
+    } finally {
+      await engine.close();
+    }
+    const stored = await createTarget(cfg, t.target).saveModel(model);
+    return {
+      tables: stored.tables.map((tb) => ({ table: `${tb.targetSchema}.${tb.targetName}`, key: tb.key, estimatedRows: tb.estimatedRows })),
+      notes: stored.notes.length,
+      notMigrated: stored.notMigrated.length,
+    };
+  });
+}

@@ -1,0 +1,274 @@
+import type { Client } from 'pg';
+import type { Readable } from 'node:stream';
+import { to as copyTo } from 'pg-copy-streams';
+import type { SchemaModel, TableModel } from '../model';
+import type { DdlStep, KeyRange, SequenceState } from '../types';
+import { connectPg, type PgEndpoint } from './connection';
+import { BOOKKEEPING_DDL } from './bookkeeping';
+import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
+import { targetShape } from './source';
+import { quoteIdent, quoteLiteral } from './sql';
+import { FailureType, PermanentError } from '../../common/errors';
+
+export type PrepareOutcome = 'new' | 'resume' | 'complete';
+
+export interface Checkpoint {
+  table: string;
+  rangeId: number;
+  range: KeyRange;
+  lastKey: string[] | null;
+  rowsDone: number;
+  bytesDone: number;
+  chunks: number;
+  done: boolean;
+}
+
+export interface ChunkRecord {
+  rangeId: number;
+  chunkNo: number;
+  afterKey: string[] | null;
+  lastKey: string[] | null;
+  rows: number;
+  bytes: number;
+  checksum: string;
+  checksumKind: string;
+  attempt: number;
+}
+
+/** The PostgreSQL target: one database per tenant, with its bookkeeping in `_tmig`. */
+export class PostgresTarget {
+  constructor(readonly ep: PgEndpoint) {}
+
+  connect(appName = 'tmig-target'): Promise<Client> {
+    return connectPg(this.ep, { role: 'target', appName });
+  }
+
+  /** Creates the database when missing (a concurrent creator is fine). */
+  async ensureDatabase(): Promise<boolean> {
+    const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.ep.database]);
+      if (exists.rowCount) return false;
+      try {
+        await admin.query(`CREATE DATABASE ${quoteIdent(this.ep.database)}`);
+        return true;
+      } catch (err) {
+        if ((err as { code?: string }).code === '42P04') return false;
+        throw err;
+      }
+    } finally {
+      await admin.end();
+    }
+  }
+
+  /**
+   * Makes the target ready: bookkeeping schema, run row. Refuses a database that tmig did not
+   * create (it would be overwritten) and one that belongs to another tenant or source.
+   */
+  async prepare(tenantId: string, sourceLabel: string): Promise<PrepareOutcome> {
+    await this.ensureDatabase();
+    const db = await this.connect();
+    try {
+      const managed = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_tmig'`);
+      if (!managed.rowCount) {
+        const userTables = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`);
+        if (Number(userTables.rows[0].n) > 0) {
+          throw new PermanentError(FailureType.TargetConflict,
+            `tenant ${tenantId}: target database "${this.ep.database}" on "${this.ep.serverName}" already has ${userTables.rows[0].n} tables and was not created by tmig; refusing to write into it`);
+        }
+      }
+      await db.query(BOOKKEEPING_DDL);
+      await db.query(`INSERT INTO _tmig.run (id, tenant_id, source, status) VALUES (1, $1, $2, 'incomplete') ON CONFLICT (id) DO NOTHING`, [tenantId, sourceLabel]);
+      const run = await db.query<{ tenant_id: string; source: string; status: string }>('SELECT tenant_id, source, status FROM _tmig.run');
+      const r = run.rows[0];
+      if (r.tenant_id !== tenantId || r.source !== sourceLabel) {
+        throw new PermanentError(FailureType.TargetConflict,
+          `tenant ${tenantId}: target database "${this.ep.database}" holds a migration of tenant ${r.tenant_id} from ${r.source}, not ${sourceLabel}`);
+      }
+      if (r.status === 'complete') return 'complete';
+      await this.setDatabaseComment(db, `tmig: INCOMPLETE migration of tenant ${tenantId} from ${sourceLabel}; do not use`);
+      const started = await db.query(`SELECT 1 FROM _tmig.model`);
+      if (r.status === 'failed') await db.query(`UPDATE _tmig.run SET status = 'incomplete', last_error = NULL`);
+      return started.rowCount ? 'resume' : 'new';
+    } finally {
+      await db.end();
+    }
+  }
+
+  private async setDatabaseComment(db: Client, text: string): Promise<void> {
+    await db.query(`COMMENT ON DATABASE ${quoteIdent(this.ep.database)} IS ${quoteLiteral(text)}`);
+  }
+
+  /** Stores the schema model once: every later activity and retry uses the same one. */
+  async saveModel(model: SchemaModel): Promise<SchemaModel> {
+    const db = await this.connect();
+    try {
+      await db.query(`INSERT INTO _tmig.model (id, model) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [JSON.stringify(model)]);
+      const r = await db.query<{ model: SchemaModel }>('SELECT model FROM _tmig.model');
+      return r.rows[0].model;
+    } finally {
+      await db.end();
+    }
+  }
+
+  static async loadModel(db: Client): Promise<SchemaModel> {
+    const r = await db.query<{ model: SchemaModel }>('SELECT model FROM _tmig.model');
+    if (!r.rowCount) throw new Error('target has no stored schema model: describeSource has not run');
+    return r.rows[0].model;
+  }
+
+  /** Pre-data runs in one transaction together with its done-flag: all or nothing. */
+  async applyPreData(steps: DdlStep[]): Promise<boolean> {
+    const db = await this.connect();
+    try {
+      const run = await db.query<{ pre_data_done: boolean }>('SELECT pre_data_done FROM _tmig.run');
+      if (run.rows[0].pre_data_done) return false;
+      await db.query('BEGIN');
+      try {
+        for (const step of steps) await runStep(db, step);
+        await db.query('UPDATE _tmig.run SET pre_data_done = true');
+        await db.query('COMMIT');
+      } catch (err) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      return true;
+    } finally {
+      await db.end();
+    }
+  }
+
+  /**
+   * Post-data steps, each in its own transaction with its entry in `_tmig.ddl_done`, so a retry
+   * skips what committed. Steps of one group run in parallel on `parallelism` connections.
+   */
+  async applyPostData(steps: DdlStep[], parallelism: number, onStep?: (label: string) => void): Promise<number> {
+    const first = await this.connect();
+    let applied = 0;
+    try {
+      const done = new Set((await first.query<{ label: string }>('SELECT label FROM _tmig.ddl_done')).rows.map((r) => r.label));
+      const groups = [...new Set(steps.map((s) => s.group))].sort((a, b) => a - b);
+      const clients = [first];
+      for (let i = 1; i < parallelism; i++) clients.push(await this.connect());
+      try {
+        for (const g of groups) {
+          const queue = steps.filter((s) => s.group === g && !done.has(s.label));
+          await Promise.all(clients.map(async (db) => {
+            for (let step = queue.shift(); step; step = queue.shift()) {
+              await db.query('BEGIN');
+              try {
+                await runStep(db, step);
+                await db.query('INSERT INTO _tmig.ddl_done (label) VALUES ($1)', [step.label]);
+                await db.query('COMMIT');
+                applied++;
+                onStep?.(step.label);
+              } catch (err) {
+                await db.query('ROLLBACK').catch(() => undefined);
+                throw new PermanentError(FailureType.SchemaFailed, `post-data step "${step.label}" failed: ${(err as Error).message}`);
+              }
+            }
+          }));
+        }
+      } finally {
+        for (const c of clients.slice(1)) await c.end().catch(() => undefined);
+      }
+      await first.query('UPDATE _tmig.run SET post_data_done = true');
+      return applied;
+    } finally {
+      await first.end().catch(() => undefined);
+    }
+  }
+
+  /** Carries sequence positions over, then makes sure every owned sequence is past its column's max. */
+  async syncSequences(states: SequenceState[]): Promise<void> {
+    const db = await this.connect();
+    try {
+      for (const s of states) {
+        await db.query(`SELECT setval(${quoteLiteral(s.sequence)}::regclass, ${BigInt(s.lastValue).toString()}, ${s.isCalled})`);
+      }
+      const owned = await db.query<{ seq: string; tbl: string; col: string }>(`
+        SELECT d.objid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, quote_ident(a.attname) AS col
+        FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+        JOIN pg_namespace n ON n.oid = s.relnamespace
+        WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+          AND n.nspname <> '_tmig'`);
+      for (const o of owned.rows) {
+        // Past the max, never backwards: a sequence already ahead keeps its position.
+        await db.query(`SELECT setval(${quoteLiteral(o.seq)}::regclass, m, true) FROM (SELECT max(${o.col})::bigint AS m FROM ${o.tbl}) x
+          WHERE m IS NOT NULL AND m >= (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${o.seq})`);
+      }
+    } finally {
+      await db.end();
+    }
+  }
+
+  async count(db: Client, table: TableModel, range?: KeyRange): Promise<number> {
+    const r = await db.query<{ n: string }>(countQuery(targetShape(table), range));
+    return Number(r.rows[0].n);
+  }
+
+  /** Reads a chunk back from the target in canonical form, for validation. */
+  readBack(db: Client, table: TableModel, bounds: ChunkBounds): Readable {
+    return db.query(copyTo(chunkCopyOut(targetShape(table), bounds)));
+  }
+
+  static async checkpoints(db: Client, table?: string): Promise<Checkpoint[]> {
+    const r = await db.query(`SELECT table_name, range_id, lo, hi, last_key, rows_done::text, bytes_done::text, chunks, done
+      FROM _tmig.checkpoint ${table ? 'WHERE table_name = $1' : ''} ORDER BY table_name, range_id`, table ? [table] : []);
+    return r.rows.map((x) => ({
+      table: x.table_name, rangeId: x.range_id, range: { lo: x.lo, hi: x.hi }, lastKey: x.last_key,
+      rowsDone: Number(x.rows_done), bytesDone: Number(x.bytes_done), chunks: x.chunks, done: x.done,
+    }));
+  }
+
+  static async chunks(db: Client, table: string): Promise<ChunkRecord[]> {
+    const r = await db.query(`SELECT range_id, chunk_no, after_key, last_key, rows::text, bytes::text, checksum, checksum_kind, attempt
+      FROM _tmig.chunk WHERE table_name = $1 ORDER BY range_id, chunk_no`, [table]);
+    return r.rows.map((x) => ({
+      rangeId: x.range_id, chunkNo: x.chunk_no, afterKey: x.after_key, lastKey: x.last_key, rows: Number(x.rows),
+      bytes: Number(x.bytes), checksum: x.checksum, checksumKind: x.checksum_kind, attempt: x.attempt,
+    }));
+  }
+
+  async markComplete(): Promise<void> {
+    const db = await this.connect();
+    try {
+      const run = await db.query<{ tenant_id: string; source: string }>(
+        `UPDATE _tmig.run SET status = 'complete', completed_at = now(), last_error = NULL RETURNING tenant_id, source`);
+      const r = run.rows[0];
+      await this.setDatabaseComment(db, `tmig: complete and validated migration of tenant ${r.tenant_id} from ${r.source}`);
+    } finally {
+      await db.end();
+    }
+  }
+
+  /** Leaves the target clearly marked incomplete, with the reason; a later run resumes it. */
+  async markFailed(reason: string): Promise<void> {
+    const db = await this.connect();
+    try {
+      const ok = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_tmig'`);
+      if (!ok.rowCount) return;
+      const run = await db.query<{ tenant_id: string }>(
+        `UPDATE _tmig.run SET status = 'failed', last_error = $1 WHERE status <> 'complete' RETURNING tenant_id`, [reason.slice(0, 4000)]);
+      if (run.rowCount) await this.setDatabaseComment(db, `tmig: FAILED migration of tenant ${run.rows[0].tenant_id}; incomplete, do not use: ${reason.slice(0, 500)}`);
+    } finally {
+      await db.end();
+    }
+  }
+}
+
+async function runStep(db: Client, step: DdlStep): Promise<void> {
+  try {
+    await db.query(step.sql);
+  } catch (err) {
+    const e = err as Error & { position?: string };
+    throw new Error(`${step.label}: ${e.message}`);
+  }
+}
+
+function adminDatabase(ep: PgEndpoint): string {
+  const path = new URL(ep.server.url).pathname.replace(/^\//, '');
+  return decodeURIComponent(path) || 'postgres';
+}

@@ -1,0 +1,43 @@
+import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import * as activities from '../activities';
+import { loadConfig } from '../config/load';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE, temporalTargetFromEnv } from '../common/temporal';
+
+/**
+ * A worker process. WORKER_ROLE picks what it hosts:
+ *  - `light`: workflows and light activities on `migrations` (orchestration, DDL, bookkeeping);
+ *  - `heavy`: copy and validation activities on `migrations-heavy` (scale these out);
+ *  - `all` (default): both, for a single machine.
+ * SIGTERM/SIGINT shut it down gracefully: running activities finish or are retried elsewhere.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(); // fail fast, with the field named, on a bad config
+  const role = process.env.WORKER_ROLE ?? 'all';
+  if (!['all', 'light', 'heavy'].includes(role)) throw new Error(`WORKER_ROLE must be all, light or heavy (got ${role})`);
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO') ?? 'INFO') });
+  const target = temporalTargetFromEnv();
+  const connection = await NativeConnection.connect({ address: target.address });
+  const workers: Worker[] = [];
+  if (role !== 'heavy') {
+    workers.push(await Worker.create({
+      connection, namespace: target.namespace, taskQueue: TASK_QUEUE,
+      workflowsPath: require.resolve('../workflows'), activities,
+      maxConcurrentActivityTaskExecutions: Number(process.env.LIGHT_CONCURRENCY ?? 16),
+    }));
+  }
+  if (role !== 'light') {
+    workers.push(await Worker.create({
+      connection, namespace: target.namespace, taskQueue: HEAVY_TASK_QUEUE, activities,
+      maxConcurrentActivityTaskExecutions: Number(process.env.HEAVY_CONCURRENCY ?? 8),
+    }));
+  }
+  console.log(`tmig worker ready: role=${role} namespace=${target.namespace} address=${target.address} servers=${Object.keys(config.servers).join(',')}`);
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
+  console.log('tmig worker stopped');
+}
+
+main().catch((err) => {
+  console.error(`tmig worker: ${(err as Error).message}`);
+  process.exit(1);
+});

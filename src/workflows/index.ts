@@ -1,0 +1,3 @@
+/** Every workflow the workers host (the worker bundles this file). */
+export { tenantMigration } from './tenantMigration';
+export { migrationWave } from './migrationWave';

@@ -1,0 +1,126 @@
+import type { ChildWorkflowHandle} from '@temporalio/workflow';
+import {
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, setHandler,
+  startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from './types';
+import { tenantMigration } from './tenantMigration';
+import { pauseSignal, resumeSignal, waveProgressQuery } from './signals';
+import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from './searchAttributes';
+import { mergeOptions, resolveOptions } from './options';
+import { waveSchema } from '../manifest/schema';
+import { formatZodError } from '../common/validation';
+import { workflowNow } from './clock';
+
+/** State carried across continue-as-new. */
+export interface WaveCarry {
+  nextIndex: number;
+  succeeded: WaveTenantOutcome[];
+  failed: WaveTenantOutcome[];
+  rowsCopied: number;
+  paused: boolean;
+}
+
+/** Children started per run before the wave drains and continues as new (keeps history bounded). */
+const STARTS_PER_RUN = 200;
+
+export function tenantWorkflowId(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/**
+ * A wave: one tenantMigration child per tenant, at most `maxConcurrentTenants` at once (a
+ * sliding window), one tenant's failure never stops the others. After STARTS_PER_RUN
+ * children it drains its window and continues as new, so 10,000 tenants fit in history.
+ */
+export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry): Promise<MigrationWaveResult> {
+  const parsed = waveSchema.safeParse(input);
+  if (!parsed.success) {
+    throw ApplicationFailure.create({ type: 'BadInput', nonRetryable: true, message: `wave manifest invalid: ${formatZodError(parsed.error)}` });
+  }
+  const state: WaveCarry = carry ?? { nextIndex: 0, succeeded: [], failed: [], rowsCopied: 0, paused: false };
+  const window = resolveOptions(input.options).maxConcurrentTenants;
+  const running = new Map<string, ChildWorkflowHandle<typeof tenantMigration>>();
+
+  try {
+    upsertSearchAttributes([{ key: WaveIdKey, value: input.waveId }]);
+  } catch (err) {
+    log.warn('WaveId search attribute not registered', { error: String(err) });
+  }
+
+  const forward = async (signal: typeof pauseSignal | typeof resumeSignal) => {
+    for (const id of running.keys()) {
+      await getExternalWorkflowHandle(id).signal(signal).catch((err) => log.warn('could not forward signal', { id, error: String(err) }));
+    }
+  };
+  setHandler(pauseSignal, async () => {
+    state.paused = true;
+    await forward(pauseSignal);
+  });
+  setHandler(resumeSignal, async () => {
+    state.paused = false;
+    await forward(resumeSignal);
+  });
+  setHandler(waveProgressQuery, (): WaveProgress => ({
+    waveId: input.waveId, paused: state.paused, total: input.tenants.length,
+    pending: input.tenants.length - state.nextIndex, running: [...running.keys()],
+    succeeded: state.succeeded.length, failed: state.failed, rowsCopied: state.rowsCopied, tenants: {},
+  }));
+
+  const runChild = async (index: number) => {
+    const spec = input.tenants[index];
+    const id = tenantWorkflowId(spec.tenantId);
+    const started = workflowNow().getTime();
+    try {
+      const handle = await startChild(tenantMigration, {
+        workflowId: id,
+        args: [{ ...spec, waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
+        taskQueue: 'migrations',
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: TenantIdKey, value: spec.tenantId },
+          { key: WaveIdKey, value: input.waveId },
+          { key: MigrationPhaseKey, value: 'pending' },
+        ],
+      });
+      running.set(id, handle);
+      if (state.paused) await handle.signal(pauseSignal);
+      const r: TenantMigrationResult = await handle.result();
+      state.rowsCopied += r.rowsCopied;
+      state.succeeded.push({ tenantId: spec.tenantId, ok: true, rowsCopied: r.rowsCopied, ms: workflowNow().getTime() - started });
+    } catch (err) {
+      state.failed.push({ tenantId: spec.tenantId, ok: false, error: innermost(err), ms: workflowNow().getTime() - started });
+    } finally {
+      running.delete(id);
+    }
+  };
+
+  const inFlight: Promise<void>[] = [];
+  let active = 0;
+  let startedThisRun = 0;
+  while (state.nextIndex < input.tenants.length && startedThisRun < STARTS_PER_RUN) {
+    await condition(() => !state.paused && active < window);
+    active++;
+    inFlight.push(runChild(state.nextIndex++).finally(() => { active--; }));
+    startedThisRun++;
+  }
+  await Promise.all(inFlight);
+
+  if (state.nextIndex < input.tenants.length) {
+    await condition(() => !state.paused);
+    return continueAsNew<typeof migrationWave>(input, state);
+  }
+  log.info('wave finished', { waveId: input.waveId, succeeded: state.succeeded.length, failed: state.failed.length, run: workflowInfo().runId });
+  return { waveId: input.waveId, succeeded: state.succeeded, failed: state.failed };
+}
+
+function innermost(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  let msg = e?.message ?? String(err);
+  while (e?.cause) {
+    e = e.cause as typeof e;
+    if (e?.message) msg = e.message;
+  }
+  return msg;
+}

@@ -1,0 +1,22 @@
+import type { MigrationOptions } from './types';
+
+/** Defaults for every option, in one place (deterministic: used by workflows). */
+export function resolveOptions(o: MigrationOptions = {}) {
+  return {
+    maxConcurrentTenants: o.maxConcurrentTenants ?? 4,
+    chunkRows: o.chunkRows ?? 50_000,
+    tableConcurrency: o.tableConcurrency ?? 4,
+    splitRowsThreshold: o.splitRowsThreshold ?? 2_000_000,
+    rangesPerTable: o.rangesPerTable ?? 4,
+    postDataParallelism: o.tableConcurrency ?? 4,
+    validation: o.validation ?? 'full',
+    sampleRate: o.sampleRate ?? 0.1,
+    audit: o.audit ?? false,
+    throttle: o.throttle ?? false,
+  };
+}
+
+/** Wave options are defaults for each tenant; a tenant's own options win. */
+export function mergeOptions(wave: MigrationOptions | undefined, tenant: MigrationOptions | undefined): MigrationOptions {
+  return { ...(wave ?? {}), ...(tenant ?? {}) };
+}

@@ -1,0 +1,190 @@
+import {
+  ApplicationFailure, CancellationScope, condition, isCancellation, log, proxyActivities, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type * as activities from '../activities';
+import type { CopyWorkItem } from '../activities/plan';
+import type { TableValidation } from '../activities/validate';
+import type { MigrationPhase, PhaseTiming, TableResult, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample, ValidationResult } from './types';
+import { pauseSignal, resumeSignal, tenantProgressQuery } from './signals';
+import { MigrationPhaseKey } from './searchAttributes';
+import { isoNow, workflowNow } from './clock';
+import { resolveOptions } from './options';
+
+const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
+
+const light = proxyActivities<typeof activities>({
+  taskQueue: 'migrations', startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry,
+});
+const heavy = proxyActivities<typeof activities>({
+  taskQueue: 'migrations-heavy', startToCloseTimeout: '30m', heartbeatTimeout: '20s', retry,
+});
+
+/** Copy activities return after this long so progress stays current; the next call resumes. */
+const SLICE_BUDGET_MS = 20_000;
+
+/**
+ * One tenant, end to end: prepare target → describe → schema (pre-data) → copy every table in
+ * exactly-once chunks → post-data → validate → mark complete. Any failure marks the target
+ * failed/incomplete; a later run resumes from the checkpoints stored in the target.
+ */
+export async function tenantMigration(input: TenantMigrationInput): Promise<TenantMigrationResult> {
+  const opts = resolveOptions(input.options);
+  const ref = { tenantId: input.tenantId, source: input.source, target: input.target, options: input.options };
+  const phases: PhaseTiming[] = [];
+  const throughput: ThroughputSample[] = [];
+  const tableMs = new Map<string, number>();
+  const progress: TenantProgress = {
+    tenantId: input.tenantId, waveId: input.waveId, phase: 'pending', paused: false, tablesTotal: 0, tablesDone: 0,
+    rowsCopied: 0, rowsTotal: 0, bytesCopied: 0, rowsPerSecond: 0, etaSeconds: null, permitsWaitedMs: 0, errors: [],
+    startedAt: isoNow(),
+  };
+  let copyStartedAt: number | undefined;
+
+  setHandler(tenantProgressQuery, () => progress);
+  setHandler(pauseSignal, () => { progress.paused = true; });
+  setHandler(resumeSignal, () => { progress.paused = false; });
+
+  const enter = (phase: MigrationPhase) => {
+    const now = isoNow();
+    const open = phases[phases.length - 1];
+    if (open && !open.endedAt) {
+      open.endedAt = now;
+      open.ms = Date.parse(now) - Date.parse(open.startedAt);
+    }
+    progress.phase = phase;
+    if (phase !== 'done' && phase !== 'failed' && phase !== 'cancelled') phases.push({ phase, startedAt: now });
+    try {
+      upsertSearchAttributes([{ key: MigrationPhaseKey, value: phase }]);
+    } catch (err) {
+      log.warn('MigrationPhase search attribute not registered on this namespace', { error: String(err) });
+    }
+  };
+  const untilResumed = () => condition(() => !progress.paused);
+
+  const result = (ok: boolean, extra: Partial<TenantMigrationResult> = {}): TenantMigrationResult => ({
+    tenantId: input.tenantId, ok, tables: [], phases, throughput, rowsCopied: progress.rowsCopied,
+    bytesCopied: progress.bytesCopied, ...extra,
+  });
+
+  try {
+    enter('prepare');
+    const outcome = await light.prepareTarget(ref);
+    if (outcome === 'complete') {
+      enter('done');
+      return result(true, { alreadyComplete: true });
+    }
+    const described = await light.describeSource(ref);
+    progress.tablesTotal = described.tables.length;
+
+    await untilResumed();
+    enter('schema');
+    await light.createSchema(ref);
+
+    await untilResumed();
+    enter('copy');
+    const items = await light.planCopy(ref, { splitRowsThreshold: opts.splitRowsThreshold, rangesPerTable: opts.rangesPerTable });
+    progress.rowsTotal = items.reduce((s, i) => s + Math.max(i.estimatedRows, i.rowsDone), 0);
+    progress.rowsCopied = items.reduce((s, i) => s + i.rowsDone, 0);
+    const tablesPending = new Map<string, number>();
+    for (const it of items) if (!it.done) tablesPending.set(it.table, (tablesPending.get(it.table) ?? 0) + 1);
+    progress.tablesDone = described.tables.length - tablesPending.size;
+    copyStartedAt = workflowNow().getTime();
+    const rowsAtCopyStart = progress.rowsCopied;
+
+    const copyItem = async (item: CopyWorkItem) => {
+      for (;;) {
+        await untilResumed();
+        const r = await heavy.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: SLICE_BUDGET_MS });
+        progress.rowsCopied += r.rowsThisCall;
+        progress.bytesCopied += r.bytesThisCall;
+        progress.rowsTotal = Math.max(progress.rowsTotal, progress.rowsCopied);
+        tableMs.set(item.table, (tableMs.get(item.table) ?? 0) + r.ms);
+        const elapsed = (workflowNow().getTime() - copyStartedAt!) / 1000;
+        progress.rowsPerSecond = elapsed > 0 ? Math.round((progress.rowsCopied - rowsAtCopyStart) / elapsed) : 0;
+        progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.round((progress.rowsTotal - progress.rowsCopied) / progress.rowsPerSecond) : null;
+        throughput.push({ at: isoNow(), rows: progress.rowsCopied, bytes: progress.bytesCopied });
+        if (r.done) break;
+      }
+      const left = (tablesPending.get(item.table) ?? 1) - 1;
+      tablesPending.set(item.table, left);
+      if (left === 0) progress.tablesDone++;
+    };
+    // Largest first: the long tables start early and the small ones fill the gaps.
+    const queue = items.filter((i) => !i.done).sort((a, b) => b.estimatedRows - a.estimatedRows);
+    await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) await copyItem(item);
+    }));
+
+    await untilResumed();
+    enter('post-data');
+    await light.applyPostData(ref, opts.postDataParallelism);
+
+    let validation: ValidationResult | undefined;
+    let tables: TableResult[] = [];
+    if (opts.validation !== 'none') {
+      await untilResumed();
+      enter('validate');
+      const labels = described.tables.map((t) => t.table);
+      const results: TableValidation[] = [];
+      const vqueue = [...labels];
+      await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
+        for (let table = vqueue.shift(); table; table = vqueue.shift()) {
+          results.push(await heavy.validateTable(ref, { table, mode: opts.validation as 'full' | 'sample', sampleRate: opts.sampleRate }));
+        }
+      }));
+      results.sort((a, b) => a.table.localeCompare(b.table));
+      tables = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: tableMs.get(t.table) ?? 0 }));
+      const findings = results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` })));
+      validation = { mode: opts.validation as 'full' | 'sample', ok: findings.length === 0, tables, findings };
+      if (!validation.ok) {
+        throw ApplicationFailure.create({
+          type: 'ValidationMismatch', nonRetryable: true, details: [validation],
+          message: `tenant ${input.tenantId}: validation failed: ${findings.slice(0, 5).map((f) => f.message).join('; ')}${findings.length > 5 ? ` (+${findings.length - 5} more)` : ''}`,
+        });
+      }
+    }
+
+    enter('cleanup');
+    await light.markTargetComplete(ref);
+    enter('done');
+    return result(true, { tables, validation });
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    const message = errorMessage(err);
+    progress.lastError = message;
+    progress.errors.push(message);
+    // Nothing half-done may look done: mark the target failed even when the workflow is being cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await light.markTargetFailed(ref, cancelled ? 'cancelled by operator' : message);
+      } catch (markErr) {
+        log.warn('could not mark target failed', { error: errorMessage(markErr) });
+      }
+    });
+    enter(cancelled ? 'cancelled' : 'failed');
+    if (cancelled) throw err;
+    throw ApplicationFailure.create({
+      type: failureType(err), nonRetryable: true, message: `tenant ${input.tenantId} (${workflowInfo().workflowId}): ${message}`,
+      details: [result(false, { error: { type: failureType(err), message } })],
+    });
+  }
+}
+
+/** The innermost cause's message: activity failures wrap the real error. */
+function errorMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
+function failureType(err: unknown): string {
+  let e = err as { type?: string; cause?: unknown } | undefined;
+  let type: string | undefined;
+  while (e) {
+    if (e.type) type = e.type;
+    e = e.cause as typeof e;
+  }
+  return type ?? 'MigrationFailed';
+}

@@ -1,0 +1,187 @@
+/**
+ * Workflow inputs, results and query shapes. Plain JSON: these are what operators type into
+ * the Temporal UI / `temporal` CLI and what reports read. No secrets ever: servers are names
+ * that workers resolve from their own config.
+ */
+
+export interface DatabaseRef {
+  /** Server name from the worker config (`servers.<name>`). */
+  server: string;
+  database: string;
+}
+
+/** A SQL Server backup to restore before migrating (issue: backup intake). */
+export interface BackupRef {
+  bucket: string;
+  key: string;
+  /** ETag of the object as listed; verified after download when given. */
+  etag?: string;
+}
+
+export interface ColumnOverride {
+  /** `schema.table.column` as named in the source. */
+  column: string;
+  targetType: string;
+}
+
+export interface AuditCheckSpec {
+  table: string;
+  column?: string;
+  check: 'notNull' | 'pattern' | 'range' | 'unique' | 'references';
+  pattern?: string;
+  min?: string | number;
+  max?: string | number;
+  references?: { table: string; column: string };
+  policy?: 'warn' | 'block';
+}
+
+export interface MigrationOptions {
+  maxConcurrentTenants?: number;
+  /** Rows per chunk (the unit of exactly-once commit and checksum). */
+  chunkRows?: number;
+  /** Tables (or key ranges of tables) copied at once within one tenant. */
+  tableConcurrency?: number;
+  /** Split tables with at least this many (estimated) rows into key ranges. */
+  splitRowsThreshold?: number;
+  /** Ranges per split table. */
+  rangesPerTable?: number;
+  validation?: 'full' | 'sample' | 'none';
+  /** Share of chunks re-read in `sample` mode (0..1). */
+  sampleRate?: number;
+  /** Run the pre-migration audit. */
+  audit?: boolean;
+  auditChecks?: AuditCheckSpec[];
+  /** Use concurrency governor permits for heavy phases. */
+  throttle?: boolean;
+  /** Per-column type overrides (SQL Server sources). */
+  columnOverrides?: ColumnOverride[];
+  /** Lower-case identifiers (SQL Server sources). */
+  lowerCaseNames?: boolean;
+  /** Keep the work directory and restored database after success (diagnosis). */
+  keepArtifacts?: boolean;
+}
+
+export interface TenantSpec {
+  tenantId: string;
+  source: DatabaseRef;
+  target: DatabaseRef;
+  backup?: BackupRef;
+  options?: MigrationOptions;
+}
+
+export interface TenantMigrationInput extends TenantSpec {
+  waveId?: string;
+}
+
+export interface MigrationWaveInput {
+  waveId: string;
+  tenants: TenantSpec[];
+  options?: MigrationOptions;
+}
+
+export type MigrationPhase =
+  | 'pending' | 'waiting-permit' | 'fetch' | 'extract' | 'restore' | 'prepare' | 'audit' | 'schema'
+  | 'copy' | 'post-data' | 'validate' | 'report' | 'cleanup' | 'done' | 'failed' | 'paused' | 'cancelled';
+
+export interface TableResult {
+  table: string;
+  key: string[] | null;
+  sourceRows: number;
+  targetRows: number;
+  chunks: number;
+  bytes: number;
+  copyMs: number;
+  ranges: number;
+  /** Chunks re-read and compared (both sides). */
+  chunksVerified: number;
+  checksumOk: boolean;
+  /** Rows copied again after a resume (at most one chunk per range). */
+  resumedFromRows?: number;
+}
+
+export interface ValidationFinding {
+  check: string;
+  table?: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface ValidationResult {
+  mode: 'full' | 'sample' | 'none';
+  ok: boolean;
+  tables: TableResult[];
+  findings: ValidationFinding[];
+}
+
+export interface PhaseTiming {
+  phase: MigrationPhase;
+  startedAt: string;
+  endedAt?: string;
+  ms?: number;
+}
+
+export interface ThroughputSample {
+  at: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface TenantProgress {
+  tenantId: string;
+  waveId?: string;
+  phase: MigrationPhase;
+  paused: boolean;
+  tablesTotal: number;
+  tablesDone: number;
+  rowsCopied: number;
+  rowsTotal: number;
+  bytesCopied: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+  permitsWaitedMs: number;
+  errors: string[];
+  lastError?: string;
+  startedAt?: string;
+}
+
+export interface TenantMigrationResult {
+  tenantId: string;
+  ok: boolean;
+  /** True when a previous run had already completed and validated this target. */
+  alreadyComplete?: boolean;
+  error?: { type: string; message: string };
+  tables: TableResult[];
+  phases: PhaseTiming[];
+  throughput: ThroughputSample[];
+  validation?: ValidationResult;
+  reportPath?: string;
+  rowsCopied: number;
+  bytesCopied: number;
+}
+
+export interface WaveTenantOutcome {
+  tenantId: string;
+  ok: boolean;
+  error?: string;
+  rowsCopied?: number;
+  ms?: number;
+}
+
+export interface WaveProgress {
+  waveId: string;
+  paused: boolean;
+  total: number;
+  pending: number;
+  running: string[];
+  succeeded: number;
+  failed: WaveTenantOutcome[];
+  rowsCopied: number;
+  tenants: Record<string, TenantProgress>;
+}
+
+export interface MigrationWaveResult {
+  waveId: string;
+  succeeded: WaveTenantOutcome[];
+  failed: WaveTenantOutcome[];
+  reportPath?: string;
+}

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTemporal } from '../helpers/temporal';
+import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { PG_ADMIN_URL, dropDatabases, tableDigests, withDb } from '../helpers/pg';
+import { createSampleTenant } from '../../src/demo/sampleTenant';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/workflows/types';
+
+const tenants = [
+  { id: 'w1', rows: 300 },
+  { id: 'w2', rows: 1500 },
+  { id: 'w3', rows: 4000 },
+];
+const dbs = tenants.flatMap((t) => [`tmig_t_src_${t.id}`, `tmig_t_dst_${t.id}`]).concat(['tmig_t_dst_missing', 'tmig_t_dst_unreach']);
+
+describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    await dropDatabases(...dbs);
+    await Promise.all(tenants.map((t) => createSampleTenant(PG_ADMIN_URL, `tmig_t_src_${t.id}`, t.rows)));
+    env = await startTemporal();
+    worker = await startWorker(env.address, writeTestConfig());
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await env?.teardown();
+    await dropDatabases(...dbs);
+  });
+
+  it('migrates every tenant equal to its source while bad tenants fail with typed errors', async () => {
+    const input: MigrationWaveInput = {
+      waveId: 'core-wave',
+      tenants: [
+        ...tenants.map((t) => ({
+          tenantId: `core-${t.id}`,
+          source: { server: 'local', database: `tmig_t_src_${t.id}` },
+          target: { server: 'target', database: `tmig_t_dst_${t.id}` },
+          // One tenant is split into key ranges copied in parallel, with small chunks.
+          options: t.id === 'w3' ? { chunkRows: 500, splitRowsThreshold: 900, rangesPerTable: 3 } : undefined,
+        })),
+        { tenantId: 'core-missing', source: { server: 'local', database: 'tmig_t_no_such_db' }, target: { server: 'target', database: 'tmig_t_dst_missing' } },
+        { tenantId: 'core-unreach', source: { server: 'unreachable', database: 'x' }, target: { server: 'target', database: 'tmig_t_dst_unreach' } },
+      ],
+      options: { maxConcurrentTenants: 3, chunkRows: 700 },
+    };
+    const result: MigrationWaveResult = await env.client.workflow.execute('migrationWave', {
+      taskQueue: 'migrations', workflowId: 'wave-core-wave', args: [input],
+    });
+    expect(result.succeeded.map((s) => s.tenantId).sort()).toEqual(['core-w1', 'core-w2', 'core-w3']);
+    expect(result.failed.map((f) => f.tenantId).sort()).toEqual(['core-missing', 'core-unreach']);
+    expect(result.failed.find((f) => f.tenantId === 'core-missing')!.error).toMatch(/tmig_t_no_such_db.*does not exist/);
+    expect(result.failed.find((f) => f.tenantId === 'core-unreach')!.error).toMatch(/unreachable/i);
+
+    const failureType = async (id: string) => {
+      try {
+        await env.client.workflow.getHandle(`tenant-${id}`).result();
+        return 'none';
+      } catch (err) {
+        expect(err).toBeInstanceOf(WorkflowFailedError);
+        return ((err as WorkflowFailedError).cause as { type?: string }).type;
+      }
+    };
+    expect(await failureType('core-missing')).toBe('SourceMissing');
+    expect(await failureType('core-unreach')).toBe('ServerUnreachable');
+
+    for (const t of tenants) {
+      const [src, dst] = await Promise.all([tableDigests(`tmig_t_src_${t.id}`), tableDigests(`tmig_t_dst_${t.id}`)]);
+      expect(Object.keys(src).length).toBeGreaterThanOrEqual(7);
+      expect(dst).toEqual(src);
+      const r: TenantMigrationResult = await env.client.workflow.getHandle(`tenant-core-${t.id}`).result();
+      expect(r.ok).toBe(true);
+      expect(r.validation?.ok).toBe(true);
+      expect(r.tables.find((x) => x.table === 'public.bookings')!.sourceRows).toBe(t.rows);
+      expect(r.tables.every((x) => x.sourceRows === x.targetRows && x.checksumOk)).toBe(true);
+    }
+    // Integer (guests) and uuid (bookings) keys were both split into parallel key ranges.
+    const split = await withDb('tmig_t_dst_w3', (db) => db.query(`SELECT table_name, count(*)::int AS n FROM _tmig.checkpoint
+      WHERE table_name IN ('public.guests', 'public.bookings') GROUP BY 1 ORDER BY 1`));
+    expect(split.rows).toEqual([{ table_name: 'public.bookings', n: 3 }, { table_name: 'public.guests', n: 3 }]);
+  });
+
+  it('carries the whole schema: views, matviews, functions, triggers, comments, extensions, sequences, keys', async () => {
+    await withDb('tmig_t_dst_w2', async (db) => {
+      const q = async (sql: string) => (await db.query(sql)).rows[0];
+      expect(await q(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'citext'`)).toEqual({ n: 1 });
+      expect(await q(`SELECT count(*)::int AS n FROM pg_views WHERE viewname = 'confirmed_bookings'`)).toEqual({ n: 1 });
+      expect(await q(`SELECT count(*)::int AS n FROM revenue_by_hotel`)).toEqual({ n: 3 });
+      expect(await q(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgname = 'guests_touch'`)).toEqual({ n: 1 });
+      expect(await q(`SELECT obj_description('public.guests'::regclass) AS c`)).toEqual({ c: 'People who stayed with us' });
+      expect(await q(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND conrelid = 'public.bookings'::regclass AND convalidated`)).toEqual({ n: 2 });
+      expect(await q(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'bookings_guest_idx'`)).toEqual({ n: 1 });
+      // Sequences continue past the copied keys.
+      const staff = await db.query(`INSERT INTO "Staff Members" ("select") VALUES ('new') RETURNING "Id"`);
+      expect(staff.rows[0].Id).toBe(26);
+      const guest = await db.query(`INSERT INTO guests (email, full_name) VALUES ('n@example.com', 'N') RETURNING id`);
+      const max = await q(`SELECT max(id)::int AS m FROM guests WHERE email <> 'n@example.com'`);
+      expect(Number(guest.rows[0].id)).toBeGreaterThan(max.m);
+      expect(await q(`SELECT status FROM _tmig.run`)).toEqual({ status: 'complete' });
+      expect(await q(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()`))
+        .toEqual({ c: expect.stringMatching(/^tmig: complete/) });
+    });
+  });
+
+  it('refuses an invalid manifest before anything starts, naming the field', async () => {
+    const bad = { waveId: 'bad wave', tenants: [{ tenantId: 'x', source: { server: 'local' }, target: { server: 'target', database: 'y' } }] };
+    await expect(env.client.workflow.execute('migrationWave', { taskQueue: 'migrations', workflowId: 'wave-bad', args: [bad] }))
+      .rejects.toSatisfy((err: unknown) => {
+        const cause = (err as WorkflowFailedError).cause as { type?: string; message?: string };
+        return cause.type === 'BadInput' && /waveId/.test(cause.message!) && /tenants\[0\]\.source\.database/.test(cause.message!);
+      });
+  });
+});

@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/searchAttributes';
+
+/** The real Temporal CLI dev server, built by `npm run setup` into the tool cache. */
+export function temporalCliPath(): string | undefined {
+  const candidates = [process.env.TEMPORAL_CLI_PATH, join(process.env.TMIG_TOOL_CACHE ?? join(homedir(), '.cache', 'tmig', 'bin'), 'temporal')];
+  return candidates.find((p): p is string => !!p && existsSync(p));
+}
+
+export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+  const path = temporalCliPath();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      // Without a built CLI the SDK downloads the dev server (needs internet).
+      executable: path ? { type: 'existing-path', path } : { type: 'cached-download' },
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+    },
+  });
+}
