@@ -3,9 +3,12 @@ import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { registerIntake } from '../../src/cli/commands/intake';
 import { TASK_QUEUE } from '../../src/common/temporal';
 import { createIntakeActivities } from '../../src/intake/activities';
 import { intakeWorkflowId, normalizeEtag } from '../../src/intake/backupKeys';
@@ -133,6 +136,43 @@ describe.skipIf(!haveTools)('intake against real Temporal + MinIO', () => {
     expect((await scan()).started).toBe(0);
   });
 
+  /** Runs `tmig <args>` (the intake commands) against the test server; returns what it printed. */
+  const tmig = async (...args: string[]) => {
+    const program = new Command('tmig').option('--address <a>').option('--namespace <ns>', 'namespace', 'default').exitOverride();
+    registerIntake(program);
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { printed.push(String(s)); return true; });
+    try {
+      await program.parseAsync(['node', 'tmig', '--address', env.address, ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return printed.join('');
+  };
+  const planArgs = ['--bucket', bucket, '--pattern', pattern, '--source-server', 'mssql-restore', '--target-server', 'pg-main'];
+
+  it('tmig intake schedule makes a Temporal Schedule whose runs start new uploads; tmig intake scan --wait reports', async () => {
+    expect(await tmig('intake', 'schedule', 'uploads-scan', '--every', '1h', ...planArgs)).toMatch(/created schedule uploads-scan/);
+    expect(await tmig('intake', 'schedule', 'uploads-scan', '--every', '2h', ...planArgs)).toMatch(/updated schedule uploads-scan/);
+    const handle = env.client.schedule.getHandle('uploads-scan');
+    const desc = await handle.describe();
+    expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'intakeScan', taskQueue: TASK_QUEUE });
+    expect(desc.policies.overlap).toBe('SKIP');
+    const etag = await put('hotel10/first.bak', fakeBackup(1024, 10));
+    await handle.trigger();
+    let runId: string | undefined;
+    for (let i = 0; i < 50 && !runId; i += 1) {
+      runId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+      if (!runId) await new Promise((r) => setTimeout(r, 200));
+    }
+    const totals = await env.client.workflow.getHandle(runId!).result() as IntakeScanTotals;
+    expect(totals.startedIds).toEqual([intakeWorkflowId('hotel10', 'hotel10/first.bak', etag)]);
+    await handle.delete();
+
+    const printed = await tmig('intake', 'scan', '--wait', ...planArgs);
+    expect(printed).toMatch(/0 migrations started, \d+ already started/);
+  });
+
   describe('SQS consumer (S3 event notifications) against fauxqs, a real SQS-compatible server', () => {
     let server: { port: number; stop(): Promise<void> } | undefined;
     let sqs: SQSClient;
@@ -202,6 +242,26 @@ describe.skipIf(!haveTools)('intake against real Temporal + MinIO', () => {
       expect(input.backup).toEqual({ bucket, key: 'hotel8/new file.bak', etag: etag8 });
       // The scan finds the SQS-started upload already started: the two paths share workflow ids.
       expect(await scan()).toMatchObject({ started: 0 });
+    });
+
+    it('malformed messages can go to a dead-letter directory instead of a queue', async (ctx) => {
+      if (!server) ctx.skip();
+      const dir = await mkdtemp(join(tmpdir(), 'tmig-intake-dlq-'));
+      try {
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"hello": "world"}' }));
+        const consumer = new SqsIntakeConsumer({
+          sqs, queueUrl, deadLetter: { dir }, tenantPattern: pattern, waitTimeSeconds: 1,
+          start: async () => { throw new Error('must not be called'); }, log: (l) => lines.push(l),
+        });
+        expect(await drain(consumer)).toMatchObject({ received: 1, deadLettered: 1, failed: 0 });
+        const files = await readdir(dir);
+        expect(files).toHaveLength(1);
+        const saved = JSON.parse(await readFile(join(dir, files[0]), 'utf8')) as { reason: string; body: string };
+        expect(saved).toMatchObject({ reason: expect.stringMatching(/no Records/), body: '{"hello": "world"}' });
+        expect(lines.at(-1)).toMatch(new RegExp(`dead-letter ${dir}`));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('a message whose start fails stays on the queue and is redelivered', async (ctx) => {
