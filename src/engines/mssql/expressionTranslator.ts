@@ -228,9 +228,11 @@ class Parser {
     return this.qualifiedColumn(t.value);
   }
   private qualifiedColumn(first: string): Node {
-    let name = first;
-    while (isPunct(this.peek(), '.') && isName(this.peek(1))) { this.i++; name = this.next().value; }
-    return { t: 'col', name };
+    const parts = [first];
+    while (isPunct(this.peek(), '.') && isName(this.peek(1))) { this.i++; parts.push(this.next().value); }
+    // schema.function(...) or column.method(...): user-defined code, reported by the printer
+    if (parts.length > 1 && isPunct(this.peek(), '(')) return this.call(parts.join('.'));
+    return { t: 'col', name: parts[parts.length - 1] };
   }
   private call(name: string): Node {
     this.punct('(');
