@@ -16,8 +16,12 @@ export interface ExtractionLimits {
   maxBytes: number;
 }
 
+/**
+ * Real SQL Server backups compress 3-50:1; deflate cannot exceed ~1030:1 even on zeros, LZMA/bzip2 can reach
+ * millions. 1000:1 leaves wide room for legitimate backups and still stops a bomb after its first 64 MiB.
+ */
 export const defaultLimits: ExtractionLimits = {
-  maxRatio: 200,
+  maxRatio: 1000,
   ratioFloorBytes: 64 * 1024 * 1024,
   maxEntries: 10_000,
   maxBytes: Number.MAX_SAFE_INTEGER,
