@@ -1,0 +1,9 @@
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client libarchive-tools ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev=false --no-audit --no-fund
+COPY . .
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
+CMD ["npx", "tsx", "src/workers/main.ts"]
