@@ -101,7 +101,7 @@ function compare(k: KeyCol, op: '>' | '=' | '<' | '<=', pgText: string, params: 
   }
 }
 
-/** Lexicographic `(k1..kn) > (v1..vn)` or `<=`. */
+/** Lexicographic `(k1..kn) > (v1..vn)` or `<=` (earlier columns strict, the last one inclusive for `<=`). */
 export function lexCompare(keys: KeyCol[], op: '>' | '<=', values: KeyValues, params: Params): string {
   if (values.length !== keys.length) throw new BadInputError(`key has ${keys.length} columns, got ${values.length} values`);
   const terms: string[] = [];
@@ -109,9 +109,6 @@ export function lexCompare(keys: KeyCol[], op: '>' | '<=', values: KeyValues, pa
     const eqs = keys.slice(0, i).map((k, j) => compare(k, '=', values[j], params));
     const last = i === keys.length - 1 ? op : op === '>' ? '>' : '<';
     terms.push([...eqs, compare(keys[i], last, values[i], params)].join(' AND '));
-  }
-  if (op === '<=' && keys.length > 1) {
-    // `<=` is handled by the last term's `<=`; the loop above already uses it for the last column.
   }
   return terms.map((t) => `(${t})`).join(' OR ');
 }
