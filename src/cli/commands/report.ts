@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load';
 import { locateReports } from '../../reports/locate';
 import { readTenantReport, readWaveReport } from '../../reports/writeReports';
 import { tenantSummaryText, waveSummaryText } from '../../reports/summaryText';
+import { reportJsonSchema } from '../../reports/jsonSchema';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, usageExitCodes } from '../operator';
 
 /** The reports directory: --dir, else the worker config's reports.dir (MIGRATOR_CONFIG), else ./reports. */
@@ -22,7 +23,12 @@ function openInBrowser(path: string): void {
   child.unref();
 }
 
-export async function showReport(ref: string, opts: { dir?: string; open?: boolean; json?: boolean }): Promise<void> {
+export async function showReport(ref: string, opts: { dir?: string; open?: boolean; json?: boolean; schema?: boolean }): Promise<void> {
+  if (opts.schema) {
+    if (ref !== 'tenant' && ref !== 'wave') throw new CliError('--schema takes "tenant" or "wave" as the id', ExitCode.Usage);
+    outJson(reportJsonSchema(ref));
+    return;
+  }
   const dir = reportsDir(opts.dir);
   const found = locateReports(dir, ref);
   if (found.length === 0) {
@@ -53,11 +59,13 @@ export function registerReport(program: Command): void {
     .option('--dir <dir>', 'reports directory (default: reports.dir of MIGRATOR_CONFIG, else ./reports)')
     .option('--open', 'open the HTML report in the default browser')
     .option('--json', 'print the JSON report instead of the summary')
+    .option('--schema', 'print the JSON Schema of the report files: tmig report tenant|wave --schema')
     .addHelpText('after', `
 Examples:
   $ tmig report hotel123                 # tenant report summary
   $ tmig report nightly-2026-11-21 --open
   $ tmig report hotel123 --json | jq .summary
+  $ tmig report tenant --schema > tenant-report.v1.schema.json
 ${EXIT_CODES_HELP}`)
-    .action(async (id: string, opts: { dir?: string; open?: boolean; json?: boolean }) => showReport(id, opts));
+    .action(async (id: string, opts: { dir?: string; open?: boolean; json?: boolean; schema?: boolean }) => showReport(id, opts));
 }
