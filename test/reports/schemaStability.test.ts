@@ -39,7 +39,7 @@ describe('report schema v1', () => {
 
   it('publishes a JSON Schema that describes both report kinds', () => {
     const tenant = reportJsonSchema('tenant');
-    expect(tenant.$id).toBe('https://tmig.dev/schemas/tenant-report.v1.json');
+    expect(tenant.$id).toBe('urn:tmig:tenant-report:v1');
     expect((tenant.properties as Record<string, { const?: number }>).schemaVersion.const).toBe(1);
     expect(tenant.required).toEqual(expect.arrayContaining(['tenantId', 'verdict', 'summary', 'tables']));
     const w = buildWaveReport(wave, new Map(), now);
