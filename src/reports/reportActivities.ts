@@ -5,6 +5,7 @@ import type { SchemaModel } from '../engines/model';
 import type { MigrationWaveResult, TenantMigrationResult } from '../workflows/types';
 import type { AuditResult } from '../audit/types';
 import { publishTenantReport, publishWaveReport, type PublishedReport } from './publish';
+import { withHeartbeat } from '../audit/auditActivity';
 
 /**
  * Activity: writes the tenant's JSON + HTML report (and uploads it when reports.s3 is set).
@@ -12,7 +13,7 @@ import { publishTenantReport, publishWaveReport, type PublishedReport } from './
  * tenant got that far.
  */
 export async function reportTenant(t: TenantRef & { waveId?: string }, result: TenantMigrationResult, audit?: AuditResult): Promise<PublishedReport> {
-  return classified(`${tenantLabel(t)}: write report`, async () => {
+  return classified(`${tenantLabel(t)}: write report`, async () => withHeartbeat({ phase: 'report' }, async () => {
     let model: Pick<SchemaModel, 'sourceKind' | 'notes' | 'notMigrated'> | undefined;
     try {
       const m = await loadModel(t);
@@ -21,10 +22,11 @@ export async function reportTenant(t: TenantRef & { waveId?: string }, result: T
       model = undefined; // Failed before describe (or the target is gone): the report has no conversion notes.
     }
     return publishTenantReport(config(), result, audit, model, { waveId: t.waveId, source: t.source, target: t.target });
-  });
+  }));
 }
 
 /** Activity: writes the wave dashboard (and uploads it when reports.s3 is set). */
 export async function reportWave(result: MigrationWaveResult): Promise<PublishedReport> {
-  return classified(`wave ${result.waveId}: write report`, () => publishWaveReport(config(), result));
+  return classified(`wave ${result.waveId}: write report`, () =>
+    withHeartbeat({ phase: 'report' }, () => publishWaveReport(config(), result)));
 }

@@ -13,6 +13,8 @@ export function reportObjectKey(prefix: string, reportsDir: string, file: string
   return `${p && !p.endsWith('/') ? p + '/' : p}${rel.split(sep).join('/')}`;
 }
 
+const FETCH_CONCURRENCY = 16;
+
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   json: 'application/json',
@@ -51,25 +53,30 @@ export async function fetchMissingReportFiles(config: MigratorConfig, files: str
   if (!target || files.length === 0) return [];
   const s3 = client ?? s3ClientFromConfig(config.s3);
   const fetched: string[] = [];
-  try {
-    for (const file of files) {
-      const key = reportObjectKey(target.prefix, config.reports.dir, file);
-      let body: Uint8Array;
-      try {
-        const obj = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
-        body = await obj.Body!.transformToByteArray();
-      } catch (err) {
-        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) continue;
-        throw err;
-      }
-      await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, body);
-      await rename(tmp, file);
-      fetched.push(file);
+  const fetchOne = async (file: string): Promise<void> => {
+    const key = reportObjectKey(target.prefix, config.reports.dir, file);
+    let body: Uint8Array;
+    try {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
+      body = await obj.Body!.transformToByteArray();
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return;
+      throw err;
     }
-    return fetched;
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, body);
+    await rename(tmp, file);
+    fetched.push(file);
+  };
+  try {
+    // A wave may have thousands of tenants: a few requests at a time, not one after another.
+    const queue = [...files];
+    await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, queue.length) }, async () => {
+      for (let f = queue.shift(); f !== undefined; f = queue.shift()) await fetchOne(f);
+    }));
+    return fetched.sort();
   } finally {
     if (!client) s3.destroy();
   }
