@@ -138,14 +138,19 @@ async function insertBatched(database: string, table: string, rows: number, sql:
   });
 }
 
+/** jsonb reorders keys, so specs are compared with sorted keys. */
+export function sameSpec(a: object, b: object): boolean {
+  const canonical = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => x.localeCompare(y)));
+  return canonical(a) === canonical(b);
+}
+
 async function markerMatches(database: string, scale: string, spec: object): Promise<boolean> {
   if (!(await databaseExists(database))) return false;
   return withDb(database, async (c) => {
     const exists = await c.query('SELECT 1 FROM pg_class WHERE relname = $1 AND relkind = $2', [MARKER_TABLE, 'r']);
     if (!exists.rowCount) return false;
     const res = await c.query(`SELECT generator_version, spec FROM ${MARKER_TABLE} WHERE scale = $1`, [scale]);
-    return res.rowCount === 1 && res.rows[0].generator_version === GENERATOR_VERSION
-      && JSON.stringify(res.rows[0].spec) === JSON.stringify(spec);
+    return res.rowCount === 1 && res.rows[0].generator_version === GENERATOR_VERSION && sameSpec(res.rows[0].spec, spec);
   });
 }
 
@@ -186,8 +191,7 @@ INSERT INTO customers SELECT g, 'Customer ' || g, CASE WHEN g % 4 = 0 THEN NULL 
 INSERT INTO orders SELECT g, (g % 200) + 1, timestamptz '2024-02-01 00:00:00+00' + g * interval '7 minutes', (ARRAY['new','paid','shipped'])[(g % 3) + 1], (g * 31 % 100000) / 100.0, CASE WHEN g % 2 = 0 THEN jsonb_build_object('channel', 'web') END FROM generate_series(1, 1000) g;
 INSERT INTO order_lines SELECT (g / 3) + 1, (g % 3) + 1, 'SKU-' || (g % 97), (g % 5) + 1, (g * 7 % 10000) / 100.0 FROM generate_series(0, 2999) g;
 INSERT INTO audit_log SELECT timestamptz '2024-03-01 00:00:00+00' + g * interval '1 minute', 'user' || (g % 10), 'action ' || g FROM generate_series(1, 500) g;
-CREATE INDEX orders_customer_idx ON orders (customer_id);
-VACUUM (FREEZE, ANALYZE);`;
+CREATE INDEX orders_customer_idx ON orders (customer_id);`;
 
 /** Ensures fleet tenant databases 1..size exist (cloned from a template database). Returns their names. */
 export async function ensureFleet(size: number, opts: { regenerate: boolean; log: (m: string) => void }): Promise<string[]> {
@@ -200,6 +204,7 @@ export async function ensureFleet(size: number, opts: { regenerate: boolean; log
     await recreateDatabase(FLEET_TEMPLATE);
     await withDb(FLEET_TEMPLATE, async (c) => {
       await c.query(TENANT_SCHEMA);
+      await c.query('VACUUM (FREEZE, ANALYZE)');
       await c.query(`INSERT INTO ${MARKER_TABLE} (scale, generator_version, spec) VALUES ('fleet', $1, $2)`, [GENERATOR_VERSION, JSON.stringify(spec)]);
     });
   }

@@ -40,6 +40,8 @@ export function processTree(root: number): number[] {
 export class TreeSampler {
   private peakRssKb = 0;
   private treeRssKb = 0;
+  /** Largest VmRSS of one process since the last resetWindow(): memory in use during a phase. */
+  private windowRssKb = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly root: number, private readonly intervalMs = 100) {}
@@ -57,9 +59,21 @@ export class TreeSampler {
       const status = readText(`/proc/${pid}/status`);
       if (!status) continue;
       this.peakRssKb = Math.max(this.peakRssKb, parseStatusKb(status, 'VmHWM') ?? 0);
-      sum += parseStatusKb(status, 'VmRSS') ?? 0;
+      const rss = parseStatusKb(status, 'VmRSS') ?? 0;
+      this.windowRssKb = Math.max(this.windowRssKb, rss);
+      sum += rss;
     }
     this.treeRssKb = Math.max(this.treeRssKb, sum);
+  }
+
+  /** Current figures without stopping. */
+  current(): PeakMemory & { windowRssKb: number } {
+    return { peakRssKb: this.peakRssKb, treeRssKb: this.treeRssKb, windowRssKb: this.windowRssKb };
+  }
+
+  /** Starts a new window for the largest sampled VmRSS (e.g. after start-up, before the work). */
+  resetWindow(): void {
+    this.windowRssKb = 0;
   }
 
   stop(): PeakMemory {

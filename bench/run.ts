@@ -87,12 +87,20 @@ async function main(): Promise<void> {
     }
     if (args.fleet) {
       const size = args.fleetSize ?? SCALE_SPECS[args.scale].fleetSize;
-      const tenants = await ensureFleet(size, { regenerate: args.regenerate, log });
-      // Tenants are clones of one template: one tenant's size times the count.
-      const tenantBytes = await withDb(tenants[0], async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
-      const fleet = await runTmigFleet({ tenants, jobs: args.jobs, keepTargets: args.keepTargets, bytes: tenantBytes * tenants.length, log });
-      report.results.push(fleet.result);
-      if (fleet.summary) report.fleet = fleet.summary;
+      try {
+        const tenants = await ensureFleet(size, { regenerate: args.regenerate, log });
+        // Tenants are clones of one template: one tenant's size times the count.
+        const tenantBytes = await withDb(tenants[0], async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
+        const fleet = await runTmigFleet({ tenants, jobs: args.jobs, keepTargets: args.keepTargets, bytes: tenantBytes * tenants.length, log });
+        report.results.push(fleet.result);
+        if (fleet.summary) report.fleet = fleet.summary;
+      } catch (err) {
+        log(`fleet: failed: ${(err as Error).message}`);
+        report.results.push({
+          tool: 'tmig', dataset: `fleet ${size}`, seconds: null, bytes: 0, mbPerSec: null, ratioToRawPipe: null,
+          peakRssMb: null, treeRssMb: null, verified: false, note: `failed: ${(err as Error).message.split('\n')[0]}`,
+        });
+      }
     }
   } finally {
     await stopTmigSession();

@@ -8,7 +8,7 @@ import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, Te
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { TreeSampler, type MeasuredRun } from '../measure';
-import { dropDatabase, recreateDatabase, SERVER_URL, verifyRowCounts } from '../pg';
+import { dropDatabase, SERVER_URL, verifyRowCounts } from '../pg';
 import { startDevServer, stopProcess, TEMPORAL_BIN, type DevServer } from '../temporalServer';
 import type { BenchResult, FleetSummary } from '../types';
 import type { Runner, RunnerContext, RunnerOutcome } from './runner';
@@ -51,7 +51,17 @@ export async function stopTmigSession(): Promise<void> {
 interface WorkerHandle {
   child: ChildProcess;
   sampler: TreeSampler;
+  /** VmHWM when the worker first polled: start-up cost (workflow bundling) before any work. */
+  readyHwmKb: number;
   output: () => string;
+}
+
+interface WorkerPeak {
+  peakRssKb: number;
+  treeRssKb: number;
+  readyHwmKb: number;
+  /** Largest sampled VmRSS while the wave ran. */
+  workRssKb: number;
 }
 
 /** The real worker process, as `npm run worker` starts it, but without the npm/tsx wrappers in between. */
@@ -69,7 +79,6 @@ async function startWorker(s: NonNullable<typeof session>, log: (m: string) => v
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const sampler = new TreeSampler(child.pid!, 200).start();
-  // Ready when it polls the workflow task queue.
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`tmig worker exited with ${child.exitCode} before polling: ${tail}`);
@@ -78,29 +87,39 @@ async function startWorker(s: NonNullable<typeof session>, log: (m: string) => v
       taskQueue: { name: TASK_QUEUE },
       taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
     });
-    if ((res.pollers ?? []).length > 0) break;
+    // Pollers of a worker stopped a moment ago stay listed: wait for this process's own identity (pid@host).
+    if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${child.pid}@`))) break;
     if (Date.now() > deadline) {
       await stopProcess(child);
       throw new Error(`tmig worker did not poll task queue ${TASK_QUEUE} within 120 s: ${tail}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  log(`tmig worker pid ${child.pid} polling ${TASK_QUEUE}`);
-  return { child, sampler, output: () => tail };
+  sampler.sample();
+  const readyHwmKb = sampler.current().peakRssKb;
+  sampler.resetWindow();
+  log(`tmig worker pid ${child.pid} polling ${TASK_QUEUE} (RSS high-water mark at start-up ${(readyHwmKb / 1024).toFixed(0)} MB)`);
+  return { child, sampler, readyHwmKb, output: () => tail };
 }
 
 /** Reads the worker's final peak (VmHWM only grows, so a last sample is exact) and stops it. */
-async function stopWorker(w: WorkerHandle): Promise<{ peakRssKb: number; treeRssKb: number }> {
+async function stopWorker(w: WorkerHandle): Promise<WorkerPeak> {
   w.sampler.sample();
+  const { windowRssKb } = w.sampler.current();
   const peak = w.sampler.stop();
   await stopProcess(w.child);
-  return peak;
+  return { ...peak, readyHwmKb: w.readyHwmKb, workRssKb: windowRssKb };
+}
+
+function memoryNote(p: WorkerPeak): string {
+  const mb = (kb: number) => (kb / 1024).toFixed(0);
+  return `worker RSS: high-water ${mb(p.peakRssKb)} MB, of which ${mb(p.readyHwmKb)} MB reached at start-up; max ${mb(p.workRssKb)} MB sampled while copying`;
 }
 
 interface WaveRun {
   result: MigrationWaveResult;
   seconds: number;
-  peak: { peakRssKb: number; treeRssKb: number };
+  peak: WorkerPeak;
   workerTail: string;
 }
 
@@ -114,7 +133,23 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void): Pro
       workflowId: `bench-wave-${input.waveId}`,
       args: [input],
     });
-    const result = (await handle.result()) as MigrationWaveResult;
+    // A crashed worker or a stuck wave must not hang the harness: race the result against both.
+    const timeoutS = Number(process.env.BENCH_TMIG_TIMEOUT_S ?? 3 * 3600);
+    let timer: NodeJS.Timeout | undefined;
+    const workerExit = new Promise<never>((_, reject) => worker.child.once('exit', (code, signal) =>
+      reject(new Error(`tmig worker exited (${signal ?? `status ${code}`}) while wave ${input.waveId} ran`))));
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`wave ${input.waveId} did not finish within ${timeoutS} s (BENCH_TMIG_TIMEOUT_S)`)), timeoutS * 1000);
+    });
+    let result: MigrationWaveResult;
+    try {
+      result = (await Promise.race([handle.result(), workerExit, timeout])) as MigrationWaveResult;
+    } catch (err) {
+      await handle.terminate('bench harness gave up').catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { result, seconds, peak: await stopWorker(worker), workerTail: worker.output() };
   } catch (err) {
@@ -156,7 +191,7 @@ export const tmigRunner: Runner = {
     const wave = await runWave(input, ctx.log);
     const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
     const tenant = await tenantResult(tenantId);
-    const notes = [waveFailures(wave.result)];
+    const notes = [waveFailures(wave.result), memoryNote(wave.peak)];
     if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
     const ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
     return { run, ok, note: notes.filter(Boolean).join('; ') || undefined };
@@ -181,8 +216,8 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
     source: { server: SERVER, database },
     target: { server: SERVER, database: fleetTargetName(i + 1) },
   }));
-  opts.log(`fleet: preparing ${specs.length} empty target databases`);
-  for (const t of specs) await recreateDatabase(t.target.database);
+  // tmig creates each target database itself (as in production): only leftovers are dropped here.
+  for (const t of specs) await dropDatabase(t.target.database);
   try {
     opts.log(`tmig: migrating the fleet (${specs.length} tenants, ${opts.jobs} at a time)`);
     const wave = await runWave({
@@ -199,7 +234,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
       problems.push(...check.problems);
     }
     const summary = summarizeFleet(timings, specs.length, wave.result.succeeded.length, wave.seconds);
-    const notes = [waveFailures(wave.result), problems.slice(0, 3).join('; ') || undefined,
+    const notes = [waveFailures(wave.result), memoryNote(wave.peak), problems.slice(0, 3).join('; ') || undefined,
       timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
     return {
       summary,

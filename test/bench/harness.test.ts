@@ -4,6 +4,7 @@ import { parseChildren, parseStatusKb, parseTimeMaxRssKb } from '../../bench/rss
 import { formatResults, quantile, withRatios } from '../../bench/resultTable';
 import { summarizeFleet, tenantTiming } from '../../bench/fleetTiming';
 import { pgloaderSupportsPgSource } from '../../bench/runners/pgloader';
+import { sameSpec } from '../../bench/datasets';
 import type { BenchResult } from '../../bench/types';
 import type { TenantMigrationResult } from '../../src/workflows/types';
 
@@ -138,5 +139,12 @@ describe('pgloader version check', () => {
     expect(pgloaderSupportsPgSource('pgloader version "3.5.2"')).toBe(true);
     expect(pgloaderSupportsPgSource('pgloader version "3.4.1"')).toBe(false);
     expect(pgloaderSupportsPgSource('garbage')).toBe(false);
+  });
+});
+
+describe('data set marker', () => {
+  it('matches specs whatever the key order (jsonb reorders keys)', () => {
+    expect(sameSpec({ wideRows: 10, nokeyRows: 2 }, { nokeyRows: 2, wideRows: 10 })).toBe(true);
+    expect(sameSpec({ wideRows: 10, nokeyRows: 2 }, { nokeyRows: 2, wideRows: 11 })).toBe(false);
   });
 });
