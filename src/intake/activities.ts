@@ -40,3 +40,6 @@ export function createIntakeActivities(deps: IntakeActivityDeps = {}) {
 }
 
 export type IntakeActivities = ReturnType<typeof createIntakeActivities>;
+
+/** Ready to register: `export { listBackupObjects, startTenantMigrations } from '../intake/activities'`. */
+export const { listBackupObjects, startTenantMigrations } = createIntakeActivities();

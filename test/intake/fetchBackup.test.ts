@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanupWorkDir, extractArchive, fetchBackup, locateBackup, type CleanupWorkDirInput, type CleanupWorkDirResult, type ExtractArchiveInput,
-  type FetchBackupInput, type FetchBackupResult, type LocateBackupInput, type LocateBackupResult,
+  type FetchBackupInput, type FetchBackupResult, type LocateBackupInput, type LocateBackupResult, stageBackup, type StageBackupInput,
+  type StageBackupResult,
 } from '../../src/activities/backup';
 import { downloadObject, type DownloadProgress } from '../../src/activities/backup/download';
 import type { FetchHeartbeat } from '../../src/activities/backup/fetchBackup';
 import { resetConfigCache } from '../../src/config/load';
-import { fakeBackup, hasBsdtar, rarFixturesDir, zipBuffer } from '../helpers/fixtureArchives';
+import { fakeBackup, hasBsdtar, rarFixturesDir, tarGzBuffer, zipBuffer } from '../helpers/fixtureArchives';
 import { minioPath, startMinio, type MinioServer } from '../helpers/minio';
 
 const haveMinio = !!minioPath();
@@ -134,6 +135,17 @@ describe.skipIf(!haveMinio)('fetchBackup against a real MinIO', () => {
     await env.run<[CleanupWorkDirInput], CleanupWorkDirResult, typeof cleanupWorkDir>(cleanupWorkDir, { tenantId: 'hotel2', ok: true, sourceServer: 'mssql-restore' });
     expect(existsSync(join(tmp, 'work', 'hotel2'))).toBe(false);
     expect(existsSync(join(tmp, 'share', 'hotel2'))).toBe(false);
+  });
+
+  it('stageBackup does fetch, extract and place in one activity (one disk), idempotently', async () => {
+    const bak = fakeBackup(50_000, 5);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'hotel5/db.tar.gz', Body: tarGzBuffer([{ path: 'x/HOTEL5.Bak', data: bak }]) }));
+    const env = new MockActivityEnvironment();
+    const input = { tenantId: 'hotel5', backup: { bucket, key: 'hotel5/db.tar.gz' }, sourceServer: 'mssql-restore' };
+    const staged = await env.run<[StageBackupInput], StageBackupResult, typeof stageBackup>(stageBackup, input);
+    expect(staged).toMatchObject({ serverPath: 'D:\\Backups\\hotel5\\hotel5.bak', bytes: bak.length, files: ['x/HOTEL5.Bak'] });
+    expect((await readFile(staged.workerPath)).equals(bak)).toBe(true);
+    expect(await env.run<[StageBackupInput], StageBackupResult, typeof stageBackup>(stageBackup, input)).toEqual(staged);
   });
 
   it('the activity resumes from the offset in its last heartbeat', async () => {

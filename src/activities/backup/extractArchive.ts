@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../../config/load';
+import type { MigratorConfig } from '../../config/schema';
 import { FailureType, PermanentError } from '../../common/errors';
 import { runActivity } from './activityRun';
 import { claimedArchive, detectFormat, readHead, type ArchiveFormat } from './archiveFormat';
@@ -111,30 +112,31 @@ export interface ExtractArchiveInput {
   limits?: Partial<ExtractionLimits>;
 }
 
+/** Extracts a tenant's fetched archive into its work directory, unless a completion marker says it already was. */
+export async function extractTenantArchive(config: MigratorConfig, input: ExtractArchiveInput, ctx: Pick<Context, 'heartbeat' | 'log'>): Promise<{ dir: string; files: string[] }> {
+  const outDir = extractDir(tenantWorkDir(config, input.tenantId));
+  const marker = `${outDir}.done.json`;
+  const source = await stat(input.path);
+  try {
+    const done = JSON.parse(await readFile(marker, 'utf8')) as { path: string; mtimeMs: number; files: string[] };
+    if (done.path === input.path && done.mtimeMs === source.mtimeMs) return { dir: outDir, files: done.files };
+  } catch {
+    // not extracted yet
+  }
+  await rm(marker, { force: true });
+  const beat = setInterval(() => ctx.heartbeat({ archive: basename(input.path) }), 5000);
+  try {
+    const res = await extractArchiveFile(input.path, outDir, input.limits);
+    ctx.log.info('archive extracted', { tenantId: input.tenantId, archive: basename(input.path), format: res.format,
+      files: res.files.length, bytes: res.bytes, skipped: res.skipped });
+    await writeFile(marker, JSON.stringify({ path: input.path, mtimeMs: source.mtimeMs, files: res.files }));
+    return { dir: res.dir, files: res.files };
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 /** Activity: extracts the fetched archive into the tenant's work directory. Idempotent via a completion marker. */
 export async function extractArchive(input: ExtractArchiveInput): Promise<{ dir: string; files: string[] }> {
-  return runActivity(async () => {
-    const config = loadConfig();
-    const ctx = Context.current();
-    const outDir = extractDir(tenantWorkDir(config, input.tenantId));
-    const marker = `${outDir}.done.json`;
-    const source = await stat(input.path);
-    try {
-      const done = JSON.parse(await readFile(marker, 'utf8')) as { path: string; mtimeMs: number; files: string[] };
-      if (done.path === input.path && done.mtimeMs === source.mtimeMs) return { dir: outDir, files: done.files };
-    } catch {
-      // not extracted yet
-    }
-    await rm(marker, { force: true });
-    const beat = setInterval(() => ctx.heartbeat({ archive: basename(input.path) }), 5000);
-    try {
-      const res = await extractArchiveFile(input.path, outDir, input.limits);
-      ctx.log.info('archive extracted', { tenantId: input.tenantId, archive: basename(input.path), format: res.format,
-        files: res.files.length, bytes: res.bytes, skipped: res.skipped });
-      await writeFile(marker, JSON.stringify({ path: input.path, mtimeMs: source.mtimeMs, files: res.files }));
-      return { dir: res.dir, files: res.files };
-    } finally {
-      clearInterval(beat);
-    }
-  });
+  return runActivity(() => extractTenantArchive(loadConfig(), input, Context.current()));
 }

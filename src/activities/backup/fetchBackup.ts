@@ -1,9 +1,9 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Context } from '@temporalio/activity';
-import { posix } from 'node:path';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { loadConfig } from '../../config/load';
 import { BadInputError } from '../../common/errors';
+import type { MigratorConfig } from '../../config/schema';
 import type { BackupRef } from '../../workflows/types';
 import { runActivity } from './activityRun';
 import { downloadObject, type DownloadProgress } from './download';
@@ -55,43 +55,49 @@ async function keysToFetch(s3: S3Client, backup: BackupRef): Promise<string[]> {
   return set;
 }
 
+/** The parts of the activity context the fetch uses (so a composite activity can share them). */
+export type FetchContext = Pick<Context, 'heartbeat' | 'cancellationSignal' | 'log'> & { info: { heartbeatDetails?: unknown } };
+
+/** Downloads the backup object(s) of one tenant, resuming from the heartbeat details of an earlier attempt. */
+export async function fetchTenantBackup(config: MigratorConfig, input: FetchBackupInput, ctx: FetchContext): Promise<FetchBackupResult> {
+  const s3 = s3ClientFromConfig(config.s3);
+  const dir = downloadDir(tenantWorkDir(config, input.tenantId));
+  const details = ctx.info.heartbeatDetails as Partial<FetchHeartbeat> | undefined;
+  const resume = details?.key !== undefined && details.offset !== undefined && details.etag !== undefined ? details as FetchHeartbeat : undefined;
+  let last: FetchHeartbeat | undefined = resume;
+  // Keeps the activity alive through long quiet steps (the ETag re-hash of a large file).
+  const beat = setInterval(() => ctx.heartbeat(last), 5000);
+  try {
+    const keys = await keysToFetch(s3, input.backup);
+    let bytesDone = 0;
+    let first: FetchBackupResult | undefined;
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i];
+      const res = await downloadObject({
+        s3, bucket: input.backup.bucket, key, dest: join(dir, localName(key)),
+        expectedEtag: key === input.backup.key ? input.backup.etag : undefined,
+        resumeFrom: resume && resume.key === key ? resume : undefined,
+        signal: ctx.cancellationSignal,
+        onProgress: (p) => {
+          last = { ...p, volume: i + 1, volumes: keys.length, bytesDone: bytesDone + p.offset };
+          ctx.heartbeat(last);
+        },
+      });
+      bytesDone += res.bytes;
+      if (i === 0) first = { path: res.path, bytes: 0, etag: res.etag };
+      ctx.log.info('backup object fetched', { tenantId: input.tenantId, key, bytes: res.bytes, resumedFrom: res.resumedFrom, verified: res.verified });
+    }
+    return { ...first!, bytes: bytesDone };
+  } finally {
+    clearInterval(beat);
+    s3.destroy();
+  }
+}
+
 /**
- * Downloads a tenant's backup object(s) into its work directory. Heartbeats byte progress and rate; a retried
- * attempt resumes the interrupted object from the offset in the last heartbeat.
+ * Activity: downloads a tenant's backup object(s) into its work directory. Heartbeats byte progress and rate; a
+ * retried attempt resumes the interrupted object from the offset in the last heartbeat.
  */
 export async function fetchBackup(input: FetchBackupInput): Promise<FetchBackupResult> {
-  return runActivity(async () => {
-    const config = loadConfig();
-    const ctx = Context.current();
-    const s3 = s3ClientFromConfig(config.s3);
-    const dir = downloadDir(tenantWorkDir(config, input.tenantId));
-    const resume = ctx.info.heartbeatDetails as FetchHeartbeat | undefined;
-    const keys = await keysToFetch(s3, input.backup);
-    let last: FetchHeartbeat | undefined = resume;
-    // Keeps the activity alive through long quiet steps (the ETag re-hash of a large file).
-    const beat = setInterval(() => ctx.heartbeat(last), 5000);
-    try {
-      let bytesDone = 0;
-      let first: FetchBackupResult | undefined;
-      for (let i = 0; i < keys.length; i += 1) {
-        const key = keys[i];
-        const res = await downloadObject({
-          s3, bucket: input.backup.bucket, key, dest: join(dir, localName(key)),
-          expectedEtag: key === input.backup.key ? input.backup.etag : undefined,
-          resumeFrom: resume && resume.key === key ? resume : undefined,
-          signal: ctx.cancellationSignal,
-          onProgress: (p) => {
-            last = { ...p, volume: i + 1, volumes: keys.length, bytesDone: bytesDone + p.offset };
-            ctx.heartbeat(last);
-          },
-        });
-        bytesDone += res.bytes;
-        if (i === 0) first = { path: res.path, bytes: 0, etag: res.etag };
-        ctx.log.info('backup object fetched', { tenantId: input.tenantId, key, bytes: res.bytes, resumedFrom: res.resumedFrom, verified: res.verified });
-      }
-      return { ...first!, bytes: bytesDone };
-    } finally {
-      clearInterval(beat);
-    }
-  });
+  return runActivity(() => fetchTenantBackup(loadConfig(), input, Context.current()));
 }

@@ -3,3 +3,4 @@ export { fetchBackup, type FetchBackupInput, type FetchBackupResult } from './fe
 export { extractArchive, type ExtractArchiveInput } from './extractArchive';
 export { locateBackup, type LocateBackupInput, type LocateBackupResult } from './locateBackup';
 export { cleanupWorkDir, type CleanupWorkDirInput, type CleanupWorkDirResult } from './cleanupWorkDir';
+export { stageBackup, type StageBackupInput, type StageBackupResult } from './stageBackup';
