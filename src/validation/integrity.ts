@@ -11,7 +11,7 @@ const q = (name: string): string => '"' + name.replace(/"/g, '""') + '"';
 
 /** Target column name of a model column (model keys, indexes and FKs name source columns). */
 function targetColumn(table: TableModel, name: string): string {
-  return table.columns.find((c) => c.name === name)?.targetName ?? name;
+  return (table.columns.find((c) => c.name === name) ?? table.columns.find((c) => c.name.toLowerCase() === name.toLowerCase()))?.targetName ?? name;
 }
 
 function sameList(a: (string | null)[], b: string[]): boolean {
@@ -70,7 +70,10 @@ class IntegrityCheck {
 
   /** Every FK present; validated unless planned NOT VALID (untrusted in the source); orphans counted either way. */
   async foreignKey(table: TableModel, cat: TargetTableCatalog, fk: ForeignKeyModel): Promise<boolean> {
+    // refSchema/refTable are source names; SQL Server compares names case-insensitively.
+    const lower = (s: string) => s.toLowerCase();
     const parent = this.model.tables.find((t) => t.schema === fk.refSchema && t.name === fk.refTable)
+      ?? this.model.tables.find((t) => lower(t.schema) === lower(fk.refSchema) && lower(t.name) === lower(fk.refTable))
       ?? this.model.tables.find((t) => t.targetSchema === fk.refSchema && t.targetName === fk.refTable);
     const refSchema = parent?.targetSchema ?? fk.refSchema;
     const refTable = parent?.targetName ?? fk.refTable;
