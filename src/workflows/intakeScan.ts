@@ -35,7 +35,9 @@ export async function intakeScan(input: IntakeScanInput): Promise<IntakeScanTota
     totals.listed += listing.listed;
     totals.matched += listing.objects.length;
     totals.ignored += listing.ignoredCount;
-    if (listing.ignored.length) log.info('intake scan passed over keys', { bucket: input.bucket, keys: listing.ignored });
+    if (listing.ignoredCount) {
+      log.info('intake scan passed over keys', { bucket: input.bucket, count: listing.ignoredCount, sample: listing.ignored.slice(0, 10) });
+    }
     if (listing.objects.length) {
       for (const outcome of await startTenantMigrations({ objects: listing.objects, plan })) {
         if (outcome.status === 'started') {
