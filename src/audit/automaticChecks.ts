@@ -14,7 +14,10 @@ export async function checkNoKey(ctx: AuditContext, table: TableModel): Promise<
   })];
 }
 
-/** Columns whose type has no lossless mapping (from the engine's conversion notes): rows holding a value there. */
+/**
+ * Columns whose type has no lossless mapping (the engine's `lossy` notes) or no faithful one at all
+ * (`unsupported` notes): the rows holding a value there.
+ */
 export async function checkLossyTypes(ctx: AuditContext, model: SchemaModel): Promise<AuditFinding[]> {
   const findings: AuditFinding[] = [];
   for (const note of model.notes) {
@@ -22,11 +25,11 @@ export async function checkLossyTypes(ctx: AuditContext, model: SchemaModel): Pr
     const hit = resolveNoteObject(model, note.object);
     if (!hit?.column) continue; // Table-level and non-table notes are shown as conversion notes in the report.
     const { table, column } = hit;
-    const { count, sampleKeys } = await ctx.matching(table, `${ctx.col(column.name)} IS NOT NULL`, [], 'lossyType');
+    const { count, sampleKeys } = await ctx.matching(table, `${ctx.col(column.name)} IS NOT NULL`, [], `${note.severity} type`);
     if (count === 0) continue;
+    const check = note.severity === 'unsupported' ? 'unsupportedType' : 'lossyType';
     findings.push(ctx.finding({
-      check: 'lossyType', table: sourceLabel(table), column: column.name, count, sampleKeys,
-      policy: note.severity === 'unsupported' ? 'block' : ctx.policies.lossyType,
+      check, table: sourceLabel(table), column: column.name, count, sampleKeys, policy: ctx.policies[check],
       message: `${sourceLabel(table)}.${column.name} (${column.sourceType} -> ${column.targetType}): ${count} non-null ` +
         `values affected: ${note.message}`,
     }));

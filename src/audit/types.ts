@@ -1,7 +1,7 @@
 import type { AuditCheckSpec } from '../workflows/types';
 
 /** Checks the audit runs by itself, from the schema model alone. */
-export type AutomaticCheck = 'noKey' | 'lossyType' | 'identityOverflow' | 'wideRows' | 'orphans';
+export type AutomaticCheck = 'noKey' | 'lossyType' | 'unsupportedType' | 'identityOverflow' | 'wideRows' | 'orphans';
 export type AuditCheckName = AutomaticCheck | AuditCheckSpec['check'];
 export type AuditPolicy = 'warn' | 'block';
 
@@ -51,6 +51,7 @@ export const AUDIT_DEFAULTS = {
 export const DEFAULT_POLICIES: Record<AutomaticCheck, AuditPolicy> = {
   noKey: 'warn',
   lossyType: 'warn',
+  unsupportedType: 'block',
   identityOverflow: 'warn',
   wideRows: 'warn',
   orphans: 'block',

@@ -26,6 +26,8 @@ describe.skipIf(!pgUp)('pre-migration audit (PostgreSQL source)', () => {
     model.notes.push(
       { severity: 'lossy', object: 'public.orders.amount', message: 'planted: money kept at 2 decimals' },
       { severity: 'info', object: 'public.orders.id', message: 'not an audit concern' },
+      { severity: 'unsupported', object: 'public.customers.email', message: 'planted: no faithful mapping' },
+      { severity: 'unsupported', object: 'public.orders.orders_customer_fk', message: 'not a column: shown as a conversion note only' },
     );
     result = await runAudit(db.client, model, CHECKS, { maxRowBytes: 2000 });
   });
@@ -38,6 +40,7 @@ describe.skipIf(!pgUp)('pre-migration audit (PostgreSQL source)', () => {
     expect(got).toEqual([
       'identityOverflow public.counters.id count=1 warn',
       'lossyType public.orders.amount count=4 warn',
+      'unsupportedType public.customers.email count=9 block',
       'noKey public.event_log count=4 warn',
       'notNull public.customers.email count=1 warn',
       'orphans public.order_items.order_id count=1 block',
@@ -50,7 +53,7 @@ describe.skipIf(!pgUp)('pre-migration audit (PostgreSQL source)', () => {
     ].sort());
     expect(result.blocked).toBe(true);
     expect(describeBlocking(result).split('; ').map((l) => l.split(':')[0]).sort())
-      .toEqual(['orphans public.order_items.order_id', 'pattern public.customers.email']);
+      .toEqual(['orphans public.order_items.order_id', 'pattern public.customers.email', 'unsupportedType public.customers.email']);
     expect(result.checksRun).toBeGreaterThanOrEqual(CHECKS.length + model.tables.length);
   });
 
