@@ -1,7 +1,7 @@
 import { tokenize, isKeyword, isPunct, isName, TsqlSyntaxError, type Token } from '../engines/mssql/tsqlLexer';
 import { parseMsType, SYSTEM_TYPES } from '../engines/mssql/typeMapping';
 import type { ConversionNote } from '../engines/model';
-import type { RawCheck, RawColumn, RawForeignKey, RawIndex, RawObject, RawSchema, RawTable } from '../engines/mssql/rawSchema';
+import type { RawColumn, RawForeignKey, RawIndex, RawObject, RawSchema, RawTable } from '../engines/mssql/rawSchema';
 
 /**
  * Parses T-SQL DDL scripts as SSMS "Generate Scripts" writes them (GO batches, [brackets],
@@ -110,6 +110,10 @@ class ScriptParser {
     this.i += words.length;
     return true;
   }
+  /** Consumes one of the given single keywords when present. */
+  private optional(...words: string[]): void {
+    for (const w of words) if (this.kw(w)) return;
+  }
   private expectKw(word: string): void {
     if (!this.kw(word)) this.fail(`expected ${word}`);
   }
@@ -202,7 +206,7 @@ class ScriptParser {
     if (this.kw('USE')) { this.database = this.name(); return; }
     if (this.kw('SET')) { this.skipStatement(); return; }
     if (this.kw('IF')) { this.ifExists(); return; }
-    if (this.kw('BEGIN')) { this.kw('TRANSACTION') || this.kw('TRAN'); return; }
+    if (this.kw('BEGIN')) { this.optional('TRANSACTION', 'TRAN'); return; }
     if (this.kw('END')) return;
     if (isKeyword(t, 'CREATE') || isKeyword(t, 'ALTER')) {
       const alter = isKeyword(t, 'ALTER');
@@ -402,7 +406,7 @@ class ScriptParser {
       if (this.kw('HIDDEN')) continue;
       if (this.kw('MASKED', 'WITH')) { this.group(); (col.flags ??= []).push('dynamic data masking dropped'); continue; }
       if (this.kw('ENCRYPTED', 'WITH')) { this.group(); (col.flags ??= []).push('Always Encrypted column: values are copied as ciphertext'); continue; }
-      if (this.kw('GENERATED', 'ALWAYS', 'AS', 'ROW')) { this.kw('START') || this.kw('END'); (col.flags ??= []).push('temporal period column: copied as a plain column'); continue; }
+      if (this.kw('GENERATED', 'ALWAYS', 'AS', 'ROW')) { this.optional('START', 'END'); (col.flags ??= []).push('temporal period column: copied as a plain column'); continue; }
       let cname: string | undefined;
       if (this.kw('CONSTRAINT')) cname = this.name();
       if (this.kw('DEFAULT')) {
@@ -442,7 +446,7 @@ class ScriptParser {
       if (this.kw('INDEX')) {
         const ixName = this.name();
         table.indexes.push({ name: ixName, primaryKey: false, unique: false, type: 'nonclustered', columns: [{ name: col.name, descending: false }], include: [] });
-        this.kw('CLUSTERED') || this.kw('NONCLUSTERED');
+        this.optional('CLUSTERED', 'NONCLUSTERED');
         this.skipOptions();
         continue;
       }
@@ -456,7 +460,7 @@ class ScriptParser {
     const names: string[] = [];
     do {
       names.push(this.name());
-      this.kw('ASC') || this.kw('DESC');
+      this.optional('ASC', 'DESC');
     } while (this.punct(','));
     this.expectPunct(')');
     return names;

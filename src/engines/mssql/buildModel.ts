@@ -1,6 +1,6 @@
 import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../model';
 import type { ColumnOverride } from '../../workflows/types';
-import type { RawSchema, RawTable, RawColumn } from './rawSchema';
+import type { RawSchema, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './names';
 import { inferComputedType, translateExpression, UntranslatableError, type ExprColumn } from './expressionTranslator';
