@@ -3,14 +3,14 @@ import type { AuditContext } from './context';
 import type { AuditFinding } from './types';
 import { findColumn, findTable, resolveNoteObject, sourceLabel } from './resolve';
 
-/** Tables without a primary or unique not-null key are copied in one transaction and restarted whole. */
+/** Tables without a usable key (the model's `key` is null) are copied in one transaction and restarted whole. */
 export async function checkNoKey(ctx: AuditContext, table: TableModel): Promise<AuditFinding[]> {
   if (table.key?.length) return [];
   const { count } = await ctx.matching(table, '1 = 1', [], 'noKey');
   return [ctx.finding({
     check: 'noKey', table: sourceLabel(table), count, policy: ctx.policies.noKey,
-    message: `${sourceLabel(table)} has no primary or unique not-null key: its ${count} rows are copied in one ` +
-      'transaction (restarted whole after a failure) and cannot be checksummed per chunk',
+    message: `${sourceLabel(table)} has no key usable for chunked copy (a primary or unique not-null key that sorts the same ` +
+      `in both databases): its ${count} rows are copied in one transaction and restarted whole after a failure`,
   })];
 }
 
