@@ -3,6 +3,8 @@ import {
   dropDatabaseSql, fileListOnlySql, movedFileName, percentFromMessage, restoreDatabaseSql, serverBackupPath, validateDatabaseName, type BackupFile,
 } from '../../src/engines/mssql/restore';
 import { mssqlConfig } from '../../src/engines/mssql/connection';
+import { MssqlSourceEngine } from '../../src/engines/mssql/source';
+import { isUnreachable, PermanentError } from '../../src/common/errors';
 import type { ServerConfig } from '../../src/config/schema';
 
 const files: BackupFile[] = [
@@ -67,5 +69,15 @@ describe('connection settings', () => {
     delete process.env.TMIG_TEST_MSSQL_PW;
     expect(() => mssqlConfig('sql1', server, 'db')).toThrow(/TMIG_TEST_MSSQL_PW/);
     expect(() => mssqlConfig('pg', { ...server, passwordEnv: undefined, url: 'postgres://x@h/db' }, 'db')).toThrow(/mssql:\/\//);
+  });
+
+  it('an unreachable server is a transient, unreachable error (retried), not a permanent one', async () => {
+    const engine = new MssqlSourceEngine({ serverName: 'nowhere', database: 'db',
+      server: { kind: 'mssql', url: 'mssql://sa@127.0.0.1:1/master?encrypt=false&connectTimeout=2000', maxConcurrency: 1 } });
+    const err = await engine.describe().then(() => null, (e: unknown) => e);
+    expect(err).not.toBeNull();
+    expect(err).not.toBeInstanceOf(PermanentError);
+    expect(isUnreachable(err)).toBe(true);
+    await engine.close();
   });
 });

@@ -44,6 +44,8 @@ export function mssqlConfig(serverName: string, server: ServerConfig, database: 
 
 /** SQL Server error number for "Cannot open database ... requested by the login". */
 const CANNOT_OPEN_DATABASE = 4060;
+/** "Login failed for user": wrong user or password, retrying does not help. */
+const LOGIN_FAILED = 18456;
 
 /** Opens a pool; a database that does not exist becomes PermanentError(SourceMissing). */
 export async function openPool(serverName: string, server: ServerConfig, database: string): Promise<sql.ConnectionPool> {
@@ -53,6 +55,9 @@ export async function openPool(serverName: string, server: ServerConfig, databas
   } catch (err) {
     if (errorNumber(err) === CANNOT_OPEN_DATABASE || /Cannot open database/i.test(String((err as Error).message))) {
       throw new PermanentError(FailureType.SourceMissing, `server "${serverName}": database "${database}" does not exist or cannot be opened`);
+    }
+    if (errorNumber(err) === LOGIN_FAILED || /^Login failed for user/i.test(String((err as Error).message))) {
+      throw new BadInputError(`server "${serverName}": login failed (check the user in its url and the password in its passwordEnv variable)`);
     }
     throw err;
   }

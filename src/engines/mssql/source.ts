@@ -100,7 +100,14 @@ export class MssqlSourceEngine implements SourceEngine {
     const rows = request.toReadableStream({ highWaterMark: 512 });
     const encoder = new RowEncoder(req.table, stmt.mappings);
     rows.on('error', (err) => encoder.destroy(err));
-    encoder.on('close', () => { if (!rows.destroyed) rows.destroy(); });
+    // A consumer that stops early (COPY failed, activity cancelled) must not leave the query
+    // streaming the rest of the table: cancel it on the server.
+    encoder.on('close', () => {
+      if (!rows.readableEnded) {
+        request.cancel();
+        rows.destroy();
+      }
+    });
     request.query(stmt.sql).catch(() => undefined); // errors arrive on the row stream
     return rows.pipe(encoder);
   }
