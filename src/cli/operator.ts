@@ -7,6 +7,7 @@ import type { Command, CommanderError } from 'commander';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient } from '../common/temporal';
 import { globalTarget } from './target';
+import { GOVERNOR_WORKFLOW_TYPE } from '../workflows/governor';
 
 export const ExitCode = {
   Ok: 0,
@@ -71,8 +72,8 @@ export function parsePositiveInt(value: string, what: string, min = 0): number {
   return n;
 }
 
-/** Workflow types the operator commands act on (others, e.g. governors, are never paused or cancelled by name). */
-export const MIGRATION_WORKFLOW_TYPES = ['migrationWave', 'tenantMigration'];
+/** Workflow types the operator commands never act on by name (a governor is not a wave). */
+export const NOT_MIGRATION_WORKFLOW_TYPES = [GOVERNOR_WORKFLOW_TYPE];
 
 export interface ResolvedWorkflow {
   workflowId: string;
@@ -90,7 +91,7 @@ export async function resolveMigrationWorkflow(client: Client, ref: string): Pro
   for (const workflowId of candidates) {
     try {
       const description = await client.workflow.getHandle(workflowId).describe();
-      if (MIGRATION_WORKFLOW_TYPES.includes(description.type)) return { workflowId, description };
+      if (!NOT_MIGRATION_WORKFLOW_TYPES.includes(description.type)) return { workflowId, description };
       otherTypes.push(`${workflowId} is a ${description.type}`);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw new CliError(`describe ${workflowId}: ${(err as Error).message}`);

@@ -148,6 +148,33 @@ describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
     expect(lines.at(-1)).toMatchObject({ status: 'COMPLETED', failed: false, progress: { succeeded: 2, total: 2 } });
   });
 
+  it('status of a wave adds each running tenant\'s progress query, and shows permit waits', async () => {
+    resetRecords();
+    const pool = 'cli-status-pool';
+    const handle = await h.env.client.workflow.start('standInWave', {
+      workflowId: 'wave-w6', taskQueue: TASK_QUEUE,
+      args: [{ waveId: 'w6', tenants: ['w6-a', 'w6-b'].map((tenantId) => ({ tenantId, pools: [pool], defaultLimit: 1, workMs: 3000 })) }],
+    });
+    await waitFor(async () => records.length === 1, 10_000, 'one tenant holding the permit');
+    await sleep(300);
+    const s = await tmig('status', 'w6', '--json');
+    expect(s.code).toBe(0);
+    const report = JSON.parse(s.stdout);
+    expect(report.progress.running.sort()).toEqual(['tenant-w6-a', 'tenant-w6-b']);
+    const holder = records[0].tenantId;
+    const waiter = holder === 'w6-a' ? 'w6-b' : 'w6-a';
+    expect(report.tenants[holder]).toMatchObject({ tenantId: holder, phase: 'copy' });
+    expect(report.tenants[waiter]).toMatchObject({ tenantId: waiter, phase: 'waiting-permit' });
+    const direct = await h.env.client.workflow.getHandle(`tenant-${waiter}`).query('progress');
+    expect(report.tenants[waiter]).toEqual(direct);
+    const text = await tmig('status', 'w6');
+    expect(text.stdout).toMatch(new RegExp(`${waiter} .*waiting-permit`));
+    await handle.result();
+    const tenant = await tmig('status', `tenant-${waiter}`, '--json');
+    expect(tenant.code).toBe(0);
+    expect(JSON.parse(tenant.stdout).progress.permitsWaitedMs).toBeGreaterThan(1000);
+  });
+
   it('not found is exit 3, usage errors exit 2', async () => {
     expect((await tmig('status', 'no-such-wave')).code).toBe(3);
     expect((await tmig('pause', 'no-such-wave')).code).toBe(3);

@@ -29,23 +29,48 @@ export interface StandInTenantInput {
   workMs: number;
 }
 
-/** A tenant whose only step is one heavy activity run under permits. Returns ms waited for permits. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const progressQuery = defineQuery<WaveProgress>('progress');
+export const tenantProgressQuery = defineQuery<TenantProgress>('progress');
+
+/**
+ * A tenant whose only step is one heavy activity run under permits. Answers `progress` with the
+ * time waited for permits (as tenantMigration should). Returns ms waited for permits.
+ */
 export async function standInTenant(input: StandInTenantInput): Promise<number> {
+  let phase: TenantProgress['phase'] = 'pending';
+  setHandler(tenantProgressQuery, () => ({
+    tenantId: input.tenantId, phase, paused: false, tablesTotal: 1, tablesDone: phase === 'done' ? 1 : 0,
+    rowsCopied: 0, rowsTotal: 0, bytesCopied: 0, rowsPerSecond: 0, etaSeconds: null, permitsWaitedMs: permitWaitMs(), errors: [],
+  }));
   await withPermits(input.pools.map((pool) => ({ pool, defaultLimit: input.defaultLimit })), input.tenantId,
-    () => heavyWork({ tenantId: input.tenantId, workMs: input.workMs }));
+    async () => {
+      phase = 'copy';
+      await heavyWork({ tenantId: input.tenantId, workMs: input.workMs });
+    },
+    { onWaiting: () => { phase = 'waiting-permit'; } });
+  phase = 'done';
   return permitWaitMs();
 }
 
 /** A "wave": all its tenants as children at once (the governor, not the wave, bounds them). */
 export async function standInWave(input: { waveId: string; tenants: StandInTenantInput[] }): Promise<number> {
-  await Promise.all(input.tenants.map((t) =>
-    executeChild(standInTenant, { workflowId: `tenant-${t.tenantId}`, args: [t] })));
+  const running = new Set<string>();
+  let succeeded = 0;
+  setHandler(progressQuery, () => ({
+    waveId: input.waveId, paused: false, total: input.tenants.length, pending: 0, running: [...running],
+    succeeded, failed: [], rowsCopied: 0, tenants: {},
+  }));
+  await Promise.all(input.tenants.map(async (t) => {
+    const workflowId = `tenant-${t.tenantId}`;
+    running.add(workflowId);
+    await executeChild(standInTenant, { workflowId, args: [t] });
+    running.delete(workflowId);
+    succeeded++;
+  }));
   return input.tenants.length;
 }
-
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-export const progressQuery = defineQuery<WaveProgress>('progress');
 
 /**
  * Stand-in `migrationWave` with the lead's contract (pause/resume signals, progress query,
