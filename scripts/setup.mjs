@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Idempotent setup: installs what is missing and nothing else, so a second run takes a second.
-//   node scripts/setup.mjs            # npm deps, Temporal CLI, MinIO, GoAWS, Debian tools
+//   node scripts/setup.mjs            # npm deps, Temporal CLI, MinIO, Debian tools
 //   node scripts/setup.mjs --minimal  # npm deps and the Temporal CLI only (demo)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -69,7 +69,6 @@ const temporal = goTool('temporal');
 if (!minimal) {
   debianTools();
   goTool('minio');
-  goTool('goaws');
 }
 if (temporal) log(`temporal CLI: ${temporal} (${(statSync(temporal).size / 1e6).toFixed(0)} MB)`);
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

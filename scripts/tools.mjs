@@ -7,7 +7,6 @@ export const toolCache = process.env.TMIG_TOOL_CACHE ?? join(homedir(), '.cache'
 export const goTools = {
   temporal: { module: 'github.com/temporalio/cli/cmd/temporal', versions: ['v1.5.1', 'v1.4.1'] },
   minio: { module: 'github.com/minio/minio', versions: ['v0.0.0-20260212201848-7aac2a2c5b7c'] },
-  goaws: { module: 'github.com/Admiral-Piett/goaws/app/cmd', versions: ['latest'], binary: 'cmd' },
 };
 
 export function toolPath(name) {

@@ -1,6 +1,6 @@
 import type { ChildWorkflowHandle} from '@temporalio/workflow';
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, setHandler,
+  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
   startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from './types';
@@ -11,6 +11,11 @@ import { mergeOptions, resolveOptions } from './options';
 import { waveSchema } from '../manifest/schema';
 import { formatZodError } from '../common/validation';
 import { workflowNow } from './clock';
+import type * as activities from '../activities';
+
+const reportActivities = proxyActivities<typeof activities>({
+  taskQueue: 'migrations', startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
+});
 
 /** State carried across continue-as-new. */
 export interface WaveCarry {
@@ -112,7 +117,13 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     return continueAsNew<typeof migrationWave>(input, state);
   }
   log.info('wave finished', { waveId: input.waveId, succeeded: state.succeeded.length, failed: state.failed.length, run: workflowInfo().runId });
-  return { waveId: input.waveId, succeeded: state.succeeded, failed: state.failed };
+  const result: MigrationWaveResult = { waveId: input.waveId, succeeded: state.succeeded, failed: state.failed };
+  try {
+    result.reportPath = (await reportActivities.reportWave(result)).htmlPath;
+  } catch (err) {
+    log.warn('could not write the wave report', { error: innermost(err) });
+  }
+  return result;
 }
 
 function innermost(err: unknown): string {

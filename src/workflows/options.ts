@@ -12,7 +12,7 @@ export function resolveOptions(o: MigrationOptions = {}) {
     validation: o.validation ?? 'full',
     sampleRate: o.sampleRate ?? 0.1,
     audit: o.audit ?? false,
-    throttle: o.throttle ?? false,
+    throttle: o.throttle ?? true,
   };
 }
 

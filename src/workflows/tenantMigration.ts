@@ -11,6 +11,9 @@ import { pauseSignal, resumeSignal, tenantProgressQuery } from './signals';
 import { MigrationPhaseKey } from './searchAttributes';
 import { isoNow, workflowNow } from './clock';
 import { resolveOptions } from './options';
+import { permitWaitMs, withPermits } from './permits';
+import { describeBlocking } from '../audit/blocking';
+import type { AuditResult } from '../audit/types';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
 
@@ -19,6 +22,11 @@ const light = proxyActivities<typeof activities>({
 });
 const heavy = proxyActivities<typeof activities>({
   taskQueue: 'migrations-heavy', startToCloseTimeout: '30m', heartbeatTimeout: '20s', retry,
+});
+
+/** Restores can take hours: long timeout, progress heartbeats from the server's messages. */
+const restore_ = proxyActivities<typeof activities>({
+  taskQueue: 'migrations-heavy', startToCloseTimeout: '12h', heartbeatTimeout: '5m', retry: { ...retry, maximumAttempts: 4 },
 });
 
 /** Copy activities return after this long so progress stays current; the next call resumes. */
@@ -41,8 +49,9 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     startedAt: isoNow(),
   };
   let copyStartedAt: number | undefined;
+  let audit: AuditResult | undefined;
 
-  setHandler(tenantProgressQuery, () => progress);
+  setHandler(tenantProgressQuery, () => ({ ...progress, permitsWaitedMs: permitWaitMs() }));
   setHandler(pauseSignal, () => { progress.paused = true; });
   setHandler(resumeSignal, () => { progress.paused = false; });
 
@@ -75,81 +84,126 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       enter('done');
       return result(true, { alreadyComplete: true });
     }
+    if (input.backup) {
+      // Restore host pool: restores are the heaviest thing a SQL Server does.
+      const backup = input.backup;
+      const restore = async () => {
+        enter('fetch');
+        const staged = await restore_.stageBackup({ tenantId: input.tenantId, backup, sourceServer: input.source.server });
+        await untilResumed();
+        enter('restore');
+        await restore_.restoreBackup(ref, { backupPath: staged.workerPath });
+      };
+      if (opts.throttle) await withPermits([{ pool: `restore-${input.source.server}` }], input.tenantId, restore, { onWaiting: () => enter('waiting-permit') });
+      else await restore();
+    }
     const described = await light.describeSource(ref);
     progress.tablesTotal = described.tables.length;
+
+    if (opts.audit) {
+      await untilResumed();
+      enter('audit');
+      audit = await light.auditTenantSource(ref);
+      if (audit.blocked) {
+        throw ApplicationFailure.create({ type: 'AuditBlocked', nonRetryable: true,
+          message: `tenant ${input.tenantId}: audit found blocking problems: ${describeBlocking(audit)}` });
+      }
+    }
 
     await untilResumed();
     enter('schema');
     await light.createSchema(ref);
 
-    await untilResumed();
-    enter('copy');
-    const items = await light.planCopy(ref, { splitRowsThreshold: opts.splitRowsThreshold, rangesPerTable: opts.rangesPerTable });
-    progress.rowsTotal = items.reduce((s, i) => s + Math.max(i.estimatedRows, i.rowsDone), 0);
-    progress.rowsCopied = items.reduce((s, i) => s + i.rowsDone, 0);
-    const tablesPending = new Map<string, number>();
-    for (const it of items) if (!it.done) tablesPending.set(it.table, (tablesPending.get(it.table) ?? 0) + 1);
-    progress.tablesDone = described.tables.length - tablesPending.size;
-    copyStartedAt = workflowNow().getTime();
-    const rowsAtCopyStart = progress.rowsCopied;
-
-    const copyItem = async (item: CopyWorkItem) => {
-      for (;;) {
-        await untilResumed();
-        const r = await heavy.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: SLICE_BUDGET_MS });
-        progress.rowsCopied += r.rowsThisCall;
-        progress.bytesCopied += r.bytesThisCall;
-        progress.rowsTotal = Math.max(progress.rowsTotal, progress.rowsCopied);
-        tableMs.set(item.table, (tableMs.get(item.table) ?? 0) + r.ms);
-        const elapsed = (workflowNow().getTime() - copyStartedAt!) / 1000;
-        progress.rowsPerSecond = elapsed > 0 ? Math.round((progress.rowsCopied - rowsAtCopyStart) / elapsed) : 0;
-        progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.round((progress.rowsTotal - progress.rowsCopied) / progress.rowsPerSecond) : null;
-        throughput.push({ at: isoNow(), rows: progress.rowsCopied, bytes: progress.bytesCopied });
-        if (r.done) break;
-      }
-      const left = (tablesPending.get(item.table) ?? 1) - 1;
-      tablesPending.set(item.table, left);
-      if (left === 0) progress.tablesDone++;
-    };
-    // Largest first: the long tables start early and the small ones fill the gaps.
-    const queue = items.filter((i) => !i.done).sort((a, b) => b.estimatedRows - a.estimatedRows);
-    await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) await copyItem(item);
-    }));
-
-    await untilResumed();
-    enter('post-data');
-    await light.applyPostData(ref, opts.postDataParallelism);
-
-    let validation: ValidationResult | undefined;
-    let tables: TableResult[] = [];
-    if (opts.validation !== 'none') {
+    // Heavy phases hold a permit of each server's pool (central throttling across all waves).
+    const heavyPhases = async (): Promise<{ tables: TableResult[]; validation?: ValidationResult }> => {
       await untilResumed();
-      enter('validate');
-      const labels = described.tables.map((t) => t.table);
-      const results: TableValidation[] = [];
-      const vqueue = [...labels];
-      await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
-        for (let table = vqueue.shift(); table; table = vqueue.shift()) {
-          results.push(await heavy.validateTable(ref, { table, mode: opts.validation as 'full' | 'sample', sampleRate: opts.sampleRate }));
-        }
-      }));
-      results.sort((a, b) => a.table.localeCompare(b.table));
-      tables = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: tableMs.get(t.table) ?? 0 }));
-      const findings = results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` })));
-      validation = { mode: opts.validation as 'full' | 'sample', ok: findings.length === 0, tables, findings };
-      if (!validation.ok) {
-        throw ApplicationFailure.create({
-          type: 'ValidationMismatch', nonRetryable: true, details: [validation],
-          message: `tenant ${input.tenantId}: validation failed: ${findings.slice(0, 5).map((f) => f.message).join('; ')}${findings.length > 5 ? ` (+${findings.length - 5} more)` : ''}`,
-        });
-      }
-    }
+      enter('copy');
+      const items = await light.planCopy(ref, { splitRowsThreshold: opts.splitRowsThreshold, rangesPerTable: opts.rangesPerTable });
+      progress.rowsTotal = items.reduce((s, i) => s + Math.max(i.estimatedRows, i.rowsDone), 0);
+      progress.rowsCopied = items.reduce((s, i) => s + i.rowsDone, 0);
+      const tablesPending = new Map<string, number>();
+      for (const it of items) if (!it.done) tablesPending.set(it.table, (tablesPending.get(it.table) ?? 0) + 1);
+      progress.tablesDone = described.tables.length - tablesPending.size;
+      copyStartedAt = workflowNow().getTime();
+      const rowsAtCopyStart = progress.rowsCopied;
 
+      const copyItem = async (item: CopyWorkItem) => {
+        for (;;) {
+          await untilResumed();
+          const r = await heavy.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: SLICE_BUDGET_MS });
+          progress.rowsCopied += r.rowsThisCall;
+          progress.bytesCopied += r.bytesThisCall;
+          progress.rowsTotal = Math.max(progress.rowsTotal, progress.rowsCopied);
+          tableMs.set(item.table, (tableMs.get(item.table) ?? 0) + r.ms);
+          const elapsed = (workflowNow().getTime() - copyStartedAt!) / 1000;
+          progress.rowsPerSecond = elapsed > 0 ? Math.round((progress.rowsCopied - rowsAtCopyStart) / elapsed) : 0;
+          progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.round((progress.rowsTotal - progress.rowsCopied) / progress.rowsPerSecond) : null;
+          throughput.push({ at: isoNow(), rows: progress.rowsCopied, bytes: progress.bytesCopied });
+          if (r.done) break;
+        }
+        const left = (tablesPending.get(item.table) ?? 1) - 1;
+        tablesPending.set(item.table, left);
+        if (left === 0) progress.tablesDone++;
+      };
+      // Largest first: the long tables start early and the small ones fill the gaps.
+      const queue = items.filter((i) => !i.done).sort((a, b) => b.estimatedRows - a.estimatedRows);
+      await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
+        for (let item = queue.shift(); item; item = queue.shift()) await copyItem(item);
+      }));
+
+      await untilResumed();
+      enter('post-data');
+      await light.applyPostData(ref, opts.postDataParallelism);
+
+      let validation: ValidationResult | undefined;
+      let tables: TableResult[] = [];
+      if (opts.validation !== 'none') {
+        await untilResumed();
+        enter('validate');
+        const labels = described.tables.map((t) => t.table);
+        const results: TableValidation[] = [];
+        const vqueue = [...labels];
+        await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
+          for (let table = vqueue.shift(); table; table = vqueue.shift()) {
+            results.push(await heavy.validateTable(ref, { table, mode: opts.validation as 'full' | 'sample', sampleRate: opts.sampleRate }));
+          }
+        }));
+        results.sort((a, b) => a.table.localeCompare(b.table));
+        tables = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: tableMs.get(t.table) ?? 0 }));
+        const integrity = await light.checkTenantIntegrity(ref);
+        const findings = [
+          ...results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` }))),
+          ...integrity.filter((f) => !f.ok),
+        ];
+        validation = { mode: opts.validation as 'full' | 'sample', ok: findings.length === 0, tables, findings: [...findings, ...integrity.filter((f) => f.ok)] };
+        if (!validation.ok) {
+          throw ApplicationFailure.create({
+            type: 'ValidationMismatch', nonRetryable: true, details: [validation],
+            message: `tenant ${input.tenantId}: validation failed: ${findings.slice(0, 5).map((f) => f.message).join('; ')}${findings.length > 5 ? ` (+${findings.length - 5} more)` : ''}`,
+          });
+        }
+      }
+      return { tables, validation };
+    };
+    const pools = [...new Set([input.source.server, input.target.server])].map((pool) => ({ pool }));
+    const { tables, validation } = opts.throttle
+      ? await withPermits(pools, input.tenantId, heavyPhases, {
+        onWaiting: () => enter('waiting-permit'),
+        onGranted: () => { progress.permitsWaitedMs = permitWaitMs(); },
+      })
+      : await heavyPhases();
+
+    enter('report');
+    const final = result(true, { tables, validation });
+    final.reportPath = (await light.reportTenant({ ...ref, waveId: input.waveId }, final, audit)).htmlPath;
     enter('cleanup');
     await light.markTargetComplete(ref);
+    if (input.backup && !input.options?.keepArtifacts) {
+      await light.dropRestoredSource(ref);
+      await light.cleanupWorkDir({ tenantId: input.tenantId, ok: true, sourceServer: input.source.server });
+    }
     enter('done');
-    return result(true, { tables, validation });
+    return final;
   } catch (err) {
     const cancelled = isCancellation(err);
     const message = errorMessage(err);
@@ -163,13 +217,32 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
         log.warn('could not mark target failed', { error: errorMessage(markErr) });
       }
     });
+    if (input.backup) {
+      // Kept (size-limited) for diagnosis.
+      await CancellationScope.nonCancellable(() => light.cleanupWorkDir({ tenantId: input.tenantId, ok: false }).then(() => undefined, () => undefined));
+    }
     enter(cancelled ? 'cancelled' : 'failed');
+    const failed = result(false, { error: { type: cancelled ? 'Cancelled' : failureType(err), message }, validation: validationOf(err) });
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        failed.reportPath = (await light.reportTenant({ ...ref, waveId: input.waveId }, failed, audit)).htmlPath;
+      } catch (reportErr) {
+        log.warn('could not write the failure report', { error: errorMessage(reportErr) });
+      }
+    });
     if (cancelled) throw err;
     throw ApplicationFailure.create({
       type: failureType(err), nonRetryable: true, message: `tenant ${input.tenantId} (${workflowInfo().workflowId}): ${message}`,
-      details: [result(false, { error: { type: failureType(err), message } })],
+      details: [failed],
     });
   }
+}
+
+/** The validation result a ValidationMismatch failure carries, for the failure report. */
+function validationOf(err: unknown): ValidationResult | undefined {
+  const details = (err as { details?: unknown[] })?.details;
+  const v = details?.[0] as ValidationResult | undefined;
+  return v && typeof v === 'object' && 'findings' in v ? v : undefined;
 }
 
 /** The innermost cause's message: activity failures wrap the real error. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -76,10 +77,14 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
       expect(r.validation?.ok).toBe(true);
       expect(r.tables.find((x) => x.table === 'public.bookings')!.sourceRows).toBe(t.rows);
       expect(r.tables.every((x) => x.sourceRows === x.targetRows && x.checksumOk)).toBe(true);
+      // Structural checks ran too (keys, FKs, types, sequences), and the report was written.
+      expect(r.validation!.findings.some((f) => f.check !== 'chunks' && f.ok)).toBe(true);
+      expect(existsSync(r.reportPath!)).toBe(true);
     }
     // Integer (guests) and uuid (bookings) keys were both split into parallel key ranges.
     const split = await withDb('tmig_t_dst_w3', (db) => db.query(`SELECT table_name, count(*)::int AS n FROM _tmig.checkpoint
       WHERE table_name IN ('public.guests', 'public.bookings') GROUP BY 1 ORDER BY 1`));
+    expect(existsSync(result.reportPath!)).toBe(true);
     expect(split.rows).toEqual([{ table_name: 'public.bookings', n: 3 }, { table_name: 'public.guests', n: 3 }]);
   });
 
