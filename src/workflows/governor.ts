@@ -8,7 +8,7 @@
  * (limit, holders, queue) is carried across continue-as-new.
  */
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log,
+  ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, log,
   proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type * as governorActivities from '../activities/governor';
@@ -80,6 +80,10 @@ const DEFAULT_RECLAIM_INTERVAL_SECONDS = 30;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
 
 export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
+  if (typeof input?.pool !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(input.pool)) {
+    throw ApplicationFailure.create({ type: 'BadInput', nonRetryable: true,
+      message: `concurrencyGovernor input: "pool" must be a pool name (letters, digits, _ . -), got ${JSON.stringify(input?.pool)}` });
+  }
   const state: GovernorState = {
     pool: input.pool,
     limit: validLimit(input.limit) ? input.limit : 1,

@@ -48,7 +48,7 @@ ${EXIT_CODES_HELP}`);
     });
 
   usageExitCodes(throttle.command('set'))
-    .description('Set the limit of a pool now (starts its governor if needed); 0 stops new grants')
+    .description('Set the limit of a pool now (starts its governor if needed). Lowering it never preempts holders: new grants wait until below the limit; 0 stops new grants')
     .argument('<pool>', 'pool name (a server name from the worker config)')
     .argument('<limit>', 'permits (integer >= 0)')
     .action(async (pool: string, limitText: string, _opts: unknown, cmd: Command) => {
