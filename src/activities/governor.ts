@@ -39,15 +39,29 @@ export interface EnsureGovernorAndAcquireInput {
 }
 
 export const FALLBACK_POOL_LIMIT = 4;
+/** Restores are the heaviest thing a SQL Server does: `restore-<server>` pools default to at most this. */
+export const RESTORE_POOL_LIMIT = 2;
 
-/** The configured default limit of a pool named after a server (the worker's config, read once). */
+/**
+ * The configured default limit of a pool (the worker's config):
+ *  - `<server>`: `servers.<server>.maxConcurrency`;
+ *  - `restore-<server>`: `servers.<server>.maxRestoreConcurrency` if the config has it, else
+ *    min(RESTORE_POOL_LIMIT, maxConcurrency);
+ *  - anything else, or no config: FALLBACK_POOL_LIMIT.
+ */
 export function configuredPoolLimit(pool: string): number {
+  let servers: Record<string, { maxConcurrency: number; maxRestoreConcurrency?: number }>;
   try {
-    return loadConfig().servers[pool]?.maxConcurrency ?? FALLBACK_POOL_LIMIT;
+    servers = loadConfig().servers;
   } catch {
     // No worker config (MIGRATOR_CONFIG unset): the pool still works, with the fallback limit.
     return FALLBACK_POOL_LIMIT;
   }
+  const server = servers[pool];
+  if (server) return server.maxConcurrency;
+  const restored = pool.startsWith('restore-') ? servers[pool.slice('restore-'.length)] : undefined;
+  if (restored) return restored.maxRestoreConcurrency ?? Math.min(RESTORE_POOL_LIMIT, restored.maxConcurrency);
+  return FALLBACK_POOL_LIMIT;
 }
 
 const poolNamePattern = /^[A-Za-z0-9_.-]+$/;

@@ -223,8 +223,9 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
       process.env.MIGRATOR_CONFIG = path;
       resetConfigCache();
       await h.env.client.workflow.execute('standInTenant', {
-        workflowId: 'tenant-cfg1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'cfg1', pools: ['pg-cfg', 'not-a-server'], workMs: 10 }],
+        workflowId: 'tenant-cfg1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'cfg1', pools: ['pg-cfg', 'not-a-server', 'restore-pg-cfg'], workMs: 10 }],
       });
+      expect(await governorState('restore-pg-cfg')).toMatchObject({ limit: 2, holders: [], grantedTotal: 1 });
       expect(await governorState('pg-cfg')).toMatchObject({ limit: 3, holders: [], grantedTotal: 1 });
       expect(await governorState('not-a-server')).toMatchObject({ limit: 4, holders: [], grantedTotal: 1 });
     } finally {
