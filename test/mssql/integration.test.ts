@@ -63,7 +63,7 @@ CREATE TABLE dbo.Ticks (at datetime2(7) NOT NULL PRIMARY KEY, n int NOT NULL);
 INSERT INTO dbo.Ticks VALUES ('2020-01-01T00:00:00.0000001', 1), ('2020-01-01T00:00:00.0000019', 2), ('2020-01-01T00:00:00.0000020', 3),
   ('2020-01-01T00:00:00.1234567', 4), ('9999-12-31T23:59:59.9999999', 5);
 CREATE TABLE dbo.Codes (code nvarchar(10) NOT NULL PRIMARY KEY, n int IDENTITY(5, 5) NOT NULL);
-INSERT INTO dbo.Codes (code) VALUES (N'b'), (N'A'), (N'a ');
+INSERT INTO dbo.Codes (code) VALUES (N'b'), (N'A'), (N'c ');
 CREATE TABLE dbo.Lines (o int NOT NULL, l int NOT NULL, v decimal(9,2) NOT NULL DEFAULT ((0)), CONSTRAINT PK_Lines PRIMARY KEY (o, l));
 WITH n AS (SELECT TOP (200) ROW_NUMBER() OVER (ORDER BY (SELECT NULL)) AS k FROM sys.all_objects)
 INSERT INTO dbo.Lines (o, l, v) SELECT (k - 1) / 7, (k - 1) % 7, k * 1.25 FROM n;

@@ -96,10 +96,69 @@ function shortestDigits(a: number, single: boolean): { digits: string; exp10: nu
   return splitExponential(a.toExponential(16));
 }
 
+/**
+ * Fast path: the engine's own shortest round-trip digits (closest to the value) are
+ * PostgreSQL's unless (a) the value is >= 2^mantissa-bits, where a candidate can sit exactly on a
+ * rounding boundary (Ryu excludes boundaries), or (b) the value lies exactly halfway between two
+ * candidates (Ryu rounds ties to even, toExponential away from zero). Both take the exact BigInt
+ * search, which costs about fifty times more.
+ */
+const FAST_LIMIT_8 = 2 ** 53;
+const FAST_LIMIT_4 = 2 ** 24;
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/** Fractional binary digits of a finite positive float: its exact decimal expansion has this many fractional digits. */
+function fractionBits(a: number, single: boolean): number {
+  let exp: number;
+  let lo: number;
+  let hi: number;
+  if (single) {
+    bitsView.setFloat32(0, a);
+    const bits = bitsView.getUint32(0);
+    const be = (bits >>> 23) & 0xff;
+    lo = (bits & 0x7fffff) | (be === 0 ? 0 : 0x800000);
+    hi = 0;
+    exp = (be === 0 ? 1 : be) - 150;
+  } else {
+    bitsView.setFloat64(0, a);
+    const h = bitsView.getUint32(0);
+    const be = (h >>> 20) & 0x7ff;
+    hi = (h & 0xfffff) | (be === 0 ? 0 : 0x100000);
+    lo = bitsView.getUint32(4);
+    exp = (be === 0 ? 1 : be) - 1075;
+  }
+  let tz = 0;
+  if (lo === 0) { tz = 32; lo = hi; }
+  while (lo !== 0 && (lo & 1) === 0) { lo >>>= 1; tz++; }
+  return Math.max(0, -(exp + tz));
+}
+
+/** The value is exactly halfway between two candidates of this length: exact expansion one digit longer. */
+function ambiguous(candidate: string, a: number, single: boolean): boolean {
+  const m = /^\d(?:\.(\d+))?e([+-]\d+)$/.exec(candidate);
+  if (!m) return true;
+  const fractionDigits = Math.max(0, (m[1]?.length ?? 0) - Number(m[2]));
+  return fractionBits(a, single) === fractionDigits + 1;
+}
+
+function fastShortest(a: number, single: boolean): string | undefined {
+  if (a >= (single ? FAST_LIMIT_4 : FAST_LIMIT_8)) return undefined;
+  let c: string | undefined;
+  if (single) {
+    for (let p = 1; p <= 9 && c === undefined; p++) {
+      const t = a.toExponential(p - 1);
+      if (Math.fround(Number(t)) === a) c = t;
+    }
+  } else c = a.toExponential();
+  return c !== undefined && !ambiguous(c, a, single) ? c : undefined;
+}
+
 export function formatFloat8(v: number): string {
   const special = checkFinite(v);
   if (special) return special;
-  const { digits, exp10 } = shortestDigits(Math.abs(v), false);
+  const a = Math.abs(v);
+  const fast = fastShortest(a, false);
+  const { digits, exp10 } = fast !== undefined ? splitExponential(fast) : shortestDigits(a, false);
   return formatShortest(digits, exp10, v < 0, 15);
 }
 
@@ -107,7 +166,9 @@ export function formatFloat4(v: number): string {
   const special = checkFinite(v);
   if (special) return special;
   const f = Math.fround(v);
-  const { digits, exp10 } = shortestDigits(Math.abs(f), true);
+  const a = Math.abs(f);
+  const fast = fastShortest(a, true);
+  const { digits, exp10 } = fast !== undefined ? splitExponential(fast) : shortestDigits(a, true);
   return formatShortest(digits, exp10, f < 0, 6);
 }
 
