@@ -183,8 +183,9 @@ class ScriptParser {
     if (word === 'SET' && prev && (isKeyword(prev, 'ON') || isKeyword(prev, 'DELETE') || isKeyword(prev, 'UPDATE'))) return true;
     return false;
   }
-  private skipOptions(): void {
+  private skipOptions(): string[] {
     // ON [PRIMARY] / TEXTIMAGE_ON [x] / FILESTREAM_ON x / WITH (...) / WITH DATA_COMPRESSION ...
+    const withTexts: string[] = [];
     for (;;) {
       if (isKeyword(this.peek(), 'ON') && !isKeyword(this.peek(1), 'DELETE') && !isKeyword(this.peek(1), 'UPDATE')) {
         this.i++;
@@ -194,8 +195,8 @@ class ScriptParser {
         this.i += 2;
       } else if (isKeyword(this.peek(), 'WITH') && isPunct(this.peek(1), '(')) {
         this.i++;
-        this.group();
-      } else return;
+        withTexts.push(this.group());
+      } else return withTexts;
     }
   }
 
@@ -345,11 +346,11 @@ class ScriptParser {
       this.expectPunct(')');
       break;
     }
-    this.skipOptions();
-    if (this.kw('WITH')) {
-      // WITH (SYSTEM_VERSIONING = ON ...) handled by skipOptions; anything else is a table option
-      if (isPunct(this.peek(), '(')) this.group();
-    }
+    const options = this.skipOptions().join(' ');
+    const flags: string[] = [];
+    if (/SYSTEM_VERSIONING\s*=\s*ON/i.test(options)) flags.push('system-versioned temporal table: migrated as a plain table (history table separately)');
+    if (/MEMORY_OPTIMIZED\s*=\s*ON/i.test(options)) flags.push('memory-optimized table: migrated as a plain table');
+    if (flags.length) table.flags = flags;
     this.punct(';');
   }
 
@@ -503,6 +504,7 @@ class ScriptParser {
       const pk = this.kw('PRIMARY', 'KEY');
       if (!pk) this.expectKw('UNIQUE');
       const type = this.kw('NONCLUSTERED') ? 'nonclustered' : this.kw('CLUSTERED') ? 'clustered' : pk ? 'clustered' : 'nonclustered';
+      this.kw('HASH'); // memory-optimized hash index: an ordinary btree key in PostgreSQL
       const columns = this.keyColumns();
       this.skipOptions();
       table.indexes.push({ name: cname ?? (pk ? `PK_${table.name}` : `UQ_${table.name}_${columns.map((c) => c.name).join('_')}`), primaryKey: pk, unique: true,
