@@ -1,5 +1,5 @@
 /** Every activity the workers host. Workflows import this module as types only. */
-export { prepareTarget, describeSource } from './prepare';
+export { prepareTarget, describeSource, listMigratedTables } from './prepare';
 export { createSchema, applyPostData } from './schema';
 export { planCopy } from './plan';
 export { copyTableSlice } from './copy';

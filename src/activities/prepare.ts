@@ -3,6 +3,8 @@ import { createSourceEngine, createTarget, sourceLabel } from '../engines/regist
 import type { PrepareOutcome } from '../engines/postgres/target';
 import { tenantLabel, type TenantRef } from './tenantRef';
 import type { SchemaModel } from '../engines/model';
+import { PostgresTarget } from '../engines/postgres/target';
+import { FailureType, PermanentError } from '../common/errors';
 
 /** Creates (or reopens) the tenant's target database and its bookkeeping. */
 export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
@@ -41,5 +43,22 @@ export async function describeSource(t: TenantRef): Promise<DescribeResult> {
       notes: stored.notes.length,
       notMigrated: stored.notMigrated.length,
     };
+  });
+}
+
+/** Tables of a target migrated by tmig (from its stored model), for standalone validation. */
+export async function listMigratedTables(t: TenantRef): Promise<string[]> {
+  return classified(`${tenantLabel(t)}: read the stored model of ${t.target.server}/${t.target.database}`, async () => {
+    const db = await createTarget(config(), t.target).connect();
+    try {
+      const managed = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_tmig'`);
+      if (!managed.rowCount) {
+        throw new PermanentError(FailureType.BadInput, `${t.target.server}/${t.target.database} was not migrated by tmig (no _tmig schema): nothing to validate against`);
+      }
+      const model = await PostgresTarget.loadModel(db);
+      return model.tables.map((tb) => `${tb.targetSchema}.${tb.targetName}`);
+    } finally {
+      await db.end();
+    }
   });
 }

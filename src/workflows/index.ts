@@ -1,5 +1,6 @@
 /** Every workflow the workers host (the worker bundles this file). */
 export { tenantMigration } from './tenantMigration';
 export { migrationWave } from './migrationWave';
+export { validateMigration } from './validateMigration';
 export { concurrencyGovernor } from './governor';
 export { intakeScan } from './intakeScan';

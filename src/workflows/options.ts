@@ -9,7 +9,7 @@ export function resolveOptions(o: MigrationOptions = {}) {
     splitRowsThreshold: o.splitRowsThreshold ?? 2_000_000,
     rangesPerTable: o.rangesPerTable ?? 4,
     postDataParallelism: o.tableConcurrency ?? 4,
-    validation: o.validation ?? 'full',
+    validation: (o.validation ?? 'full') as 'full' | 'sample' | 'none',
     sampleRate: o.sampleRate ?? 0.1,
     audit: o.audit ?? false,
     throttle: o.throttle ?? true,

@@ -5,12 +5,12 @@ import {
 import type { RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { CopyWorkItem } from '../activities/plan';
-import type { TableValidation } from '../activities/validate';
 import type { MigrationPhase, PhaseTiming, TableResult, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample, ValidationResult } from './types';
 import { pauseSignal, resumeSignal, tenantProgressQuery } from './signals';
 import { MigrationPhaseKey } from './searchAttributes';
 import { isoNow, workflowNow } from './clock';
 import { resolveOptions } from './options';
+import { describeFailures, runValidation } from './validationPhase';
 import { permitWaitMs, withPermits } from './permits';
 import { describeBlocking } from '../audit/blocking';
 import type { AuditResult } from '../audit/types';
@@ -160,26 +160,15 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       if (opts.validation !== 'none') {
         await untilResumed();
         enter('validate');
-        const labels = described.tables.map((t) => t.table);
-        const results: TableValidation[] = [];
-        const vqueue = [...labels];
-        await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
-          for (let table = vqueue.shift(); table; table = vqueue.shift()) {
-            results.push(await heavy.validateTable(ref, { table, mode: opts.validation as 'full' | 'sample', sampleRate: opts.sampleRate }));
-          }
-        }));
-        results.sort((a, b) => a.table.localeCompare(b.table));
-        tables = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: tableMs.get(t.table) ?? 0 }));
-        const integrity = await light.checkTenantIntegrity(ref);
-        const findings = [
-          ...results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` }))),
-          ...integrity.filter((f) => !f.ok),
-        ];
-        validation = { mode: opts.validation as 'full' | 'sample', ok: findings.length === 0, tables, findings: [...findings, ...integrity.filter((f) => f.ok)] };
+        validation = await runValidation(ref, {
+          tables: described.tables.map((t) => t.table), mode: opts.validation, sampleRate: opts.sampleRate,
+          concurrency: opts.tableConcurrency, copyMs: tableMs,
+        });
+        tables = validation.tables;
         if (!validation.ok) {
           throw ApplicationFailure.create({
             type: 'ValidationMismatch', nonRetryable: true, details: [validation],
-            message: `tenant ${input.tenantId}: validation failed: ${findings.slice(0, 5).map((f) => f.message).join('; ')}${findings.length > 5 ? ` (+${findings.length - 5} more)` : ''}`,
+            message: `tenant ${input.tenantId}: validation failed: ${describeFailures(validation)}`,
           });
         }
       }

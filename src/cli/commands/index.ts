@@ -10,6 +10,7 @@ import { registerSchedule } from './schedule';
 import { registerIntake } from './intake';
 import { registerReport } from './report';
 import { registerAssess } from './assess';
+import { registerValidate } from './validate';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerIntake(program);
   registerReport(program);
   registerAssess(program);
+  registerValidate(program);
 }

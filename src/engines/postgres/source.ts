@@ -10,6 +10,7 @@ import { dumpSection, splitPostData, stripMetaCommands } from './pgDump';
 import { qualified, quoteIdent } from './sql';
 
 const integerTypes = new Set(['smallint', 'integer', 'bigint']);
+const fkAction: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
 /** PostgreSQL source: catalog-driven model, pg_dump for DDL, COPY for data (bytes pass straight through). */
 export class PostgresSourceEngine implements SourceEngine {
@@ -53,6 +54,32 @@ export class PostgresSourceEngine implements SourceEngine {
       GROUP BY i.indexrelid, i.indrelid, i.indisprimary
       HAVING bool_and(a.attnotnull)
       ORDER BY i.indrelid, i.indisprimary DESC, count(*), i.indexrelid`);
+    const indexes = await db.query<{ indrelid: number; name: string; unique: boolean; primary: boolean; cols: string[]; partial: boolean }>(`
+      SELECT x.indrelid, i.relname AS name, x.indisunique AS unique, x.indisprimary AS primary, x.indpred IS NOT NULL AS partial,
+             array(SELECT a.attname::text FROM unnest(x.indkey) WITH ORDINALITY k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.ord) AS cols
+      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid AND t.relkind = 'r'
+      ORDER BY x.indrelid, i.relname`);
+    const fks = await db.query<{ conrelid: number; name: string; validated: boolean; ref_schema: string; ref_table: string; cols: string[]; ref_cols: string[]; del: string; upd: string }>(`
+      SELECT con.conrelid, con.conname AS name, con.convalidated AS validated, rn.nspname AS ref_schema, rc.relname AS ref_table,
+             con.confdeltype AS del, con.confupdtype AS upd,
+             array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a
+                   ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o) AS cols,
+             array(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a
+                   ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o) AS ref_cols
+      FROM pg_constraint con JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+      WHERE con.contype = 'f' ORDER BY con.conrelid, con.conname`);
+    const checks = await db.query<{ conrelid: number; name: string; expr: string }>(`
+      SELECT conrelid, conname AS name, pg_get_constraintdef(oid) AS expr FROM pg_constraint
+      WHERE contype = 'c' AND conrelid <> 0 ORDER BY conrelid, conname`);
+    const group = <T extends object>(rows: T[], key: (r: T) => number) => {
+      const m = new Map<number, T[]>();
+      for (const r of rows) m.set(key(r), [...(m.get(key(r)) ?? []), r]);
+      return m;
+    };
+    const idxByRel = group(indexes.rows, (r) => r.indrelid);
+    const fkByRel = group(fks.rows, (r) => r.conrelid);
+    const ckByRel = group(checks.rows, (r) => r.conrelid);
     const byRel = new Map<number, ColumnModel[]>();
     for (const c of columns.rows) {
       const list = byRel.get(c.attrelid) ?? [];
@@ -77,7 +104,15 @@ export class PostgresSourceEngine implements SourceEngine {
         key: keyByRel.get(t.oid) ?? null,
         estimatedRows,
         avgRowBytes: estimatedRows > 0 ? Math.max(1, Math.round(bytes / estimatedRows)) : undefined,
-        indexes: [], foreignKeys: [], checks: [],
+        indexes: (idxByRel.get(t.oid) ?? []).map((i) => ({
+          name: i.name, targetName: i.name, unique: i.unique, primaryKey: i.primary, include: [],
+          columns: i.cols.map((name) => ({ name, descending: false })), where: i.partial ? '(partial)' : undefined,
+        })),
+        foreignKeys: (fkByRel.get(t.oid) ?? []).map((f) => ({
+          name: f.name, targetName: f.name, columns: f.cols, refSchema: f.ref_schema, refTable: f.ref_table, refColumns: f.ref_cols,
+          onDelete: fkAction[f.del] ?? 'NO ACTION', onUpdate: fkAction[f.upd] ?? 'NO ACTION', trusted: f.validated,
+        })),
+        checks: (ckByRel.get(t.oid) ?? []).map((c) => ({ name: c.name, targetName: c.name, expression: c.expr })),
       };
     });
     const notes = model.filter((t) => !t.key).map((t) => ({

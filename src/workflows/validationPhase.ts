@@ -1,0 +1,46 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type * as activities from '../activities';
+import type { TableValidation } from '../activities/validate';
+import type { TenantRef } from '../activities/tenantRef';
+import type { TableResult, ValidationFinding, ValidationResult } from './types';
+
+const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
+const light = proxyActivities<typeof activities>({ taskQueue: 'migrations', startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry });
+const heavy = proxyActivities<typeof activities>({ taskQueue: 'migrations-heavy', startToCloseTimeout: '2h', heartbeatTimeout: '1m', retry });
+
+export interface ValidationPlan {
+  tables: string[];
+  mode: 'full' | 'sample';
+  sampleRate: number;
+  concurrency: number;
+  /** Copy time per table, for the result (validation alone has none). */
+  copyMs?: Map<string, number>;
+}
+
+/**
+ * The validation phase, shared by tenantMigration and validateMigration: per-table counts and
+ * chunk checksums re-read from both sides, then the target's structural integrity.
+ */
+export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promise<ValidationResult> {
+  const results: TableValidation[] = [];
+  const queue = [...plan.tables];
+  await Promise.all(Array.from({ length: plan.concurrency }, async () => {
+    for (let table = queue.shift(); table; table = queue.shift()) {
+      results.push(await heavy.validateTable(ref, { table, mode: plan.mode, sampleRate: plan.sampleRate }));
+    }
+  }));
+  results.sort((a, b) => a.table.localeCompare(b.table));
+  const tables: TableResult[] = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: plan.copyMs?.get(t.table) ?? 0 }));
+  const integrity = await light.checkTenantIntegrity(ref);
+  const failed: ValidationFinding[] = [
+    ...results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` }))),
+    ...integrity.filter((f) => !f.ok),
+  ];
+  return { mode: plan.mode, ok: failed.length === 0, tables, findings: [...failed, ...integrity.filter((f) => f.ok)] };
+}
+
+export function describeFailures(v: ValidationResult): string {
+  const failed = v.findings.filter((f) => !f.ok);
+  return `${failed.slice(0, 5).map((f) => f.message).join('; ')}${failed.length > 5 ? ` (+${failed.length - 5} more)` : ''}`;
+}
