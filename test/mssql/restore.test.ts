@@ -36,7 +36,8 @@ describe('restore statements', () => {
   });
 
   it('drops only an existing database, kicking sessions out', () => {
-    expect(dropDatabaseSql('tmig_t42')).toBe("IF DB_ID(N'tmig_t42') IS NOT NULL BEGIN ALTER DATABASE [tmig_t42] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [tmig_t42]; END");
+    expect(dropDatabaseSql('tmig_t42')).toBe("IF EXISTS (SELECT 1 FROM sys.databases WHERE name = N'tmig_t42' AND state_desc = 'ONLINE') "
+      + "ALTER DATABASE [tmig_t42] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; IF DB_ID(N'tmig_t42') IS NOT NULL DROP DATABASE [tmig_t42]");
   });
 
   it.each([

@@ -49,10 +49,16 @@ export function restoreDatabaseSql(database: string, backupPath: string, files: 
   return `RESTORE DATABASE ${msIdent(database)} FROM DISK = ${msLiteral(backupPath)} WITH ${moves.join(', ')}, REPLACE, STATS = 5`;
 }
 
+/** Ends other sessions on an online database (a RESTORING one, left by a crashed restore, has none and refuses ALTER). */
+export function kickSessionsSql(database: string): string {
+  validateDatabaseName(database);
+  return `IF EXISTS (SELECT 1 FROM sys.databases WHERE name = ${msLiteral(database)} AND state_desc = 'ONLINE') `
+    + `ALTER DATABASE ${msIdent(database)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE`;
+}
+
 export function dropDatabaseSql(database: string): string {
   validateDatabaseName(database);
-  return `IF DB_ID(${msLiteral(database)}) IS NOT NULL BEGIN `
-    + `ALTER DATABASE ${msIdent(database)} SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ${msIdent(database)}; END`;
+  return `${kickSessionsSql(database)}; IF DB_ID(${msLiteral(database)}) IS NOT NULL DROP DATABASE ${msIdent(database)}`;
 }
 
 /** "10 percent processed." -> 10 (the server's STATS messages, any language puts the number first). */
@@ -111,6 +117,8 @@ export async function restoreDatabase(req: RestoreRequest): Promise<{ files: Bac
       }
       throw err;
     }
+    // A retry replaces what an earlier attempt restored: other sessions would block REPLACE.
+    await pool.request().query(kickSessionsSql(req.database));
     const request = pool.request();
     request.on('info', (info: { message: string }) => {
       const p = percentFromMessage(info.message);
