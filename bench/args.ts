@@ -12,6 +12,10 @@ export interface BenchArgs {
   keepTargets: boolean;
   /** Rebuild the source data even when a marker says it is present. */
   regenerate: boolean;
+  /** tmig worker processes: one (`all`) or a light and a heavy one (`split`). */
+  tmigWorkers: 'all' | 'split';
+  /** Seconds before a tmig wave is given up (default by scale). */
+  tmigTimeoutS?: number;
   help: boolean;
 }
 
@@ -22,6 +26,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --fleet / --no-fleet      migrate the tenant fleet through tmig (default: on when tmig runs)
   --fleet-size N            tenants in the fleet (default: tiny 5, small 50, full 500)
   --json FILE               also write the results as JSON
+  --tmig-workers all|split  one tmig worker process, or a light (workflows) and a heavy (copy) one
+  --tmig-timeout S          give a tmig wave up after S seconds (default: tiny 300, small 1800, full 14400)
   --keep-targets            keep the target databases (default: dropped after verification)
   --regenerate              rebuild the source data even if it is already there`;
 
@@ -33,7 +39,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, help: false };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', help: false };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -65,6 +71,13 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         args.json = v;
         break;
       }
+      case '--tmig-workers': {
+        const v = value();
+        if (v !== 'all' && v !== 'split') throw new Error(`--tmig-workers must be all or split, got ${v ?? 'nothing'}`);
+        args.tmigWorkers = v;
+        break;
+      }
+      case '--tmig-timeout': args.tmigTimeoutS = positiveInt('--tmig-timeout', value()); break;
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;
       case '--help': case '-h': args.help = true; break;

@@ -14,8 +14,10 @@ import { rawPipeRunner } from './runners/rawPipe';
 import { pgDumpRunner } from './runners/pgDump';
 import { pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
-import { tmigRunner, runTmigFleet, stopTmigSession } from './runners/tmig';
+import { configureTmig, runTmigFleet, stopTmigSession, tmigRunner } from './runners/tmig';
 import type { BenchReport, BenchResult, Scale } from './types';
+
+const DEFAULT_TMIG_TIMEOUT_S: Record<Scale, number> = { tiny: 300, small: 1800, full: 4 * 3600 };
 
 const RUNNERS: Runner[] = [rawPipeRunner, pgDumpRunner, pgcopydbRunner, pgloaderRunner, tmigRunner];
 
@@ -71,11 +73,13 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  configureTmig({ mode: args.tmigWorkers, timeoutS: args.tmigTimeoutS ?? DEFAULT_TMIG_TIMEOUT_S[args.scale] });
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
     host: { cpus: cpus().length, memMb: Math.round(totalmem() / 1024 / 1024), postgres: await serverVersion() },
     scale: args.scale,
     jobs: args.jobs,
+    tmigWorkers: args.tmigWorkers,
     results: [],
   };
   try {

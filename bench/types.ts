@@ -57,6 +57,7 @@ export interface BenchReport {
   host: { cpus: number; memMb: number; postgres: string };
   scale: Scale;
   jobs: number;
+  tmigWorkers: 'all' | 'split';
   results: BenchResult[];
   fleet?: FleetSummary;
 }

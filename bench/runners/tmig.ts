@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { TASK_QUEUE } from '../../src/common/temporal';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/common/temporal';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/workflows/types';
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
@@ -48,7 +48,41 @@ export async function stopTmigSession(): Promise<void> {
   rmSync(s.configDir, { recursive: true, force: true });
 }
 
+export type TmigWorkerMode = 'all' | 'split';
+type WorkerRole = 'all' | 'light' | 'heavy';
+
+let workerMode: TmigWorkerMode = 'all';
+let waveTimeoutS = 3 * 3600;
+
+/**
+ * `all`: one worker process (the default deployment); `split`: a light and a heavy (copy) worker process.
+ * A wave still running after `timeoutS` is terminated and reported as failed with what it was stuck on.
+ */
+export function configureTmig(opts: { mode: TmigWorkerMode; timeoutS: number }): void {
+  workerMode = opts.mode;
+  waveTimeoutS = opts.timeoutS;
+}
+
+/** What a stuck wave's tenants are waiting on: pending activities, attempts and last failures. */
+async function describeStuck(s: NonNullable<typeof session>, input: MigrationWaveInput): Promise<string> {
+  const lines: string[] = [];
+  for (const t of input.tenants.slice(0, 20)) {
+    try {
+      const d = await s.client.workflow.getHandle(`tenant-${t.tenantId}`).describe();
+      if (d.status.name !== 'RUNNING') continue;
+      for (const a of d.raw.pendingActivities ?? []) {
+        lines.push(`${t.tenantId}: ${a.activityType?.name} attempt ${a.attempt}${a.lastFailure?.message ? ` last failure: ${a.lastFailure.message}` : ''}`);
+      }
+      if (!(d.raw.pendingActivities ?? []).length) lines.push(`${t.tenantId}: running, no pending activity`);
+    } catch {
+      // the tenant never started: nothing to describe
+    }
+  }
+  return lines.slice(0, 8).join('; ');
+}
+
 interface WorkerHandle {
+  role: WorkerRole;
   child: ChildProcess;
   sampler: TreeSampler;
   /** VmHWM when the worker first polled: start-up cost (workflow bundling) before any work. */
@@ -57,6 +91,7 @@ interface WorkerHandle {
 }
 
 interface WorkerPeak {
+  role: WorkerRole;
   peakRssKb: number;
   treeRssKb: number;
   readyHwmKb: number;
@@ -65,10 +100,12 @@ interface WorkerPeak {
 }
 
 /** The real worker process, as `npm run worker` starts it, but without the npm/tsx wrappers in between. */
-async function startWorker(s: NonNullable<typeof session>, log: (m: string) => void): Promise<WorkerHandle> {
+async function startWorker(s: NonNullable<typeof session>, role: WorkerRole, log: (m: string) => void): Promise<WorkerHandle> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
     cwd: REPO,
-    env: { ...process.env, MIGRATOR_CONFIG: s.configPath, TEMPORAL_ADDRESS: s.server.address, TEMPORAL_NAMESPACE: s.server.namespace },
+    env: {
+      ...process.env, MIGRATOR_CONFIG: s.configPath, TEMPORAL_ADDRESS: s.server.address, TEMPORAL_NAMESPACE: s.server.namespace, WORKER_ROLE: role,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
@@ -79,27 +116,27 @@ async function startWorker(s: NonNullable<typeof session>, log: (m: string) => v
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const sampler = new TreeSampler(child.pid!, 200).start();
+  // The heavy worker only polls activities on the heavy queue; the others poll workflow tasks.
+  const [queue, queueType] = role === 'heavy' ? [HEAVY_TASK_QUEUE, 2 /* ACTIVITY */] : [TASK_QUEUE, 1 /* WORKFLOW */];
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`tmig worker exited with ${child.exitCode} before polling: ${tail}`);
+    if (child.exitCode !== null) throw new Error(`tmig ${role} worker exited with ${child.exitCode} before polling: ${tail}`);
     const res = await s.client.workflowService.describeTaskQueue({
-      namespace: s.server.namespace,
-      taskQueue: { name: TASK_QUEUE },
-      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      namespace: s.server.namespace, taskQueue: { name: queue }, taskQueueType: queueType,
     });
     // Pollers of a worker stopped a moment ago stay listed: wait for this process's own identity (pid@host).
     if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${child.pid}@`))) break;
     if (Date.now() > deadline) {
       await stopProcess(child);
-      throw new Error(`tmig worker did not poll task queue ${TASK_QUEUE} within 120 s: ${tail}`);
+      throw new Error(`tmig ${role} worker did not poll task queue ${queue} within 120 s: ${tail}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   sampler.sample();
   const readyHwmKb = sampler.current().peakRssKb;
   sampler.resetWindow();
-  log(`tmig worker pid ${child.pid} polling ${TASK_QUEUE} (RSS high-water mark at start-up ${(readyHwmKb / 1024).toFixed(0)} MB)`);
-  return { child, sampler, readyHwmKb, output: () => tail };
+  log(`tmig ${role} worker pid ${child.pid} polling ${queue} (RSS high-water mark at start-up ${(readyHwmKb / 1024).toFixed(0)} MB)`);
+  return { role, child, sampler, readyHwmKb, output: () => tail };
 }
 
 /** Reads the worker's final peak (VmHWM only grows, so a last sample is exact) and stops it. */
@@ -108,25 +145,29 @@ async function stopWorker(w: WorkerHandle): Promise<WorkerPeak> {
   const { windowRssKb } = w.sampler.current();
   const peak = w.sampler.stop();
   await stopProcess(w.child);
-  return { ...peak, readyHwmKb: w.readyHwmKb, workRssKb: windowRssKb };
+  return { role: w.role, ...peak, readyHwmKb: w.readyHwmKb, workRssKb: windowRssKb };
 }
 
-function memoryNote(p: WorkerPeak): string {
+function memoryNote(peaks: WorkerPeak[]): string {
   const mb = (kb: number) => (kb / 1024).toFixed(0);
-  return `worker RSS: high-water ${mb(p.peakRssKb)} MB, of which ${mb(p.readyHwmKb)} MB reached at start-up; max ${mb(p.workRssKb)} MB sampled while copying`;
+  return peaks.map((p) => `${p.role} worker RSS: high-water ${mb(p.peakRssKb)} MB (${mb(p.readyHwmKb)} MB at start-up), max ${mb(p.workRssKb)} MB sampled during the wave`).join('; ');
 }
 
 interface WaveRun {
   result: MigrationWaveResult;
   seconds: number;
-  peak: WorkerPeak;
+  /** Largest single worker process, and the sum of the workers' tree peaks. */
+  peak: { peakRssKb: number; treeRssKb: number };
+  workers: WorkerPeak[];
   workerTail: string;
 }
 
 async function runWave(input: MigrationWaveInput, log: (m: string) => void): Promise<WaveRun> {
   const s = await ensureSession(log);
-  const worker = await startWorker(s, log);
+  const workers: WorkerHandle[] = [];
+  const output = () => workers.map((w) => `[${w.role}] ${w.output().slice(-1500)}`).join('\n');
   try {
+    for (const role of (workerMode === 'split' ? ['light', 'heavy'] : ['all']) as WorkerRole[]) workers.push(await startWorker(s, role, log));
     const started = process.hrtime.bigint();
     const handle = await s.client.workflow.start('migrationWave', {
       taskQueue: TASK_QUEUE,
@@ -134,16 +175,18 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void): Pro
       args: [input],
     });
     // A crashed worker or a stuck wave must not hang the harness: race the result against both.
-    const timeoutS = Number(process.env.BENCH_TMIG_TIMEOUT_S ?? 3 * 3600);
+    const timeoutS = waveTimeoutS;
     let timer: NodeJS.Timeout | undefined;
-    const workerExit = new Promise<never>((_, reject) => worker.child.once('exit', (code, signal) =>
-      reject(new Error(`tmig worker exited (${signal ?? `status ${code}`}) while wave ${input.waveId} ran`))));
+    const workerExit = workers.map((w) => new Promise<never>((_, reject) => w.child.once('exit', (code, signal) =>
+      reject(new Error(`tmig ${w.role} worker exited (${signal ?? `status ${code}`}) while wave ${input.waveId} ran`)))));
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`wave ${input.waveId} did not finish within ${timeoutS} s (BENCH_TMIG_TIMEOUT_S)`)), timeoutS * 1000);
+      timer = setTimeout(() => {
+        describeStuck(s, input).then((stuck) => reject(new Error(`wave ${input.waveId} did not finish within ${timeoutS} s (--tmig-timeout)${stuck ? `: ${stuck}` : ''}`)));
+      }, timeoutS * 1000);
     });
     let result: MigrationWaveResult;
     try {
-      result = (await Promise.race([handle.result(), workerExit, timeout])) as MigrationWaveResult;
+      result = (await Promise.race([handle.result(), ...workerExit, timeout])) as MigrationWaveResult;
     } catch (err) {
       await handle.terminate('bench harness gave up').catch(() => undefined);
       throw err;
@@ -151,10 +194,18 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void): Pro
       clearTimeout(timer);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { result, seconds, peak: await stopWorker(worker), workerTail: worker.output() };
+    const peaks: WorkerPeak[] = [];
+    for (const w of workers) peaks.push(await stopWorker(w));
+    return {
+      result,
+      seconds,
+      workers: peaks,
+      peak: { peakRssKb: Math.max(...peaks.map((p) => p.peakRssKb)), treeRssKb: peaks.reduce((a, p) => a + p.treeRssKb, 0) },
+      workerTail: output(),
+    };
   } catch (err) {
-    await stopWorker(worker);
-    throw new Error(`${(err as Error).message}${worker.output() ? `\nworker output: ${worker.output().slice(-1500)}` : ''}`);
+    for (const w of workers) await stopWorker(w);
+    throw new Error(`${(err as Error).message}${workers.length ? `\nworker output: ${output()}` : ''}`);
   }
 }
 
@@ -191,7 +242,7 @@ export const tmigRunner: Runner = {
     const wave = await runWave(input, ctx.log);
     const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
     const tenant = await tenantResult(tenantId);
-    const notes = [waveFailures(wave.result), memoryNote(wave.peak)];
+    const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
     if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
     const ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
     return { run, ok, note: notes.filter(Boolean).join('; ') || undefined };
@@ -234,7 +285,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
       problems.push(...check.problems);
     }
     const summary = summarizeFleet(timings, specs.length, wave.result.succeeded.length, wave.seconds);
-    const notes = [waveFailures(wave.result), memoryNote(wave.peak), problems.slice(0, 3).join('; ') || undefined,
+    const notes = [waveFailures(wave.result), memoryNote(wave.workers), problems.slice(0, 3).join('; ') || undefined,
       timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
     return {
       summary,
