@@ -1,0 +1,135 @@
+/**
+ * Operator control over the real workflows: a real worker process, real PostgreSQL, the real
+ * tenantMigration/migrationWave with throttling on. The governor holds tenants back, pause keeps
+ * them from copying even with a permit, the CLI's status --json equals the workflow queries,
+ * and after resume every tenant ends equal to its source.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { haveTemporal, sleep, waitFor } from './harness';
+import { startTemporal } from '../helpers/temporal';
+import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { PG_ADMIN_URL, dropDatabases, tableDigests } from '../helpers/pg';
+import { createSampleTenant } from '../../src/demo/sampleTenant';
+import { main } from '../../src/cli/main';
+import { governorWorkflowId, stateQuery, type GovernorState } from '../../src/workflows/governor';
+import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/workflows/types';
+
+const ids = ['c1', 'c2', 'c3'];
+const dbs = ids.flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);
+
+describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, worker, PostgreSQL)', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: WorkerProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    await dropDatabases(...dbs);
+    await Promise.all(ids.map((id) => createSampleTenant(PG_ADMIN_URL, `tmig_control_src_${id}`, 400)));
+    env = await startTemporal();
+    worker = await startWorker(env.address, writeTestConfig());
+    dir = mkdtempSync(join(tmpdir(), 'tmig-control-wave-'));
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await env?.teardown();
+    await dropDatabases(...dbs);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function tmig(...args: string[]): Promise<{ code: number; stdout: string }> {
+    const chunks: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const log = console.log;
+    process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
+    console.log = (...a: unknown[]) => { chunks.push(`${a.map(String).join(' ')}\n`); };
+    process.exitCode = undefined;
+    try {
+      await main(['node', 'tmig', '--address', env.address, ...args]);
+    } finally {
+      process.stdout.write = write;
+      console.log = log;
+    }
+    const code = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return { code, stdout: chunks.join('') };
+  }
+
+  const governor = (pool: string) => env.client.workflow.getHandle(governorWorkflowId(pool)).query(stateQuery);
+
+  it('throttle holds tenants, pause keeps a permitted tenant from copying, resume finishes equal; status --json = queries', async () => {
+    // The target pool starts closed: every tenant must queue at its governor. (Pools are taken in
+    // sorted order, `local` before `target`: open `local` wide so all three reach `target`.)
+    expect((await tmig('throttle', 'set', 'local', '5')).code).toBe(0);
+    expect((await tmig('throttle', 'set', 'target', '0')).code).toBe(0);
+    const manifest = join(dir, 'wave.json');
+    const input: MigrationWaveInput = {
+      waveId: 'control-wave',
+      tenants: ids.map((id) => ({
+        tenantId: `control-${id}`,
+        source: { server: 'local', database: `tmig_control_src_${id}` },
+        target: { server: 'target', database: `tmig_control_dst_${id}` },
+      })),
+      options: { maxConcurrentTenants: 3, throttle: true, chunkRows: 150 },
+    };
+    writeFileSync(manifest, JSON.stringify(input));
+    expect((await tmig('start', manifest)).code).toBe(0);
+
+    await waitFor(async () => (await governor('target').catch(() => undefined))?.queue.length === 3, 60_000, '3 tenants queued on pool target');
+    const waiting = JSON.parse((await tmig('status', 'control-wave', '--json')).stdout);
+    expect(Object.keys(waiting.tenants).sort()).toEqual(ids.map((id) => `control-${id}`));
+    for (const p of Object.values(waiting.tenants) as TenantProgress[]) expect(p.phase).toBe('waiting-permit');
+
+    expect((await tmig('pause', 'control-wave')).code).toBe(0);
+    await waitFor(async () => {
+      const w = await env.client.workflow.getHandle('wave-control-wave').query<WaveProgress>('progress');
+      return w.paused;
+    }, 10_000, 'wave paused');
+    // Open the pool while paused: one tenant gets the permit but must not copy.
+    expect((await tmig('throttle', 'set', 'target', '1')).code).toBe(0);
+    await waitFor(async () => (await governor('target')).holders.length === 1, 20_000, 'one permit granted');
+    await sleep(2000);
+    const paused = await tmig('status', 'control-wave', '--json');
+    expect(paused.code).toBe(0);
+    const report = JSON.parse(paused.stdout);
+    const waveQuery = await env.client.workflow.getHandle('wave-control-wave').query<WaveProgress>('progress');
+    expect(report.progress).toEqual(waveQuery);
+    for (const [tenantId, p] of Object.entries(report.tenants) as [string, TenantProgress][]) {
+      expect(p.rowsCopied).toBe(0);
+      expect(p.paused).toBe(true);
+      const direct = await env.client.workflow.getHandle(`tenant-${tenantId}`).query<TenantProgress>('progress');
+      expect({ ...p, permitsWaitedMs: 0, rowsPerSecond: 0, etaSeconds: null })
+        .toEqual({ ...direct, permitsWaitedMs: 0, rowsPerSecond: 0, etaSeconds: null });
+    }
+
+    // Resume: tenants pass the pool one at a time, and all finish equal to their source.
+    expect((await tmig('resume', 'control-wave')).code).toBe(0);
+    const result = env.client.workflow.getHandle('wave-control-wave').result() as Promise<MigrationWaveResult>;
+    let settled = false;
+    void result.finally(() => { settled = true; });
+    let maxHolders = 0;
+    while (!settled) {
+      const s: GovernorState | undefined = await governor('target').catch(() => undefined);
+      if (s) maxHolders = Math.max(maxHolders, s.holders.length);
+      await sleep(100);
+    }
+    const r = await result;
+    expect(r.failed).toEqual([]);
+    expect(r.succeeded).toHaveLength(3);
+    expect(maxHolders).toBe(1);
+    for (const id of ids) {
+      expect(await tableDigests(`tmig_control_dst_${id}`)).toEqual(await tableDigests(`tmig_control_src_${id}`));
+    }
+    const done = await tmig('status', 'control-wave', '--json');
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'COMPLETED', failed: false, progress: { succeeded: 3, failed: [] } });
+    const tenant = JSON.parse((await tmig('status', 'control-c3', '--json')).stdout);
+    expect(tenant.progress).toMatchObject({ phase: 'done', tenantId: 'control-c3' });
+    expect(tenant.progress.permitsWaitedMs).toBeGreaterThan(2000);
+    expect(await governor('target')).toMatchObject({ holders: [], queue: [], limit: 1 });
+  });
+});
