@@ -72,8 +72,11 @@ describe('raw schema -> model', () => {
   });
 
   it('applies per-column overrides and reports unknown ones', () => {
-    const m = buildModel(raw, { overrides: [{ column: 'dbo.User.Roles', targetType: 'text' }, { column: 'dbo.Nope.x', targetType: 'text' }] });
+    const m = buildModel(raw, { overrides: [{ column: 'dbo.User.Roles', targetType: 'text' }, { column: 'dbo.Nope.x', targetType: 'text' },
+      { column: 'dbo.Booking.BookedAt', targetType: 'timestamp(3)' }] });
     expect(table(m, 'User').columns.find((c) => c.name === 'Roles')?.targetType).toBe('text');
+    expect(m.notes.find((n) => n.object === 'dbo.User.Roles')?.severity).toBe('info');
+    expect(m.notes.find((n) => n.object === 'dbo.Booking.BookedAt' && /overridden/.test(n.message))).toMatchObject({ severity: 'lossy', message: expect.stringMatching(/validation compares/) });
     expect(m.notes.some((n) => n.object === 'dbo.nope.x' && n.severity === 'unsupported')).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import type { RawSchema, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './names';
 import { inferComputedType, translateExpression, UntranslatableError, type ExprColumn } from './expressionTranslator';
-import { parseMsType } from './typeMapping';
+import { mapMsType, parseMsType } from './typeMapping';
 
 /**
  * RawSchema (what SQL Server has) -> SchemaModel (what the target gets). All translation
@@ -31,6 +31,11 @@ const fkActions: Record<string, string> = {
 };
 
 const unsupportedIndexTypes = new Set(['xml', 'spatial', 'columnstore', 'clustered columnstore', 'nonclustered columnstore', 'fulltext']);
+
+/** Target types that print any accepted text back unchanged (so an override keeps validation exact). */
+function textStableOverride(targetType: string): boolean {
+  return /^\s*(text|character varying|varchar|citext)\b/i.test(targetType);
+}
 
 export function columnMapping(c: RawColumn, override?: string): TypeMapping {
   return mappingWithOverride({ name: c.type, length: c.length, precision: c.precision, scale: c.scale }, override);
@@ -86,7 +91,11 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
       const m = columnMapping(c, override);
       mappings.set(c.name.toLowerCase(), m);
       const object = `${label}.${c.name}`;
-      if (override) note('info', object, `type overridden: ${m.sourceType} -> ${override}`);
+      if (override) {
+        const same = override.trim().toLowerCase().split('(')[0] === mapMsType(parseMsType(m.sourceType === 'rowversion' ? 'timestamp' : m.sourceType)).targetType.split('(')[0];
+        note(same || textStableOverride(override) ? 'info' : 'lossy', object, `type overridden: ${m.sourceType} -> ${override}`
+          + (same || textStableOverride(override) ? '' : `; values are sent in the text form of ${m.sourceType}: PostgreSQL must accept it, and validation compares it with how ${override} prints values`));
+      }
       if (c.aliasType) note('info', object, `alias type ${c.aliasType} mapped through its base type ${m.sourceType}`);
       if (m.lossy && !override) note('lossy', object, m.lossy);
       if (c.xmlSchemaBound) note('lossy', object, 'typed xml: the XML schema collection is not enforced in PostgreSQL');
