@@ -92,7 +92,8 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
       mappings.set(c.name.toLowerCase(), m);
       const object = `${label}.${c.name}`;
       if (override) {
-        const same = override.trim().toLowerCase().split('(')[0] === mapMsType(parseMsType(m.sourceType === 'rowversion' ? 'timestamp' : m.sourceType)).targetType.split('(')[0];
+        const family = (t: string) => t.toLowerCase().replace(/\([^)]*\)/g, '').replace(/\s+/g, ' ').trim();
+        const same = family(override) === family(mapMsType(parseMsType(m.sourceType === 'rowversion' ? 'timestamp' : m.sourceType)).targetType);
         note(same || textStableOverride(override) ? 'info' : 'lossy', object, `type overridden: ${m.sourceType} -> ${override}`
           + (same || textStableOverride(override) ? '' : `; values are sent in the text form of ${m.sourceType}: PostgreSQL must accept it, and validation compares it with how ${override} prints values`));
       }
