@@ -19,7 +19,7 @@ import { governorWorkflowId, stateQuery, type GovernorState } from '../../src/wo
 import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/workflows/types';
 
 const ids = ['c1', 'c2', 'c3'];
-const dbs = ids.flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);
+const dbs = [...ids, 'big'].flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);
 
 describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, worker, PostgreSQL)', () => {
   let env: TestWorkflowEnvironment;
@@ -29,6 +29,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
   beforeAll(async () => {
     await dropDatabases(...dbs);
     await Promise.all(ids.map((id) => createSampleTenant(PG_ADMIN_URL, `tmig_control_src_${id}`, 400)));
+    await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_big', 30_000);
     env = await startTemporal();
     worker = await startWorker(env.address, writeTestConfig());
     dir = mkdtempSync(join(tmpdir(), 'tmig-control-wave-'));
@@ -131,5 +132,32 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     expect(tenant.progress).toMatchObject({ phase: 'done', tenantId: 'control-c3' });
     expect(tenant.progress.permitsWaitedMs).toBeGreaterThan(2000);
     expect(await governor('target')).toMatchObject({ holders: [], queue: [], limit: 1 });
+  });
+
+  it('cancel mid-copy: the permit is released at once, the tenant is cancelled, status exits 4', async () => {
+    expect((await tmig('throttle', 'set', 'target', '1')).code).toBe(0);
+    const manifest = join(dir, 'big.json');
+    writeFileSync(manifest, JSON.stringify({
+      waveId: 'control-big',
+      tenants: [{ tenantId: 'control-big', source: { server: 'local', database: 'tmig_control_src_big' }, target: { server: 'target', database: 'tmig_control_dst_big' } }],
+      options: { throttle: true, chunkRows: 100 },
+    } satisfies MigrationWaveInput));
+    expect((await tmig('start', manifest)).code).toBe(0);
+    await waitFor(async () => {
+      const p = await env.client.workflow.getHandle('tenant-control-big').query<TenantProgress>('progress').catch(() => undefined);
+      return p && p.phase === 'copy' && p.rowsCopied > 0;
+    }, 60_000, 'tenant control-big copying');
+    expect((await governor('target')).holders.map((h) => h.tenantId)).toEqual(['control-big']);
+    const cancelled = await tmig('cancel', 'control-big', '--wait', '--timeout', '60');
+    expect(cancelled.code).toBe(0);
+    // The wave ends either cancelled or completed with its tenant cancelled (the wave's own choice).
+    expect(cancelled.stdout).toMatch(/wave-control-big: (cancelled|completed, 1 tenant\(s\) failed or cancelled)/);
+    // Released by the tenant itself (the periodic reclaim is 30 s away).
+    await waitFor(async () => (await governor('target')).holders.length === 0, 10_000, 'permit released');
+    expect((await governor('target')).reclaimedTotal).toBe(0);
+    const tenant = await tmig('status', 'tenant-control-big', '--json');
+    expect(tenant.code).toBe(4);
+    expect(JSON.parse(tenant.stdout)).toMatchObject({ status: 'CANCELLED', failed: true, progress: { phase: 'cancelled' } });
+    expect((await tmig('status', 'control-big', '--json')).code).toBe(4);
   });
 });

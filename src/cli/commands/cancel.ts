@@ -28,7 +28,8 @@ ${EXIT_CODES_HELP}`)
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); });
         const outcome = await Promise.race([
-          handle.result().then(() => 'completed' as const, (err) =>
+          handle.result().then((r: { failed?: unknown[]; ok?: boolean } | undefined) =>
+            (r?.failed?.length ? `completed, ${r.failed.length} tenant(s) failed or cancelled` : r?.ok === false ? 'completed, failed' : 'completed'), (err) =>
             err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? 'cancelled' as const : 'failed' as const),
           timedOut,
         ]).finally(() => clearTimeout(timer));
