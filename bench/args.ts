@@ -14,6 +14,8 @@ export interface BenchArgs {
   regenerate: boolean;
   /** tmig worker processes: one (`all`) or a light and a heavy one (`split`). */
   tmigWorkers: 'all' | 'split';
+  /** pgcopydb same-table split: off, auto, or a threshold in kB. */
+  pgcopydbSplit: 'off' | 'auto' | number;
   /** Seconds before a tmig wave is given up (default by scale). */
   tmigTimeoutS?: number;
   help: boolean;
@@ -28,6 +30,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --json FILE               also write the results as JSON
   --tmig-workers all|split  one tmig worker process, or a light (workflows) and a heavy (copy) one
   --tmig-timeout S          give a tmig wave up after S seconds (default: tiny 300, small 1800, full 14400)
+  --pgcopydb-split off|auto|SIZE  pgcopydb same-table concurrency (default auto: largest table in ~2 x jobs parts)
   --keep-targets            keep the target databases (default: dropped after verification)
   --regenerate              rebuild the source data even if it is already there`;
 
@@ -39,7 +42,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', help: false };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', help: false };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -78,6 +81,16 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         break;
       }
       case '--tmig-timeout': args.tmigTimeoutS = positiveInt('--tmig-timeout', value()); break;
+      case '--pgcopydb-split': {
+        const v = value();
+        if (v === 'off' || v === 'auto') args.pgcopydbSplit = v;
+        else {
+          const m = /^(\d+)\s*(kB|MB|GB)$/i.exec(v ?? '');
+          if (!m || Number(m[1]) < 1) throw new Error(`--pgcopydb-split must be off, auto or a size like 256MB, got ${v ?? 'nothing'}`);
+          args.pgcopydbSplit = Number(m[1]) * ({ kb: 1, mb: 1024, gb: 1024 * 1024 } as Record<string, number>)[m[2].toLowerCase()];
+        }
+        break;
+      }
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;
       case '--help': case '-h': args.help = true; break;

@@ -12,7 +12,7 @@ import { formatFleet, formatResults, withRatios } from './resultTable';
 import type { Runner } from './runners/runner';
 import { rawPipeRunner } from './runners/rawPipe';
 import { pgDumpRunner } from './runners/pgDump';
-import { pgcopydbRunner } from './runners/pgcopydb';
+import { configurePgcopydb, pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
 import { configureTmig, runTmigFleet, stopTmigSession, tmigRunner } from './runners/tmig';
 import type { BenchReport, BenchResult, Scale } from './types';
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  configurePgcopydb({ split: args.pgcopydbSplit });
   configureTmig({ mode: args.tmigWorkers, timeoutS: args.tmigTimeoutS ?? DEFAULT_TMIG_TIMEOUT_S[args.scale] });
   const report: BenchReport = {
     startedAt: new Date().toISOString(),

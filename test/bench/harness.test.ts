@@ -5,6 +5,7 @@ import { formatResults, quantile, withRatios } from '../../bench/resultTable';
 import { summarizeFleet, tenantTiming } from '../../bench/fleetTiming';
 import { pgloaderSupportsPgSource } from '../../bench/runners/pgloader';
 import { sameSpec } from '../../bench/datasets';
+import { splitThresholdKb } from '../../bench/runners/pgcopydb';
 import type { BenchResult } from '../../bench/types';
 import type { TenantMigrationResult } from '../../src/workflows/types';
 
@@ -30,6 +31,13 @@ describe('bench args', () => {
   it('turns the fleet off when tmig is not run, and refuses --fleet without tmig', () => {
     expect(parseBenchArgs(['--only', 'raw-pipe']).fleet).toBe(false);
     expect(() => parseBenchArgs(['--only', 'raw-pipe', '--fleet'])).toThrow(/--fleet needs tmig/);
+  });
+
+  it('parses --pgcopydb-split sizes into kB', () => {
+    expect(parseBenchArgs([]).pgcopydbSplit).toBe('auto');
+    expect(parseBenchArgs(['--pgcopydb-split', 'off']).pgcopydbSplit).toBe('off');
+    expect(parseBenchArgs(['--pgcopydb-split', '256MB']).pgcopydbSplit).toBe(256 * 1024);
+    expect(() => parseBenchArgs(['--pgcopydb-split', 'big'])).toThrow(/--pgcopydb-split must be off, auto or a size/);
   });
 
   it('names the bad flag or value', () => {
@@ -146,5 +154,14 @@ describe('data set marker', () => {
   it('matches specs whatever the key order (jsonb reorders keys)', () => {
     expect(sameSpec({ wideRows: 10, nokeyRows: 2 }, { nokeyRows: 2, wideRows: 10 })).toBe(true);
     expect(sameSpec({ wideRows: 10, nokeyRows: 2 }, { nokeyRows: 2, wideRows: 11 })).toBe(false);
+  });
+});
+
+describe('pgcopydb split threshold', () => {
+  it('auto splits the largest table into about 2 x jobs parts, never under 1 MB', () => {
+    expect(splitThresholdKb('auto', 2 * 1024 * 1024 * 1024, 2)).toBe(512 * 1024);
+    expect(splitThresholdKb('auto', 100 * 1024, 2)).toBe(1024);
+    expect(splitThresholdKb('off', 1e9, 2)).toBeUndefined();
+    expect(splitThresholdKb(4096, 1e9, 2)).toBe(4096);
   });
 });
