@@ -38,9 +38,14 @@ export class MssqlSourceEngine implements SourceEngine {
 
   constructor(private readonly opts: MssqlSourceOptions) {}
 
+  /** Opens the connection pool (a seam for tests, which cannot run a SQL Server). */
+  protected connect(): Promise<sql.ConnectionPool> {
+    return openPool(this.opts.serverName, this.opts.server, this.opts.database);
+  }
+
   private db(): Promise<sql.ConnectionPool> {
     if (!this.pool) {
-      this.pool = openPool(this.opts.serverName, this.opts.server, this.opts.database);
+      this.pool = this.connect();
       this.pool.catch(() => { this.pool = undefined; });
     }
     return this.pool;
