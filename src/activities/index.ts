@@ -2,7 +2,7 @@
 export { prepareTarget, describeSource, listMigratedTables } from './prepare';
 export { createSchema, applyPostData } from './schema';
 export { planCopy } from './plan';
-export { copyTableSlice } from './copy';
+export { copyTableSlice, type CopySliceResult } from './copy';
 export { validateTable } from './validate';
 export { markTargetComplete, markTargetFailed } from './finalize';
 export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governor';

@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   if (role !== 'light') {
     workers.push(await Worker.create({
       connection, namespace: target.namespace, taskQueue: HEAVY_TASK_QUEUE, activities,
+      // Heartbeats carry cancellation (pause, cancel) back to copy activities: keep them frequent.
+      maxHeartbeatThrottleInterval: '2s',
       maxConcurrentActivityTaskExecutions: Number(process.env.HEAVY_CONCURRENCY ?? 8),
     }));
   }

@@ -2,7 +2,7 @@ import {
   ApplicationFailure, CancellationScope, condition, isCancellation, log, proxyActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import { ActivityCancellationType, type RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { CopyWorkItem } from '../activities/plan';
 import type { MigrationPhase, PhaseTiming, TableResult, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample, ValidationResult } from './types';
@@ -20,8 +20,11 @@ const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maxim
 const light = proxyActivities<typeof activities>({
   taskQueue: 'migrations', startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry,
 });
-const heavy = proxyActivities<typeof activities>({
+
+/** Copy slices: a pause waits until the activity has stopped cleanly between chunks. */
+const slices = proxyActivities<typeof activities>({
   taskQueue: 'migrations-heavy', startToCloseTimeout: '30m', heartbeatTimeout: '20s', retry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** Restores can take hours: long timeout, progress heartbeats from the server's messages. */
@@ -51,8 +54,12 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
   let copyStartedAt: number | undefined;
   let audit: AuditResult | undefined;
 
-  setHandler(tenantProgressQuery, () => ({ ...progress, permitsWaitedMs: permitWaitMs() }));
-  setHandler(pauseSignal, () => { progress.paused = true; });
+  const runningSlices = new Set<CancellationScope>();
+  setHandler(tenantProgressQuery, () => ({ ...progress, permitsWaitedMs: permitWaitMs(), activeCopies: runningSlices.size }));
+  setHandler(pauseSignal, () => {
+    progress.paused = true;
+    for (const scope of runningSlices) scope.cancel();
+  });
   setHandler(resumeSignal, () => { progress.paused = false; });
 
   const enter = (phase: MigrationPhase) => {
@@ -127,11 +134,24 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       copyStartedAt = workflowNow().getTime();
       const rowsAtCopyStart = progress.rowsCopied;
 
+      const itemRows = new Map(items.map((i) => [`${i.table}#${i.rangeId}`, i.rowsDone]));
       const copyItem = async (item: CopyWorkItem) => {
         for (;;) {
           await untilResumed();
-          const r = await heavy.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: SLICE_BUDGET_MS });
-          progress.rowsCopied += r.rowsThisCall;
+          // Pause cancels the running slice: its current chunk commits, then it stops (between chunks).
+          const scope = new CancellationScope();
+          runningSlices.add(scope);
+          let r: activities.CopySliceResult;
+          try {
+            r = await scope.run(() => slices.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: SLICE_BUDGET_MS }));
+          } catch (err) {
+            if (isCancellation(err) && progress.paused && !CancellationScope.current().consideredCancelled) continue;
+            throw err;
+          } finally {
+            runningSlices.delete(scope);
+          }
+          itemRows.set(`${item.table}#${item.rangeId}`, r.rowsDone);
+          progress.rowsCopied = [...itemRows.values()].reduce((a, b) => a + b, 0);
           progress.bytesCopied += r.bytesThisCall;
           progress.rowsTotal = Math.max(progress.rowsTotal, progress.rowsCopied);
           tableMs.set(item.table, (tableMs.get(item.table) ?? 0) + r.ms);

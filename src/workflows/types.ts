@@ -139,6 +139,8 @@ export interface TenantProgress {
   rowsPerSecond: number;
   etaSeconds: number | null;
   permitsWaitedMs: number;
+  /** Copy activities running right now (0 once a pause has taken effect). */
+  activeCopies?: number;
   errors: string[];
   lastError?: string;
   startedAt?: string;
