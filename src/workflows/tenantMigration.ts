@@ -32,8 +32,14 @@ const restore_ = proxyActivities<typeof activities>({
   taskQueue: 'migrations-heavy', startToCloseTimeout: '12h', heartbeatTimeout: '5m', retry: { ...retry, maximumAttempts: 4 },
 });
 
-/** Copy activities return after this long so progress stays current; the next call resumes. */
-const SLICE_BUDGET_MS = 20_000;
+/**
+ * Copy activities return after a time budget so progress stays current; the next call resumes.
+ * The budget grows with the copy's age (20 s up to 2 min) so a copy of many hours stays well
+ * inside history limits (a 10-hour copy with 4 parallel ranges is about 1,200 slices).
+ */
+function sliceBudgetMs(copyElapsedMs: number): number {
+  return Math.min(120_000, Math.max(20_000, Math.round(copyElapsedMs / 10)));
+}
 
 /**
  * One tenant, end to end: prepare target → describe → schema (pre-data) → copy every table in
@@ -143,7 +149,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
           runningSlices.add(scope);
           let r: activities.CopySliceResult;
           try {
-            r = await scope.run(() => slices.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: SLICE_BUDGET_MS }));
+            r = await scope.run(() => slices.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt!) }));
           } catch (err) {
             if (isCancellation(err) && progress.paused && !CancellationScope.current().consideredCancelled) continue;
             throw err;
