@@ -185,6 +185,12 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
         reclaimedTotal: state.reclaimedTotal, grantedTotal: state.grantedTotal,
       });
     }
+    if (state.holders.length === 0) {
+      // Idle: nothing to reclaim, so no timer (an idle governor adds no history).
+      if (!changed) await condition(() => changed);
+      nextReclaimAt = nowMs() + reclaimMs;
+      continue;
+    }
     const waitMs = nextReclaimAt - nowMs();
     if (waitMs > 0 && !changed) await condition(() => changed, waitMs);
     if (nowMs() >= nextReclaimAt) {
