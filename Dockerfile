@@ -5,5 +5,4 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev=false --no-audit --no-fund
 COPY . .
-ENTRYPOINT ["/app/deploy/entrypoint.sh"]
 CMD ["npx", "tsx", "src/workers/main.ts"]

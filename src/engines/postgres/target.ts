@@ -187,17 +187,20 @@ export class PostgresTarget {
       for (const s of states) {
         await db.query(`SELECT setval(${quoteLiteral(s.sequence)}::regclass, ${BigInt(s.lastValue).toString()}, ${s.isCalled})`);
       }
-      const owned = await db.query<{ seq: string; tbl: string; col: string }>(`
-        SELECT d.objid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, quote_ident(a.attname) AS col
+      const owned = await db.query<{ seq: string; tbl: string; col: string; descending: boolean }>(`
+        SELECT d.objid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, quote_ident(a.attname) AS col,
+               q.seqincrement < 0 AS descending
         FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+        JOIN pg_sequence q ON q.seqrelid = s.oid
         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
         JOIN pg_namespace n ON n.oid = s.relnamespace
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
           AND n.nspname <> '_tmig'`);
       for (const o of owned.rows) {
-        // Past the max, never backwards: a sequence already ahead keeps its position.
-        await db.query(`SELECT setval(${quoteLiteral(o.seq)}::regclass, m, true) FROM (SELECT max(${o.col})::bigint AS m FROM ${o.tbl}) x
-          WHERE m IS NOT NULL AND m >= (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${o.seq})`);
+        // Past the max (below the min for descending sequences), never backwards.
+        const [agg, cmp] = o.descending ? ['min', '<='] : ['max', '>='];
+        await db.query(`SELECT setval(${quoteLiteral(o.seq)}::regclass, m, true) FROM (SELECT ${agg}(${o.col})::bigint AS m FROM ${o.tbl}) x
+          WHERE m IS NOT NULL AND m ${cmp} (SELECT CASE WHEN is_called THEN last_value ELSE last_value - (SELECT seqincrement FROM pg_sequence WHERE seqrelid = ${quoteLiteral(o.seq)}::regclass) END FROM ${o.seq})`);
       }
     } finally {
       await db.end();
