@@ -16,6 +16,8 @@ export interface BenchArgs {
   tmigWorkers: 'all' | 'split';
   /** pgcopydb same-table split: off, auto, or a threshold in kB. */
   pgcopydbSplit: 'off' | 'auto' | number;
+  /** Run tmig a second time with its copying worker SIGKILLed mid-copy. */
+  crash: boolean;
   /** Seconds before a tmig wave is given up (default by scale). */
   tmigTimeoutS?: number;
   help: boolean;
@@ -31,6 +33,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --tmig-workers all|split  one tmig worker process, or a light (workflows) and a heavy (copy) one
   --tmig-timeout S          give a tmig wave up after S seconds (default: tiny 300, small 1800, full 14400)
   --pgcopydb-split off|auto|SIZE  pgcopydb same-table concurrency (default auto: largest table in ~2 x jobs parts)
+  --crash                   also run tmig with its copying worker SIGKILLed at 40% of the rows: exact resume,
+                            rows copied again (at most one chunk per range)
   --keep-targets            keep the target databases (default: dropped after verification)
   --regenerate              rebuild the source data even if it is already there`;
 
@@ -42,7 +46,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', help: false };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, help: false };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -91,6 +95,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         }
         break;
       }
+      case '--crash': args.crash = true; break;
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;
       case '--help': case '-h': args.help = true; break;
@@ -98,6 +103,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     }
   }
   args.fleet = fleetExplicit ?? args.only.includes('tmig');
+  if (args.crash && !args.only.includes('tmig')) throw new Error('--crash needs tmig among the tools (--only ...,tmig)');
   if (args.fleet && !args.only.includes('tmig')) throw new Error('--fleet needs tmig among the tools (--only ...,tmig)');
   return args;
 }

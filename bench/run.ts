@@ -14,7 +14,7 @@ import { rawPipeRunner } from './runners/rawPipe';
 import { pgDumpRunner } from './runners/pgDump';
 import { configurePgcopydb, pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
-import { configureTmig, runTmigFleet, stopTmigSession, tmigRunner } from './runners/tmig';
+import { configureTmig, runTmigFleet, stopTmigSession, tmigCrashRunner, tmigRunner } from './runners/tmig';
 import type { BenchReport, BenchResult, Scale } from './types';
 
 const DEFAULT_TMIG_TIMEOUT_S: Record<Scale, number> = { tiny: 300, small: 1800, full: 4 * 3600 };
@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     for (const runner of RUNNERS.filter((r) => args.only.includes(r.tool))) {
       report.results.push(await runOne(runner, source, dataset, bytes, args.jobs, args.keepTargets, args.scale));
     }
+    if (args.crash) report.results.push(await runOne(tmigCrashRunner, source, `${dataset} crash`, bytes, args.jobs, args.keepTargets, args.scale));
     if (args.fleet) {
       const size = args.fleetSize ?? SCALE_SPECS[args.scale].fleetSize;
       try {

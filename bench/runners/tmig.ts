@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/common/temporal';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/workflows/types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantProgress, TenantSpec } from '../../src/workflows/types';
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { TreeSampler, type MeasuredRun } from '../measure';
-import { dropDatabase, SERVER_URL, verifyRowCounts } from '../pg';
+import { countRows, dropDatabase, quoteIdent, SERVER_URL, verifyRowCounts, withDb } from '../pg';
 import { startDevServer, stopProcess, TEMPORAL_BIN, type DevServer } from '../temporalServer';
 import type { BenchResult, FleetSummary } from '../types';
 import type { Runner, RunnerContext, RunnerOutcome } from './runner';
@@ -83,6 +83,8 @@ async function describeStuck(s: NonNullable<typeof session>, input: MigrationWav
 
 interface WorkerHandle {
   role: WorkerRole;
+  /** Set before the harness kills it on purpose (crash run), so the exit is not an error. */
+  expectedExit?: boolean;
   child: ChildProcess;
   sampler: TreeSampler;
   /** VmHWM when the worker first polled: start-up cost (workflow bundling) before any work. */
@@ -160,52 +162,101 @@ interface WaveRun {
   peak: { peakRssKb: number; treeRssKb: number };
   workers: WorkerPeak[];
   workerTail: string;
+  crash?: CrashPoint;
 }
 
-async function runWave(input: MigrationWaveInput, log: (m: string) => void): Promise<WaveRun> {
+/** Where the copying worker was SIGKILLed in a crash run (`missed`: the tenant finished first). */
+export type CrashPoint = { atRows: number; totalRows: number } | { missed: true };
+
+interface CrashPlan {
+  tenantId: string;
+  /** Kill once this share of the tenant's rows is copied. */
+  atFraction: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function runWave(input: MigrationWaveInput, log: (m: string) => void, crash?: CrashPlan): Promise<WaveRun> {
   const s = await ensureSession(log);
   const workers: WorkerHandle[] = [];
+  const peaks: WorkerPeak[] = [];
   const output = () => workers.map((w) => `[${w.role}] ${w.output().slice(-1500)}`).join('\n');
+  // A crashed worker or a stuck wave must not hang the harness: the result races both.
+  let rejectExit: (err: Error) => void = () => undefined;
+  const unexpectedExit = new Promise<never>((_, reject) => { rejectExit = reject; });
+  const launch = async (role: WorkerRole) => {
+    const w = await startWorker(s, role, log);
+    w.child.once('exit', (code, signal) => {
+      if (!w.expectedExit) rejectExit(new Error(`tmig ${w.role} worker exited (${signal ?? `status ${code}`}) while wave ${input.waveId} ran`));
+    });
+    workers.push(w);
+  };
+  let finished = false;
   try {
-    for (const role of (workerMode === 'split' ? ['light', 'heavy'] : ['all']) as WorkerRole[]) workers.push(await startWorker(s, role, log));
+    for (const role of (workerMode === 'split' ? ['light', 'heavy'] : ['all']) as WorkerRole[]) await launch(role);
     const started = process.hrtime.bigint();
     const handle = await s.client.workflow.start('migrationWave', {
       taskQueue: TASK_QUEUE,
       workflowId: `bench-wave-${input.waveId}`,
       args: [input],
     });
-    // A crashed worker or a stuck wave must not hang the harness: race the result against both.
-    const timeoutS = waveTimeoutS;
+    const crashDone = crash ? crashCopyingWorker(crash) : Promise.resolve(undefined);
     let timer: NodeJS.Timeout | undefined;
-    const workerExit = workers.map((w) => new Promise<never>((_, reject) => w.child.once('exit', (code, signal) =>
-      reject(new Error(`tmig ${w.role} worker exited (${signal ?? `status ${code}`}) while wave ${input.waveId} ran`)))));
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        describeStuck(s, input).then((stuck) => reject(new Error(`wave ${input.waveId} did not finish within ${timeoutS} s (--tmig-timeout)${stuck ? `: ${stuck}` : ''}`)));
-      }, timeoutS * 1000);
+        describeStuck(s, input).then((stuck) => reject(new Error(`wave ${input.waveId} did not finish within ${waveTimeoutS} s (--tmig-timeout)${stuck ? `: ${stuck}` : ''}`)));
+      }, waveTimeoutS * 1000);
     });
     let result: MigrationWaveResult;
     try {
-      result = (await Promise.race([handle.result(), ...workerExit, timeout])) as MigrationWaveResult;
+      result = (await Promise.race([handle.result(), unexpectedExit, timeout])) as MigrationWaveResult;
     } catch (err) {
       await handle.terminate('bench harness gave up').catch(() => undefined);
       throw err;
     } finally {
+      finished = true;
       clearTimeout(timer);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const peaks: WorkerPeak[] = [];
-    for (const w of workers) peaks.push(await stopWorker(w));
+    const crashPoint = await crashDone;
+    for (const w of workers.splice(0)) peaks.push(await stopWorker(w));
     return {
       result,
       seconds,
       workers: peaks,
-      peak: { peakRssKb: Math.max(...peaks.map((p) => p.peakRssKb)), treeRssKb: peaks.reduce((a, p) => a + p.treeRssKb, 0) },
+      peak: { peakRssKb: Math.max(...peaks.map((p) => p.peakRssKb)), treeRssKb: Math.max(...peaks.map((p) => p.treeRssKb)) },
       workerTail: output(),
+      crash: crashPoint,
     };
   } catch (err) {
-    for (const w of workers) await stopWorker(w);
-    throw new Error(`${(err as Error).message}${workers.length ? `\nworker output: ${output()}` : ''}`);
+    finished = true;
+    const tail = output();
+    for (const w of workers.splice(0)) await stopWorker(w);
+    throw new Error(`${(err as Error).message}${tail ? `\nworker output: ${tail}` : ''}`);
+  }
+
+  /** Polls the tenant's progress; at the crash point SIGKILLs the worker that copies and starts a fresh one. */
+  async function crashCopyingWorker(plan: CrashPlan): Promise<CrashPoint> {
+    const tenant = s.client.workflow.getHandle(`tenant-${plan.tenantId}`);
+    while (!finished) {
+      const p = await tenant.query<TenantProgress>('progress').catch(() => undefined);
+      if (p && p.phase === 'copy' && p.rowsTotal > 0 && p.rowsCopied >= plan.atFraction * p.rowsTotal) {
+        const victim = workers.find((w) => w.role !== 'light')!;
+        victim.expectedExit = true;
+        victim.sampler.sample();
+        const peak = { role: victim.role, ...victim.sampler.stop(), readyHwmKb: victim.readyHwmKb, workRssKb: victim.sampler.current().windowRssKb };
+        const exited = new Promise((r) => victim.child.once('exit', r));
+        victim.child.kill('SIGKILL');
+        await exited;
+        workers.splice(workers.indexOf(victim), 1);
+        peaks.push(peak);
+        log(`tmig: SIGKILLed the ${victim.role} worker at ${p.rowsCopied} of ${p.rowsTotal} rows; starting a new one`);
+        await launch(victim.role);
+        return { atRows: p.rowsCopied, totalRows: p.rowsTotal };
+      }
+      await sleep(100);
+    }
+    return { missed: true };
   }
 }
 
@@ -223,31 +274,85 @@ async function tenantResult(tenantId: string): Promise<TenantMigrationResult | u
   }
 }
 
+function tmigUnavailable(): string | null {
+  if (!existsSync(WORKFLOWS_ENTRY)) return 'src/workflows/index.ts does not exist yet (migrationWave workflow not built)';
+  if (!existsSync(WORKER_ENTRY)) return 'src/workers/main.ts does not exist yet (worker not built)';
+  if (!existsSync(TEMPORAL_BIN)) return `Temporal CLI not found at ${TEMPORAL_BIN} (run npm run setup)`;
+  return null;
+}
+
+async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promise<RunnerOutcome> {
+  const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}${crashAtFraction ? '-crash' : ''}`;
+  const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
+  const input: MigrationWaveInput = {
+    waveId: `${tenantId}-${Date.now()}`,
+    tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
+    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}) },
+  };
+  const wave = await runWave(input, ctx.log, crashAtFraction ? { tenantId, atFraction: crashAtFraction } : undefined);
+  const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
+  const tenant = await tenantResult(tenantId);
+  const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
+  if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
+  let ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
+  if (wave.crash) {
+    if ('missed' in wave.crash) notes.push('crash: the copy finished before the crash point (data set too small?)');
+    else {
+      const recopy = await recopiedRows(ctx.target, tenant);
+      notes.push(`crash: worker SIGKILLed at ${wave.crash.atRows} of ${wave.crash.totalRows} rows; ${recopy.summary}`);
+      ok = ok && recopy.withinBound;
+    }
+  }
+  return { run, ok, note: notes.filter(Boolean).join('; ') || undefined };
+}
+
 export const tmigRunner: Runner = {
   tool: 'tmig',
   async unavailable() {
-    if (!existsSync(WORKFLOWS_ENTRY)) return 'src/workflows/index.ts does not exist yet (migrationWave workflow not built)';
-    if (!existsSync(WORKER_ENTRY)) return 'src/workers/main.ts does not exist yet (worker not built)';
-    if (!existsSync(TEMPORAL_BIN)) return `Temporal CLI not found at ${TEMPORAL_BIN} (run npm run setup)`;
-    return null;
+    return tmigUnavailable();
   },
-  async run(ctx: RunnerContext): Promise<RunnerOutcome> {
-    const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}`;
-    const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
-    const input: MigrationWaveInput = {
-      waveId: `${tenantId}-${Date.now()}`,
-      tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
-      options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}) },
-    };
-    const wave = await runWave(input, ctx.log);
-    const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
-    const tenant = await tenantResult(tenantId);
-    const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
-    if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
-    const ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
-    return { run, ok, note: notes.filter(Boolean).join('; ') || undefined };
-  },
+  run: (ctx) => runTmigOnce(ctx),
 };
+
+/**
+ * tmig again, with the copying worker SIGKILLed once 40% of the rows are copied and a new one
+ * started: checks that the resumed copy is exact and that at most one chunk per range is copied again.
+ */
+export const tmigCrashRunner: Runner = {
+  tool: 'tmig',
+  async unavailable() {
+    return tmigUnavailable();
+  },
+  run: (ctx) => runTmigOnce(ctx, 0.4),
+};
+
+/**
+ * Rows written to the target more than once: PostgreSQL counts inserts of rolled-back transactions
+ * in n_tup_ins, so n_tup_ins - final rows = rows of chunks that were lost in the crash and copied
+ * again. The bound is one chunk per range for keyed tables, the whole table for tables without a key.
+ */
+async function recopiedRows(target: string, tenant: TenantMigrationResult | undefined): Promise<{ summary: string; withinBound: boolean }> {
+  await sleep(1500); // backends of the killed worker flush their statistics as they exit
+  const stats = await withDb(target, async (c) => (await c.query<{ schema: string; name: string; ins: string; live: string }>(
+    `SELECT schemaname AS schema, relname AS name, n_tup_ins::text AS ins, n_live_tup::text AS live
+       FROM pg_stat_user_tables WHERE schemaname <> '_tmig'`)).rows);
+  const parts: string[] = [];
+  let withinBound = true;
+  let total = 0;
+  for (const st of stats) {
+    const rows = await withDb(target, (c) => countRows(c, `${quoteIdent(st.schema)}.${quoteIdent(st.name)}`));
+    const extra = Math.max(0, Number(st.ins) - rows);
+    if (!extra) continue;
+    total += extra;
+    const t = tenant?.tables.find((x) => x.table === st.name || x.table === `${st.schema}.${st.name}` || x.table.endsWith(`.${st.name}`));
+    const chunkRows = t && t.chunks > 0 ? Math.ceil(t.sourceRows / t.chunks) : undefined;
+    const bound = t ? (t.key ? t.ranges * (chunkRows ?? 0) : t.sourceRows) : undefined;
+    if (bound !== undefined && extra > bound) withinBound = false;
+    parts.push(`${st.name} +${extra}${t ? ` (${t.ranges} range(s), ~${chunkRows} rows/chunk, bound ${bound})` : ''}`);
+  }
+  const summary = total ? `rows copied again: ${total} (${parts.join(', ')})${withinBound ? '' : ' - OVER one chunk per range'}` : 'rows copied again: 0';
+  return { summary, withinBound };
+}
 
 export interface FleetRun {
   result: BenchResult;
@@ -260,7 +365,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
   const base: BenchResult = {
     tool: 'tmig', dataset, seconds: null, bytes: opts.bytes, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false,
   };
-  const reason = await tmigRunner.unavailable();
+  const reason = tmigUnavailable();
   if (reason) return { result: { ...base, note: `not run: ${reason}` } };
   const specs: TenantSpec[] = opts.tenants.map((database, i) => ({
     tenantId: `bench-fleet-${String(i + 1).padStart(4, '0')}`,

@@ -31,6 +31,7 @@ describe('bench args', () => {
   it('turns the fleet off when tmig is not run, and refuses --fleet without tmig', () => {
     expect(parseBenchArgs(['--only', 'raw-pipe']).fleet).toBe(false);
     expect(() => parseBenchArgs(['--only', 'raw-pipe', '--fleet'])).toThrow(/--fleet needs tmig/);
+    expect(() => parseBenchArgs(['--only', 'raw-pipe', '--crash'])).toThrow(/--crash needs tmig/);
   });
 
   it('parses --pgcopydb-split sizes into kB', () => {
