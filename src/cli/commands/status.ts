@@ -104,7 +104,7 @@ function tenantLine(p: TenantProgress): { value: number; total: number; payload:
   return {
     value, total,
     payload: {
-      name: p.tenantId.slice(0, 24).padEnd(24),
+      name: p.tenantId.slice(0, 20).padEnd(20),
       phase: (p.paused ? 'paused' : p.phase).padEnd(14),
       detail: `tables ${p.tablesDone}/${p.tablesTotal}  rows ${fmtNum(p.rowsCopied)}/${fmtNum(p.rowsTotal)}  ${fmtNum(Math.round(p.rowsPerSecond))} rows/s  ETA ${fmtEta(p.etaSeconds)}`
         + (p.permitsWaitedMs ? `  waited ${Math.round(p.permitsWaitedMs / 1000)}s for permits` : '')
@@ -118,7 +118,7 @@ function waveLine(w: WaveProgress): { value: number; total: number; payload: Rec
   return {
     value: done, total: Math.max(1, w.total),
     payload: {
-      name: `wave ${w.waveId}`.slice(0, 24).padEnd(24),
+      name: `wave ${w.waveId}`.slice(0, 20).padEnd(20),
       phase: (w.paused ? 'PAUSED' : done === w.total ? 'finished' : 'running').padEnd(14),
       detail: `tenants ${done}/${w.total}  ok ${w.succeeded}  failed ${w.failed.length}  running ${w.running.length}  pending ${w.pending}  rows ${fmtNum(w.rowsCopied)}`,
     },
@@ -163,9 +163,15 @@ export function renderStatusText(r: StatusReport): string {
 async function watchWithBars(client: Client, ref: string, intervalMs: number): Promise<StatusReport> {
   const multibar = new MultiBar({
     format: '{name} |{bar}| {percentage}% {phase} {detail}', hideCursor: true, clearOnComplete: false,
-    stopOnComplete: false, barsize: 24, autopadding: true,
+    stopOnComplete: false, barsize: 16, autopadding: true,
   }, Presets.shades_classic);
   const bars = new Map<string, SingleBar>();
+  // Ctrl-C: put the cursor back before leaving.
+  const onInterrupt = () => {
+    multibar.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
   const show = (key: string, line: { value: number; total: number; payload: Record<string, string> }) => {
     const bar = bars.get(key);
     if (bar) {
@@ -184,6 +190,7 @@ async function watchWithBars(client: Client, ref: string, intervalMs: number): P
       await new Promise((res) => setTimeout(res, intervalMs));
     }
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     multibar.stop();
   }
 }
@@ -193,12 +200,14 @@ export function registerStatus(program: Command): void {
     .description('Show the progress of a wave (bars per tenant and totals) or of one tenant')
     .argument('<target>', 'wave id, tenant id, or workflow id (wave-<id>, tenant-<id>)')
     .option('--json', 'print the progress query (and the running tenants\' queries) as JSON')
-    .option('--watch', 'refresh until the workflow closes (live bars on a terminal)')
+    .option('--watch', 'refresh until the workflow closes (default on a terminal without --json)')
+    .option('--once', 'print one snapshot, even on a terminal')
     .option('--interval <seconds>', 'refresh interval with --watch', '2')
     .addHelpText('after', `
 Examples:
-  $ tmig status nightly-2026-11-21             # snapshot: one bar per tenant and the wave total
-  $ tmig status nightly-2026-11-21 --watch     # live bars until the wave finishes
+  $ tmig status nightly-2026-11-21             # on a terminal: live bars per tenant + wave total until it finishes
+  $ tmig status nightly-2026-11-21 --once      # one snapshot (also what pipes and scripts get)
+  $ tmig status nightly-2026-11-21 --watch | tee log   # refreshing text even when not a terminal
   $ tmig status tenant-hotel123 --json         # the tenant's progress query as JSON
   $ tmig status nightly --json | jq '.progress.failed'
   $ temporal workflow query --workflow-id wave-nightly --name progress   # stock CLI
@@ -208,10 +217,12 @@ JSON shape: { workflowId, runId, type, status, progress, tenants, result?, error
 With --watch and --json, one JSON document per line (NDJSON) each refresh.
 Exit code 4 when the workflow finished failed/cancelled/terminated or the wave has failed tenants.
 ${EXIT_CODES_HELP}`)
-    .action(async (target: string, opts: { json?: boolean; watch?: boolean; interval: string }, cmd: Command) => {
+    .action(async (target: string, opts: { json?: boolean; watch?: boolean; once?: boolean; interval: string }, cmd: Command) => {
       const intervalMs = parsePositiveInt(opts.interval, '--interval', 1) * 1000;
+      if (opts.watch && opts.once) throw new CliError('--watch and --once exclude each other', ExitCode.Usage);
+      const watch = opts.watch || (!opts.once && !opts.json && process.stdout.isTTY === true);
       const final = await withClient(cmd, async (client) => {
-        if (!opts.watch) {
+        if (!watch) {
           const r = await collectStatus(client, target);
           if (opts.json) outJson(r);
           else out(renderStatusText(r));
