@@ -19,8 +19,10 @@ function npmDeps() {
   const stamp = join(root, 'node_modules', '.tmig-lock-hash');
   const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
-  log('installing npm dependencies (npm ci)');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  log('installing npm dependencies (pinned by package-lock.json)');
+  // Not `npm ci`: npm 11 rejects lockfiles that lack other platforms' optional packages
+  // (@swc/core-darwin-*, ...). `install --no-save` installs the locked versions and writes nothing.
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save'], { cwd: root, stdio: 'inherit' });
   writeFileSync(stamp, hash);
 }
 
