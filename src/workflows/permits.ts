@@ -8,7 +8,7 @@
  * workflow is cancelled (in a non-cancellable scope).
  */
 import {
-  CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo,
+  ActivityCancellationType, CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type * as governorActivities from '../activities/governor';
 import { governorWorkflowId, permitGrantedSignal, releaseSignal } from './governor';
@@ -33,6 +33,8 @@ export interface WithPermitsHooks {
 const { ensureGovernorAndAcquire } = proxyActivities<typeof governorActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+  // On cancellation, let an acquire in flight land first, so the release sent in `finally` follows it.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 // Per-workflow state (the Temporal sandbox gives each execution its own module instances).

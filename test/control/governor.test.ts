@@ -7,7 +7,7 @@ import { type WorkflowHandleWithFirstExecutionRunId, defaultPayloadConverter } f
 import { haveTemporal, startHarness, sleep, waitFor, type Harness } from './harness';
 import { maxOverlap, records, resetRecords } from './activities';
 import {
-  concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+  acquireSignal, concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
 } from '../../src/workflows/governor';
 import { TASK_QUEUE } from '../../src/common/temporal';
 import { Worker } from '@temporalio/worker';
@@ -236,6 +236,25 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
     }
   });
 
+  it('a grant the tenant never asked for (e.g. a duplicated acquire) is handed straight back', async () => {
+    resetRecords();
+    const pool = 'pg-target-h';
+    await startGovernor({ pool, limit: 5 });
+    const t = await h.env.client.workflow.start('standInTenant', {
+      workflowId: 'tenant-h1', taskQueue: TASK_QUEUE, args: [{ tenantId: 'h1', pools: [pool], workMs: 2000 }],
+    });
+    await waitFor(async () => records.find((r) => r.tenantId === 'h1'), 10_000, 'h1 working');
+    await h.env.client.workflow.getHandle(governorWorkflowId(pool))
+      .signal(acquireSignal, { requestId: 'stray-1', workflowId: 'tenant-h1', tenantId: 'h1' });
+    await waitFor(async () => {
+      const s = await governorState(pool);
+      return s.grantedTotal === 2 && !s.holders.some((x) => x.requestId === 'stray-1');
+    }, 10_000, 'stray grant released by the tenant');
+    expect((await governorState(pool)).holders).toHaveLength(1);
+    await t.result();
+    expect(await governorState(pool)).toMatchObject({ holders: [], queue: [], reclaimedTotal: 0 });
+  });
+
   // Uses the histories the tests above left behind (run the whole file).
   it('governor and tenant histories from these runs replay deterministically', async () => {
     const histories = await Promise.all([
@@ -246,9 +265,10 @@ describe.skipIf(!haveTemporal)('concurrencyGovernor (real Temporal)', () => {
       h.env.client.workflow.getHandle('tenant-g2').fetchHistory(),
       h.env.client.workflow.getHandle(governorWorkflowId('pg-target-a')).fetchHistory(),
       h.env.client.workflow.getHandle(governorWorkflowId('pg-target-e')).fetchHistory(),
+      h.env.client.workflow.getHandle('tenant-h1').fetchHistory(),
     ]);
     const names = ['governor-pg-target-c', 'governor-pg-target-d', 'governor-pg-target-f', 'tenant-f1', 'tenant-g2',
-      'governor-pg-target-a', 'governor-pg-target-e'];
+      'governor-pg-target-a', 'governor-pg-target-e', 'tenant-h1'];
     const failures: string[] = [];
     // The real workflow ids: withPermits' request ids contain them (the replayer's default is "fake").
     const replays = Worker.runReplayHistories({ workflowsPath: join(__dirname, 'workflows.ts') },
