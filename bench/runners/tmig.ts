@@ -166,12 +166,14 @@ interface WaveRun {
 }
 
 /** Where the copying worker was SIGKILLed in a crash run (`missed`: the tenant finished first). */
-export type CrashPoint = { atRows: number; totalRows: number } | { missed: true };
+export type CrashPoint = { atRows: number; totalRows: number; atCopyMs: number } | { missed: true };
 
 interface CrashPlan {
   tenantId: string;
-  /** Kill once this share of the tenant's rows is copied. */
+  /** Kill once this share of the tenant's rows is copied... */
   atFraction: number;
+  /** ...or once the copy phase has run this long (progress may advance in coarse steps). */
+  afterCopyMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -238,9 +240,13 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void, cras
   /** Polls the tenant's progress; at the crash point SIGKILLs the worker that copies and starts a fresh one. */
   async function crashCopyingWorker(plan: CrashPlan): Promise<CrashPoint> {
     const tenant = s.client.workflow.getHandle(`tenant-${plan.tenantId}`);
+    let copySince: number | undefined;
     while (!finished) {
       const p = await tenant.query<TenantProgress>('progress').catch(() => undefined);
-      if (p && p.phase === 'copy' && p.rowsTotal > 0 && p.rowsCopied >= plan.atFraction * p.rowsTotal) {
+      if (p?.phase === 'copy') copySince ??= Date.now();
+      const byRows = p?.phase === 'copy' && p.rowsTotal > 0 && p.rowsCopied >= plan.atFraction * p.rowsTotal;
+      const byTime = p?.phase === 'copy' && plan.afterCopyMs !== undefined && Date.now() - copySince! >= plan.afterCopyMs;
+      if (p && (byRows || byTime)) {
         const victim = workers.find((w) => w.role !== 'light')!;
         victim.expectedExit = true;
         victim.sampler.sample();
@@ -252,7 +258,7 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void, cras
         peaks.push(peak);
         log(`tmig: SIGKILLed the ${victim.role} worker at ${p.rowsCopied} of ${p.rowsTotal} rows; starting a new one`);
         await launch(victim.role);
-        return { atRows: p.rowsCopied, totalRows: p.rowsTotal };
+        return { atRows: p.rowsCopied, totalRows: p.rowsTotal, atCopyMs: Date.now() - copySince! };
       }
       await sleep(100);
     }
@@ -281,6 +287,9 @@ function tmigUnavailable(): string | null {
   return null;
 }
 
+/** Copy-phase length of the last plain tmig run: the crash run kills the worker part-way through it. */
+let lastCopyPhaseMs: number | undefined;
+
 async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promise<RunnerOutcome> {
   const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}${crashAtFraction ? '-crash' : ''}`;
   const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
@@ -289,17 +298,23 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promis
     tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
     options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}) },
   };
-  const wave = await runWave(input, ctx.log, crashAtFraction ? { tenantId, atFraction: crashAtFraction } : undefined);
+  const plan = crashAtFraction
+    ? { tenantId, atFraction: crashAtFraction, afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined }
+    : undefined;
+  const wave = await runWave(input, ctx.log, plan);
   const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
   const tenant = await tenantResult(tenantId);
+  if (!crashAtFraction && tenant) lastCopyPhaseMs = tenant.phases.filter((p) => p.phase === 'copy').reduce((a, p) => a + (p.ms ?? 0), 0) || undefined;
   const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
   if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
+  if (tenant) notes.push(`phases ms: ${Object.entries(tenantTiming(tenant).phaseMs).map(([p, ms]) => `${p} ${ms}`).join(', ')}`);
+  if (tenant) notes.push(`tables: ${tenant.tables.map((t) => `${t.table} ${t.ranges} range(s) ${t.chunks} chunk(s) ${(t.copyMs / 1000).toFixed(1)} s`).join(', ')}`);
   let ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
   if (wave.crash) {
     if ('missed' in wave.crash) notes.push('crash: the copy finished before the crash point (data set too small?)');
     else {
       const recopy = await recopiedRows(ctx.target, tenant);
-      notes.push(`crash: worker SIGKILLed at ${wave.crash.atRows} of ${wave.crash.totalRows} rows; ${recopy.summary}`);
+      notes.push(`crash: worker SIGKILLed ${(wave.crash.atCopyMs / 1000).toFixed(1)} s into the copy, progress ${wave.crash.atRows} of ${wave.crash.totalRows} rows; ${recopy.summary}`);
       ok = ok && recopy.withinBound;
     }
   }
@@ -315,8 +330,8 @@ export const tmigRunner: Runner = {
 };
 
 /**
- * tmig again, with the copying worker SIGKILLed once 40% of the rows are copied and a new one
- * started: checks that the resumed copy is exact and that at most one chunk per range is copied again.
+ * tmig again, with the copying worker SIGKILLed once 40% of the rows are copied (or 40% of the
+ * plain run's copy phase has passed) and a new one started: checks that the resumed copy is exact and that at most one chunk per range is copied again.
  */
 export const tmigCrashRunner: Runner = {
   tool: 'tmig',
