@@ -16,6 +16,8 @@ export interface BenchArgs {
   tmigWorkers: 'all' | 'split';
   /** pgcopydb same-table split: off, auto, or a threshold in kB. */
   pgcopydbSplit: 'off' | 'auto' | number;
+  /** Drop every tmig_bench_* database and exit. */
+  clean: boolean;
   /** Run tmig a second time with its copying worker SIGKILLed mid-copy. */
   crash: boolean;
   /** Seconds before a tmig wave is given up (default by scale). */
@@ -36,6 +38,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --crash                   also run tmig with its copying worker SIGKILLed at 40% of the rows: exact resume,
                             rows copied again (at most one chunk per range)
   --keep-targets            keep the target databases (default: dropped after verification)
+  --clean                   drop every tmig_bench_* database (sources, fleet, targets) and exit
   --regenerate              rebuild the source data even if it is already there`;
 
 function positiveInt(flag: string, value: string | undefined): number {
@@ -46,7 +49,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, help: false };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -96,6 +99,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         break;
       }
       case '--crash': args.crash = true; break;
+      case '--clean': args.clean = true; break;
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;
       case '--help': case '-h': args.help = true; break;

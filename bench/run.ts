@@ -7,7 +7,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, USAGE } from './args';
 import { ensureFleet, ensureMainDataset, MARKER_TABLE, SCALE_SPECS, targetDbName } from './datasets';
-import { dropDatabase, listTables, recreateDatabase, serverVersion, verifyRowCounts, withDb } from './pg';
+import { DB_PREFIX, dropDatabase, listDatabases, listTables, recreateDatabase, serverVersion, verifyRowCounts, withDb } from './pg';
 import { formatFleet, formatResults, withRatios } from './resultTable';
 import type { Runner } from './runners/runner';
 import { rawPipeRunner } from './runners/rawPipe';
@@ -71,6 +71,12 @@ async function main(): Promise<void> {
   }
   if (args.help) {
     console.log(USAGE);
+    return;
+  }
+  if (args.clean) {
+    const dbs = await listDatabases(DB_PREFIX);
+    for (const db of dbs) await dropDatabase(db);
+    log(`dropped ${dbs.length} database(s) named ${DB_PREFIX}*`);
     return;
   }
   configurePgcopydb({ split: args.pgcopydbSplit });
