@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChildren, parseStatusKb, parseTimeMaxRssKb } from './rss';
@@ -98,13 +98,16 @@ export interface RunOptions {
 }
 
 const TAIL_CHARS = 4000;
+const GNU_TIME = '/usr/bin/time';
 
 /** Runs a command under `/usr/bin/time -f %M` and a tree sampler; resolves when it exits. */
 export function runMeasured(command: string, args: string[], opts: RunOptions = {}): Promise<MeasuredRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tmig-bench-time-'));
   const timeFile = join(dir, 'maxrss');
   const started = process.hrtime.bigint();
-  const child: ChildProcess = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, command, ...args], {
+  // Without GNU time (Debian package `time`) only the sampler measures memory.
+  const [cmd, argv] = existsSync(GNU_TIME) ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]] : [command, args];
+  const child: ChildProcess = spawn(cmd, argv, {
     env: opts.env ?? process.env,
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
