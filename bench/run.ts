@@ -49,6 +49,7 @@ async function runOne(runner: Runner, source: string, dataset: string, bytes: nu
       treeRssMb: run ? run.treeRssKb / 1024 : null,
       verified: check.ok && (outcome.ok ?? true) && (run?.exitCode === 0),
       note: notes.length ? notes.join('; ') : undefined,
+      ...(outcome.detail ? { detail: outcome.detail } : {}),
     };
     log(`${runner.tool}: ${result.seconds?.toFixed(2) ?? '-'} s, verified ${result.verified ? 'yes' : 'no'}`);
     return result;

@@ -30,6 +30,8 @@ export interface BenchResult {
   verified: boolean;
   /** Why the tool did not run or failed, or a note on how it ran. */
   note?: string;
+  /** Tool-specific figures for machine comparison (tmig: worker memory by role, phases, tables, crash). */
+  detail?: Record<string, unknown>;
 }
 
 /** Per-tenant timing of a fleet run through tmig. */

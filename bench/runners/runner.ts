@@ -18,6 +18,7 @@ export interface RunnerOutcome {
   note?: string;
   /** Extra tool-specific verification (e.g. tmig's own result); row counts are checked by the harness. */
   ok?: boolean;
+  detail?: Record<string, unknown>;
 }
 
 export interface Runner {

@@ -309,16 +309,25 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promis
   if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
   if (tenant) notes.push(`phases ms: ${Object.entries(tenantTiming(tenant).phaseMs).map(([p, ms]) => `${p} ${ms}`).join(', ')}`);
   if (tenant) notes.push(`tables: ${tenant.tables.map((t) => `${t.table} ${t.ranges} range(s) ${t.chunks} chunk(s) ${(t.copyMs / 1000).toFixed(1)} s`).join(', ')}`);
+  const detail: Record<string, unknown> = {
+    workers: wave.workers.map((w) => ({ role: w.role, peakRssMb: w.peakRssKb / 1024, startupRssMb: w.readyHwmKb / 1024, workRssMb: w.workRssKb / 1024 })),
+    ...(tenant ? {
+      phasesMs: tenantTiming(tenant).phaseMs,
+      tables: tenant.tables.map((t) => ({ table: t.table, rows: t.targetRows, ranges: t.ranges, chunks: t.chunks, copyMs: t.copyMs })),
+      validation: tenant.validation?.mode,
+    } : {}),
+  };
   let ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
   if (wave.crash) {
     if ('missed' in wave.crash) notes.push('crash: the copy finished before the crash point (data set too small?)');
     else {
       const recopy = await recopiedRows(ctx.target, tenant);
+      detail.crash = { ...wave.crash, recopiedRows: recopy.total, withinBound: recopy.withinBound };
       notes.push(`crash: worker SIGKILLed ${(wave.crash.atCopyMs / 1000).toFixed(1)} s into the copy, progress ${wave.crash.atRows} of ${wave.crash.totalRows} rows; ${recopy.summary}`);
       ok = ok && recopy.withinBound;
     }
   }
-  return { run, ok, note: notes.filter(Boolean).join('; ') || undefined };
+  return { run, ok, detail, note: notes.filter(Boolean).join('; ') || undefined };
 }
 
 export const tmigRunner: Runner = {
@@ -346,7 +355,7 @@ export const tmigCrashRunner: Runner = {
  * in n_tup_ins, so n_tup_ins - final rows = rows of chunks that were lost in the crash and copied
  * again. The bound is one chunk per range for keyed tables, the whole table for tables without a key.
  */
-async function recopiedRows(target: string, tenant: TenantMigrationResult | undefined): Promise<{ summary: string; withinBound: boolean }> {
+async function recopiedRows(target: string, tenant: TenantMigrationResult | undefined): Promise<{ summary: string; withinBound: boolean; total: number }> {
   await sleep(1500); // backends of the killed worker flush their statistics as they exit
   const stats = await withDb(target, async (c) => (await c.query<{ schema: string; name: string; ins: string; live: string }>(
     `SELECT schemaname AS schema, relname AS name, n_tup_ins::text AS ins, n_live_tup::text AS live
@@ -366,7 +375,7 @@ async function recopiedRows(target: string, tenant: TenantMigrationResult | unde
     parts.push(`${st.name} +${extra}${t ? ` (${t.ranges} range(s), ~${chunkRows} rows/chunk, bound ${bound})` : ''}`);
   }
   const summary = total ? `rows copied again: ${total} (${parts.join(', ')})${withinBound ? '' : ' - OVER one chunk per range'}` : 'rows copied again: 0';
-  return { summary, withinBound };
+  return { summary, withinBound, total };
 }
 
 export interface FleetRun {
@@ -405,6 +414,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
       problems.push(...check.problems);
     }
     const summary = summarizeFleet(timings, specs.length, wave.result.succeeded.length, wave.seconds);
+    const detail = { workers: wave.workers.map((w) => ({ role: w.role, peakRssMb: w.peakRssKb / 1024, startupRssMb: w.readyHwmKb / 1024, workRssMb: w.workRssKb / 1024 })) };
     const notes = [waveFailures(wave.result), memoryNote(wave.workers), problems.slice(0, 3).join('; ') || undefined,
       timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
     return {
@@ -416,6 +426,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
         treeRssMb: wave.peak.treeRssKb / 1024,
         verified: problems.length === 0 && wave.result.failed.length === 0 && wave.result.succeeded.length === specs.length,
         note: notes.filter(Boolean).join('; ') || undefined,
+        detail,
       },
     };
   } catch (err) {
