@@ -119,7 +119,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
       await sleep(100);
     }
     const r = await result;
-    expect(r.failed).toEqual([]);
+    expect(r.failed.map((f) => `${f.tenantId}: ${f.error}`)).toEqual([]);
     expect(r.succeeded).toHaveLength(3);
     expect(maxHolders).toBe(1);
     for (const id of ids) {
