@@ -11,6 +11,7 @@ import { mergeOptions, resolveOptions } from './options';
 import { waveSchema } from '../manifest/schema';
 import { formatZodError } from '../common/validation';
 import { workflowNow } from './clock';
+import { innermostMessage } from '../common/innermostMessage';
 import type * as activities from '../activities';
 
 const reportActivities = proxyActivities<typeof activities>({
@@ -95,7 +96,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
       state.rowsCopied += r.rowsCopied;
       state.succeeded.push({ tenantId: spec.tenantId, ok: true, rowsCopied: r.rowsCopied, ms: workflowNow().getTime() - started });
     } catch (err) {
-      state.failed.push({ tenantId: spec.tenantId, ok: false, error: innermost(err), ms: workflowNow().getTime() - started });
+      state.failed.push({ tenantId: spec.tenantId, ok: false, error: innermostMessage(err), ms: workflowNow().getTime() - started });
     } finally {
       running.delete(id);
     }
@@ -121,17 +122,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   try {
     result.reportPath = (await reportActivities.reportWave(result)).htmlPath;
   } catch (err) {
-    log.warn('could not write the wave report', { error: innermost(err) });
+    log.warn('could not write the wave report', { error: innermostMessage(err) });
   }
   return result;
-}
-
-function innermost(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  let msg = e?.message ?? String(err);
-  while (e?.cause) {
-    e = e.cause as typeof e;
-    if (e?.message) msg = e.message;
-  }
-  return msg;
 }

@@ -13,6 +13,7 @@ import { resolveOptions } from './options';
 import { describeFailures, runValidation } from './validationPhase';
 import { permitWaitMs, withPermits } from './permits';
 import { describeBlocking } from '../audit/blocking';
+import { innermostMessage } from '../common/innermostMessage';
 import type { AuditResult } from '../audit/types';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
@@ -221,7 +222,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     return final;
   } catch (err) {
     const cancelled = isCancellation(err);
-    const message = errorMessage(err);
+    const message = innermostMessage(err);
     progress.lastError = message;
     progress.errors.push(message);
     // Nothing half-done may look done: mark the target failed even when the workflow is being cancelled.
@@ -229,7 +230,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       try {
         await light.markTargetFailed(ref, cancelled ? 'cancelled by operator' : message);
       } catch (markErr) {
-        log.warn('could not mark target failed', { error: errorMessage(markErr) });
+        log.warn('could not mark target failed', { error: innermostMessage(markErr) });
       }
     });
     if (input.backup) {
@@ -242,7 +243,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       try {
         failed.reportPath = (await light.reportTenant({ ...ref, waveId: input.waveId }, failed, audit)).htmlPath;
       } catch (reportErr) {
-        log.warn('could not write the failure report', { error: errorMessage(reportErr) });
+        log.warn('could not write the failure report', { error: innermostMessage(reportErr) });
       }
     });
     if (cancelled) throw err;
@@ -258,13 +259,6 @@ function validationOf(err: unknown): ValidationResult | undefined {
   const details = (err as { details?: unknown[] })?.details;
   const v = details?.[0] as ValidationResult | undefined;
   return v && typeof v === 'object' && 'findings' in v ? v : undefined;
-}
-
-/** The innermost cause's message: activity failures wrap the real error. */
-function errorMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
 }
 
 function failureType(err: unknown): string {
