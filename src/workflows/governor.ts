@@ -101,20 +101,24 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
 
   setHandler(acquireSignal, (req) => {
     // Idempotent: a retried acquire (same requestId) must not take a second place.
-    if (!req?.requestId || !req.workflowId || known(req.requestId)) return;
+    if (typeof req?.requestId !== 'string' || typeof req.workflowId !== 'string' || known(req.requestId)) return;
     state.queue.push({
       requestId: req.requestId, workflowId: req.workflowId, tenantId: req.tenantId ?? '',
       ...(req.runId ? { runId: req.runId } : {}), since: nowIso(),
     });
     changed = true;
   });
-  setHandler(releaseSignal, ({ requestId }) => {
+  // Handlers never throw on malformed input (a throwing handler would wedge the governor's workflow task).
+  setHandler(releaseSignal, (arg) => {
+    const requestId = arg?.requestId;
+    if (typeof requestId !== 'string') return;
     const before = state.holders.length + state.queue.length;
     state.holders = state.holders.filter((h) => h.requestId !== requestId);
     state.queue = state.queue.filter((q) => q.requestId !== requestId);
     if (state.holders.length + state.queue.length !== before) changed = true;
   });
-  setHandler(setLimitSignal, ({ limit }) => {
+  setHandler(setLimitSignal, (arg) => {
+    const limit = arg?.limit;
     if (!validLimit(limit)) {
       log.warn('governor: ignoring invalid limit', { pool: state.pool, limit });
       return;

@@ -246,6 +246,10 @@ describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
     const base = ['--address', h.address, '--namespace', 'default'];
     await run(temporalBinary, ['workflow', 'start', ...base, '--type', 'concurrencyGovernor', '--task-queue', TASK_QUEUE,
       '--workflow-id', 'governor-stock', '--input', JSON.stringify({ pool: 'stock', limit: 3 })]);
+    // Malformed signals are ignored, never wedge the governor.
+    await run(temporalBinary, ['workflow', 'signal', ...base, '--workflow-id', 'governor-stock', '--name', 'release']);
+    await run(temporalBinary, ['workflow', 'signal', ...base, '--workflow-id', 'governor-stock', '--name', 'setLimit', '--input', '"lots"']);
+    await run(temporalBinary, ['workflow', 'signal', ...base, '--workflow-id', 'governor-stock', '--name', 'acquire', '--input', '{}']);
     await run(temporalBinary, ['workflow', 'signal', ...base, '--workflow-id', 'governor-stock', '--name', 'setLimit',
       '--input', JSON.stringify({ limit: 6 })]);
     const q = await run(temporalBinary, ['workflow', 'query', ...base, '--workflow-id', 'governor-stock', '--name', 'state', '-o', 'json']);
