@@ -9,8 +9,17 @@ import { FailureType, PermanentError } from '../common/errors';
 /** Creates (or reopens) the tenant's target database and its bookkeeping. */
 export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
   return classified(`${tenantLabel(t)}: prepare target ${t.target.server}/${t.target.database}`, async () => {
-    const target = createTarget(config(), t.target);
-    return target.prepare(t.tenantId, sourceLabel(t.source));
+    const cfg = config();
+    const target = createTarget(cfg, t.target);
+    const engine = await createSourceEngine(cfg, t.source, t.options);
+    let locale;
+    try {
+      // Also proves the source exists before a target database is created for it.
+      locale = engine.databaseLocale ? await engine.databaseLocale() : undefined;
+    } finally {
+      await engine.close();
+    }
+    return target.prepare(t.tenantId, sourceLabel(t.source), locale);
   });
 }
 

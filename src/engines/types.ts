@@ -62,5 +62,16 @@ export interface SourceEngine {
   count(table: TableModel, range?: KeyRange): Promise<number>;
   planRanges(table: TableModel, parts: number): Promise<KeyRange[]>;
   readChunk(req: ReadChunkRequest): Promise<Readable>;
+  /**
+   * The locale the target database should be created with, when the source has one that
+   * matters (text keys are ordered and compared by collation on both sides).
+   */
+  databaseLocale?(): Promise<DatabaseLocale | undefined>;
   close(): Promise<void>;
+}
+
+export interface DatabaseLocale {
+  encoding: string;
+  collate: string;
+  ctype: string;
 }

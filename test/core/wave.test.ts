@@ -66,6 +66,9 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
       }
     };
     expect(await failureType('core-missing')).toBe('SourceMissing');
+    // A missing source is found before anything is created for it.
+    const created = await withDb('postgres', (db) => db.query(`SELECT 1 FROM pg_database WHERE datname = 'tmig_t_dst_missing'`));
+    expect(created.rowCount).toBe(0);
     expect(await failureType('core-unreach')).toBe('ServerUnreachable');
 
     for (const t of tenants) {

@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ColumnModel, SchemaModel, TableModel } from '../model';
-import type { DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../types';
+import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../types';
 import { FULL_RANGE } from '../types';
 import { connectPg, type PgEndpoint } from './connection';
 import { chunkCopyOut, countQuery, type PgTableShape } from './chunkQuery';
@@ -185,6 +185,13 @@ export class PostgresSourceEngine implements SourceEngine {
   async readChunk(req: ReadChunkRequest): Promise<Readable> {
     const db = await this.db();
     return db.query(copyTo(chunkCopyOut(sourceShape(req.table), req)));
+  }
+
+  async databaseLocale(): Promise<DatabaseLocale> {
+    const db = await this.db();
+    const r = await db.query<DatabaseLocale>(`SELECT pg_encoding_to_char(encoding) AS encoding, datcollate AS collate, datctype AS ctype
+      FROM pg_database WHERE datname = current_database()`);
+    return r.rows[0];
   }
 
   async close(): Promise<void> {

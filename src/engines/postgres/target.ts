@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
 import type { SchemaModel, TableModel } from '../model';
-import type { DdlStep, KeyRange, SequenceState } from '../types';
+import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../types';
 import { connectPg, type PgEndpoint } from './connection';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
@@ -44,13 +44,17 @@ export class PostgresTarget {
   }
 
   /** Creates the database when missing (a concurrent creator is fine). */
-  async ensureDatabase(): Promise<boolean> {
+  async ensureDatabase(locale?: DatabaseLocale): Promise<boolean> {
     const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
     try {
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [this.ep.database]);
       if (exists.rowCount) return false;
       try {
-        await admin.query(`CREATE DATABASE ${quoteIdent(this.ep.database)}`);
+        // Same encoding and collation as the source: text keys must sort and compare the same on both sides.
+        const withLocale = locale
+          ? ` TEMPLATE template0 ENCODING ${quoteLiteral(locale.encoding)} LC_COLLATE ${quoteLiteral(locale.collate)} LC_CTYPE ${quoteLiteral(locale.ctype)}`
+          : '';
+        await admin.query(`CREATE DATABASE ${quoteIdent(this.ep.database)}${withLocale}`);
         return true;
       } catch (err) {
         if ((err as { code?: string }).code === '42P04') return false;
@@ -65,8 +69,8 @@ export class PostgresTarget {
    * Makes the target ready: bookkeeping schema, run row. Refuses a database that tmig did not
    * create (it would be overwritten) and one that belongs to another tenant or source.
    */
-  async prepare(tenantId: string, sourceLabel: string): Promise<PrepareOutcome> {
-    await this.ensureDatabase();
+  async prepare(tenantId: string, sourceLabel: string, locale?: DatabaseLocale): Promise<PrepareOutcome> {
+    await this.ensureDatabase(locale);
     const db = await this.connect();
     try {
       const managed = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_tmig'`);
