@@ -99,7 +99,10 @@ function endWait(waitId: number): number {
 function installGrantHandler(): void {
   if (handlerInstalled) return;
   handlerInstalled = true;
-  setHandler(permitGrantedSignal, ({ pool, requestId }) => {
+  setHandler(permitGrantedSignal, (grant) => {
+    // Never throw from a handler (it would wedge the tenant's workflow task): ignore malformed grants.
+    const { pool, requestId } = grant ?? {};
+    if (typeof pool !== 'string' || typeof requestId !== 'string') return;
     if (awaitingGrant.delete(requestId)) {
       held.add(requestId);
     } else if (!held.has(requestId)) {
