@@ -1,4 +1,4 @@
-import type { DatabaseRef, MigrationOptions } from '../workflows/types';
+import type { BackupRef, DatabaseRef, MigrationOptions } from '../workflows/types';
 
 /** What every tenant activity receives: names only, never connection secrets. */
 export interface TenantRef {
@@ -6,6 +6,8 @@ export interface TenantRef {
   source: DatabaseRef;
   target: DatabaseRef;
   options?: MigrationOptions;
+  /** The backup the source is restored from, when there is one (part of the source's identity). */
+  backup?: BackupRef;
 }
 
 export function tenantLabel(t: TenantRef): string {

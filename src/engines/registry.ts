@@ -1,6 +1,6 @@
 import type { MigratorConfig } from '../config/schema';
 import { serverConfig } from '../config/load';
-import type { DatabaseRef, MigrationOptions } from '../workflows/types';
+import type { BackupRef, DatabaseRef, MigrationOptions } from '../workflows/types';
 import type { SourceEngine } from './types';
 import { PostgresSourceEngine } from './postgres/source';
 import { PostgresTarget } from './postgres/target';
@@ -32,7 +32,11 @@ export function createTarget(config: MigratorConfig, ref: DatabaseRef): Postgres
   return new PostgresTarget({ serverName: ref.server, server, database: ref.database });
 }
 
-/** A label for the source that carries no secret: server name and database. */
-export function sourceLabel(ref: DatabaseRef): string {
-  return `${ref.server}/${ref.database}`;
+/**
+ * The source's identity, without secrets: server and database, plus the backup it was restored
+ * from (a newer upload of the same tenant is a different source).
+ */
+export function sourceLabel(ref: DatabaseRef, backup?: BackupRef): string {
+  const base = `${ref.server}/${ref.database}`;
+  return backup ? `${base} restored from s3://${backup.bucket}/${backup.key}${backup.etag ? `@${backup.etag}` : ''}` : base;
 }

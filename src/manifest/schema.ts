@@ -27,6 +27,7 @@ export const optionsSchema = z.object({
   columnOverrides: z.array(z.object({ column: name, targetType: name }).strict()).optional(),
   lowerCaseNames: z.boolean().optional(),
   keepArtifacts: z.boolean().optional(),
+  replaceExisting: z.boolean().optional(),
 }).strict();
 
 export const tenantSchema = z.object({

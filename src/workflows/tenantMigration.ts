@@ -49,7 +49,7 @@ function sliceBudgetMs(copyElapsedMs: number): number {
  */
 export async function tenantMigration(input: TenantMigrationInput): Promise<TenantMigrationResult> {
   const opts = resolveOptions(input.options);
-  const ref = { tenantId: input.tenantId, source: input.source, target: input.target, options: input.options };
+  const ref = { tenantId: input.tenantId, source: input.source, target: input.target, options: input.options, backup: input.backup };
   const phases: PhaseTiming[] = [];
   const throughput: ThroughputSample[] = [];
   const tableMs = new Map<string, number>();

@@ -59,6 +59,11 @@ export interface MigrationOptions {
   lowerCaseNames?: boolean;
   /** Keep the work directory and restored database after success (diagnosis). */
   keepArtifacts?: boolean;
+  /**
+   * Replace a target database that tmig migrated for this tenant from another source (for
+   * example an older backup). Never touches a database tmig did not create.
+   */
+  replaceExisting?: boolean;
 }
 
 export interface TenantSpec {

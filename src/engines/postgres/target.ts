@@ -69,8 +69,13 @@ export class PostgresTarget {
    * Makes the target ready: bookkeeping schema, run row. Refuses a database that tmig did not
    * create (it would be overwritten) and one that belongs to another tenant or source.
    */
-  async prepare(tenantId: string, sourceLabel: string, locale?: DatabaseLocale): Promise<PrepareOutcome> {
+  async prepare(tenantId: string, sourceLabel: string, locale?: DatabaseLocale, replaceExisting = false): Promise<PrepareOutcome> {
     await this.ensureDatabase(locale);
+    if (replaceExisting && await this.holdsOtherMigration(tenantId, sourceLabel)) {
+      // Only a database tmig made for this tenant is ever dropped, and only when asked.
+      await this.dropDatabase();
+      await this.ensureDatabase(locale);
+    }
     const db = await this.connect();
     try {
       const managed = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_tmig'`);
@@ -88,7 +93,8 @@ export class PostgresTarget {
       const r = run.rows[0];
       if (r.tenant_id !== tenantId || r.source !== sourceLabel) {
         throw new PermanentError(FailureType.TargetConflict,
-          `tenant ${tenantId}: target database "${this.ep.database}" holds a migration of tenant ${r.tenant_id} from ${r.source}, not ${sourceLabel}`);
+          `tenant ${tenantId}: target database "${this.ep.database}" holds a migration of tenant ${r.tenant_id} from ${r.source}, not ${sourceLabel}` +
+          (r.tenant_id === tenantId ? ' (set options.replaceExisting to replace it)' : ''));
       }
       if (r.status === 'complete') return 'complete';
       await this.setDatabaseComment(db, `tmig: INCOMPLETE migration of tenant ${tenantId} from ${sourceLabel}; do not use`);
@@ -97,6 +103,28 @@ export class PostgresTarget {
       return started.rowCount ? 'resume' : 'new';
     } finally {
       await db.end();
+    }
+  }
+
+  /** True when the database is tmig-managed for this tenant but from another source (e.g. an older backup). */
+  private async holdsOtherMigration(tenantId: string, sourceLabel: string): Promise<boolean> {
+    const db = await this.connect();
+    try {
+      const managed = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_tmig' AND c.relname = 'run'`);
+      if (!managed.rowCount) return false;
+      const r = await db.query<{ tenant_id: string; source: string }>('SELECT tenant_id, source FROM _tmig.run');
+      return r.rowCount === 1 && r.rows[0].tenant_id === tenantId && r.rows[0].source !== sourceLabel;
+    } finally {
+      await db.end();
+    }
+  }
+
+  private async dropDatabase(): Promise<void> {
+    const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(this.ep.database)} WITH (FORCE)`);
+    } finally {
+      await admin.end();
     }
   }
 

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTemporal } from '../helpers/temporal';
+import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
+import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
+
+const dbs = ['tmig_rep_old', 'tmig_rep_new', 'tmig_rep_dst', 'tmig_rep_foreign'];
+
+/** A tenant migrated again from a different source (a newer backup) into the same target. */
+describe('target ownership', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: WorkerProcess;
+  const input = (source: string, target: string, replaceExisting?: boolean): TenantMigrationInput => ({
+    tenantId: 'rep', source: { server: 'local', database: source }, target: { server: 'target', database: target },
+    options: { replaceExisting },
+  });
+  const run = (i: TenantMigrationInput, id: string) => env.client.workflow.execute('tenantMigration', { taskQueue: 'migrations', workflowId: id, args: [i] }) as Promise<TenantMigrationResult>;
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: WorkflowFailedError) => err.cause as { type?: string; message: string });
+
+  beforeAll(async () => {
+    await dropDatabases(...dbs);
+    await withDb('postgres', async (db) => { for (const d of dbs) await db.query(`CREATE DATABASE ${d}`); });
+    await withDb('tmig_rep_old', (db) => db.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'old' FROM generate_series(1, 100) g`));
+    await withDb('tmig_rep_new', (db) => db.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'new' FROM generate_series(1, 150) g`));
+    await withDb('tmig_rep_foreign', (db) => db.query(`CREATE TABLE precious (id int)`));
+    await dropDatabases('tmig_rep_dst'); // created by the first migration
+    env = await startTemporal();
+    worker = await startWorker(env.address, writeTestConfig());
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await env?.teardown();
+    await dropDatabases(...dbs);
+  });
+
+  it('a completed target is not rerun, another source is refused unless replaceExisting, a foreign database is never touched', async () => {
+    expect((await run(input('tmig_rep_old', 'tmig_rep_dst'), 'rep-1')).ok).toBe(true);
+    const again = await run(input('tmig_rep_old', 'tmig_rep_dst'), 'rep-2');
+    expect(again.alreadyComplete).toBe(true);
+
+    const refused = await failure(run(input('tmig_rep_new', 'tmig_rep_dst'), 'rep-3'));
+    expect(refused?.type).toBe('TargetConflict');
+    expect(refused?.message).toMatch(/local\/tmig_rep_old.*not local\/tmig_rep_new.*replaceExisting/);
+    expect(await tableDigests('tmig_rep_dst')).toEqual(await tableDigests('tmig_rep_old'));
+
+    expect((await run(input('tmig_rep_new', 'tmig_rep_dst', true), 'rep-4')).ok).toBe(true);
+    expect(await tableDigests('tmig_rep_dst')).toEqual(await tableDigests('tmig_rep_new'));
+
+    const foreign = await failure(run(input('tmig_rep_new', 'tmig_rep_foreign', true), 'rep-5'));
+    expect(foreign?.type).toBe('TargetConflict');
+    expect(foreign?.message).toMatch(/not created by tmig/);
+    const kept = await withDb('tmig_rep_foreign', (db) => db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'precious'`));
+    expect(kept.rows[0].n).toBe(1);
+  });
+});
