@@ -35,7 +35,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --tmig-workers all|split  one tmig worker process, or a light (workflows) and a heavy (copy) one
   --tmig-timeout S          give a tmig wave up after S seconds (default: tiny 300, small 1800, full 14400)
   --pgcopydb-split off|auto|SIZE  pgcopydb same-table concurrency (default auto: largest table in ~2 x jobs parts)
-  --crash                   also run tmig with its copying worker SIGKILLed at 40% of the rows: exact resume,
+  --crash                   also run tmig with its copying worker SIGKILLed mid-chunk: exact resume,
                             rows copied again (at most one chunk per range)
   --keep-targets            keep the target databases (default: dropped after verification)
   --clean                   drop every tmig_bench_* database (sources, fleet, targets) and exit

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/common/temporal';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantProgress, TenantSpec } from '../../src/workflows/types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/workflows/types';
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { TreeSampler, type MeasuredRun } from '../measure';
@@ -166,13 +166,10 @@ interface WaveRun {
 }
 
 /** Where the copying worker was SIGKILLed in a crash run (`missed`: the tenant finished first). */
-export type CrashPoint = { atRows: number; totalRows: number; atCopyMs: number } | { missed: true };
+export type CrashPoint = { atCopyMs: number; copiesInFlight: number } | { missed: true };
 
 interface CrashPlan {
-  tenantId: string;
-  /** Kill once this share of the tenant's rows is copied... */
-  atFraction: number;
-  /** ...or once the copy phase has run this long (progress may advance in coarse steps). */
+  /** Kill once chunks have been written for this long (then at the next chunk in flight). */
   afterCopyMs?: number;
 }
 
@@ -237,32 +234,40 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void, cras
     throw new Error(`${(err as Error).message}${tail ? `\nworker output: ${tail}` : ''}`);
   }
 
-  /** Polls the tenant's progress; at the crash point SIGKILLs the worker that copies and starts a fresh one. */
+  /**
+   * Watches the target for a COPY ... FROM STDIN in flight (from pg_stat_activity, so it needs
+   * nothing from tmig's internals); once the copy has run `afterCopyMs` (40% of the plain run's
+   * copy phase) it SIGKILLs the worker that copies *while a chunk is being written*, so that
+   * chunk is lost, and starts a fresh worker.
+   */
   async function crashCopyingWorker(plan: CrashPlan): Promise<CrashPoint> {
-    const tenant = s.client.workflow.getHandle(`tenant-${plan.tenantId}`);
-    let copySince: number | undefined;
-    while (!finished) {
-      const p = await tenant.query<TenantProgress>('progress').catch(() => undefined);
-      if (p?.phase === 'copy') copySince ??= Date.now();
-      const byRows = p?.phase === 'copy' && p.rowsTotal > 0 && p.rowsCopied >= plan.atFraction * p.rowsTotal;
-      const byTime = p?.phase === 'copy' && plan.afterCopyMs !== undefined && Date.now() - copySince! >= plan.afterCopyMs;
-      if (p && (byRows || byTime)) {
-        const victim = workers.find((w) => w.role !== 'light')!;
-        victim.expectedExit = true;
-        victim.sampler.sample();
-        const peak = { role: victim.role, ...victim.sampler.stop(), readyHwmKb: victim.readyHwmKb, workRssKb: victim.sampler.current().windowRssKb };
-        const exited = new Promise((r) => victim.child.once('exit', r));
-        victim.child.kill('SIGKILL');
-        await exited;
-        workers.splice(workers.indexOf(victim), 1);
-        peaks.push(peak);
-        log(`tmig: SIGKILLed the ${victim.role} worker at ${p.rowsCopied} of ${p.rowsTotal} rows; starting a new one`);
-        await launch(victim.role);
-        return { atRows: p.rowsCopied, totalRows: p.rowsTotal, atCopyMs: Date.now() - copySince! };
+    const target = input.tenants[0].target.database;
+    return withDb('postgres', async (c) => {
+      let copySince: number | undefined;
+      while (!finished) {
+        const res = await c.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_activity
+          WHERE datname = $1 AND state = 'active' AND query ILIKE 'copy%from stdin%'`, [target]);
+        const copying = Number(res.rows[0].n) > 0;
+        if (copying) copySince ??= Date.now();
+        if (copying && Date.now() - copySince! >= (plan.afterCopyMs ?? 0)) {
+          const victim = workers.find((w) => w.role !== 'light')!;
+          victim.expectedExit = true;
+          victim.sampler.sample();
+          const peak = { role: victim.role, ...victim.sampler.stop(), readyHwmKb: victim.readyHwmKb, workRssKb: victim.sampler.current().windowRssKb };
+          const exited = new Promise((r) => victim.child.once('exit', r));
+          victim.child.kill('SIGKILL');
+          await exited;
+          workers.splice(workers.indexOf(victim), 1);
+          peaks.push(peak);
+          const atCopyMs = Date.now() - copySince!;
+          log(`tmig: SIGKILLed the ${victim.role} worker ${(atCopyMs / 1000).toFixed(1)} s into the copy, ${res.rows[0].n} COPY in flight; starting a new one`);
+          await launch(victim.role);
+          return { atCopyMs, copiesInFlight: Number(res.rows[0].n) };
+        }
+        await sleep(50);
       }
-      await sleep(100);
-    }
-    return { missed: true };
+      return { missed: true };
+    });
   }
 }
 
@@ -298,9 +303,7 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promis
     tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
     options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}) },
   };
-  const plan = crashAtFraction
-    ? { tenantId, atFraction: crashAtFraction, afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined }
-    : undefined;
+  const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
   const wave = await runWave(input, ctx.log, plan);
   const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
   const tenant = await tenantResult(tenantId);
@@ -319,11 +322,11 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promis
   };
   let ok = wave.result.failed.length === 0 && wave.result.succeeded.length === 1 && (tenant?.validation?.ok ?? true);
   if (wave.crash) {
-    if ('missed' in wave.crash) notes.push('crash: the copy finished before the crash point (data set too small?)');
+    if ('missed' in wave.crash) notes.push('crash: no COPY was caught in flight (data set too small?)');
     else {
       const recopy = await recopiedRows(ctx.target, tenant);
       detail.crash = { ...wave.crash, recopiedRows: recopy.total, withinBound: recopy.withinBound };
-      notes.push(`crash: worker SIGKILLed ${(wave.crash.atCopyMs / 1000).toFixed(1)} s into the copy, progress ${wave.crash.atRows} of ${wave.crash.totalRows} rows; ${recopy.summary}`);
+      notes.push(`crash: worker SIGKILLed ${(wave.crash.atCopyMs / 1000).toFixed(1)} s into the copy with ${wave.crash.copiesInFlight} chunk(s) in flight; ${recopy.summary}`);
       ok = ok && recopy.withinBound;
     }
   }
@@ -339,8 +342,8 @@ export const tmigRunner: Runner = {
 };
 
 /**
- * tmig again, with the copying worker SIGKILLed once 40% of the rows are copied (or 40% of the
- * plain run's copy phase has passed) and a new one started: checks that the resumed copy is exact and that at most one chunk per range is copied again.
+ * tmig again, with the copying worker SIGKILLed 40% into the plain run's copy time, while a chunk
+ * is being written, and a new one started: checks that the resumed copy is exact and that at most one chunk per range is copied again.
  */
 export const tmigCrashRunner: Runner = {
   tool: 'tmig',
