@@ -6,11 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, USAGE } from './args';
-import { ensureFleet, ensureMainDataset, MARKER_TABLE, SCALE_SPECS, targetDbName } from './datasets';
+import { ensureFleet, ensureMainDataset, fleetTargetName, MARKER_TABLE, SCALE_SPECS, targetDbName } from './datasets';
 import { DB_PREFIX, dropDatabase, listDatabases, listTables, recreateDatabase, serverVersion, verifyRowCounts, withDb } from './pg';
 import { formatFleet, formatResults, withRatios } from './resultTable';
 import type { Runner } from './runners/runner';
 import { rawPipeRunner } from './runners/rawPipe';
+import { runRawPipeFleet } from './runners/rawPipeFleet';
 import { pgDumpRunner } from './runners/pgDump';
 import { configurePgcopydb, pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
@@ -104,6 +105,10 @@ async function main(): Promise<void> {
         const tenants = await ensureFleet(size, { regenerate: args.regenerate, log });
         // Tenants are clones of one template: one tenant's size times the count.
         const tenantBytes = await withDb(tenants[0], async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
+        if (args.only.includes('raw-pipe')) {
+          const pairs = tenants.map((source, i) => ({ source, target: fleetTargetName(i + 1) }));
+          report.results.push(await runRawPipeFleet({ pairs, jobs: args.jobs, bytes: tenantBytes * tenants.length, keepTargets: args.keepTargets, log }));
+        }
         const fleet = await runTmigFleet({ tenants, jobs: args.jobs, keepTargets: args.keepTargets, bytes: tenantBytes * tenants.length, log });
         report.results.push(fleet.result);
         if (fleet.summary) report.fleet = fleet.summary;
