@@ -1,6 +1,6 @@
 import type { ChildWorkflowHandle} from '@temporalio/workflow';
 import {
-  ApplicationFailure, condition, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
+  ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
   startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from './types';
@@ -105,24 +105,39 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   const inFlight: Promise<void>[] = [];
   let active = 0;
   let startedThisRun = 0;
-  while (state.nextIndex < input.tenants.length && startedThisRun < STARTS_PER_RUN) {
-    await condition(() => !state.paused && active < window);
-    active++;
-    inFlight.push(runChild(state.nextIndex++).finally(() => { active--; }));
-    startedThisRun++;
+  try {
+    while (state.nextIndex < input.tenants.length && startedThisRun < STARTS_PER_RUN) {
+      await condition(() => !state.paused && active < window);
+      active++;
+      inFlight.push(runChild(state.nextIndex++).finally(() => { active--; }));
+      startedThisRun++;
+    }
+  } catch (err) {
+    // Cancelled while waiting for a slot: the children already started are cancelled with us.
+    if (!isCancellation(err)) throw err;
   }
   await Promise.all(inFlight);
+  const cancelled = CancellationScope.current().consideredCancelled;
+  if (cancelled) {
+    for (; state.nextIndex < input.tenants.length; state.nextIndex++) {
+      state.failed.push({ tenantId: input.tenants[state.nextIndex].tenantId, ok: false, error: 'not started: wave cancelled' });
+    }
+  }
 
-  if (state.nextIndex < input.tenants.length) {
+  if (!cancelled && state.nextIndex < input.tenants.length) {
     await condition(() => !state.paused);
     return continueAsNew<typeof migrationWave>(input, state);
   }
   log.info('wave finished', { waveId: input.waveId, succeeded: state.succeeded.length, failed: state.failed.length, run: workflowInfo().runId });
   const result: MigrationWaveResult = { waveId: input.waveId, succeeded: state.succeeded, failed: state.failed };
-  try {
-    result.reportPath = (await reportActivities.reportWave(result)).htmlPath;
-  } catch (err) {
-    log.warn('could not write the wave report', { error: innermostMessage(err) });
-  }
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      result.reportPath = (await reportActivities.reportWave(result)).htmlPath;
+    } catch (err) {
+      log.warn('could not write the wave report', { error: innermostMessage(err) });
+    }
+  });
+  // A cancelled wave ends CANCELLED in Temporal (its tenants are reported as cancelled).
+  if (cancelled) throw new CancelledFailure(`wave ${input.waveId} cancelled: ${state.failed.length} tenants did not finish`);
   return result;
 }

@@ -31,6 +31,7 @@ const slices = proxyActivities<typeof activities>({
 /** Restores can take hours: long timeout, progress heartbeats from the server's messages. */
 const restore_ = proxyActivities<typeof activities>({
   taskQueue: 'migrations-heavy', startToCloseTimeout: '12h', heartbeatTimeout: '5m', retry: { ...retry, maximumAttempts: 4 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /**

@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import { ActivityCancellationType, type RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { TableValidation } from '../activities/validate';
 import type { TenantRef } from '../activities/tenantRef';
@@ -7,7 +7,11 @@ import type { TableResult, ValidationFinding, ValidationResult } from './types';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
 const light = proxyActivities<typeof activities>({ taskQueue: 'migrations', startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry });
-const heavy = proxyActivities<typeof activities>({ taskQueue: 'migrations-heavy', startToCloseTimeout: '2h', heartbeatTimeout: '1m', retry });
+// Waits for a cancelled validation to stop, so a released permit really means the pool is free.
+const heavy = proxyActivities<typeof activities>({
+  taskQueue: 'migrations-heavy', startToCloseTimeout: '2h', heartbeatTimeout: '1m', retry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
 
 export interface ValidationPlan {
   tables: string[];

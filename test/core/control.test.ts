@@ -104,4 +104,24 @@ describe('operator control on real waves: pause, resume, cancel', () => {
     const resumed = await withDb('tmig_ctl_dst_c3', (db) => db.query(`SELECT min(chunk_no)::int AS first FROM _tmig.chunk WHERE committed_at > (SELECT max(committed_at) FROM _tmig.chunk WHERE chunk_no <= ${state.chunks})`));
     expect(resumed.rows[0].first).toBe(state.chunks + 1);
   });
+
+  it('a cancelled wave ends CANCELLED, cancels its running tenant and starts no other', async () => {
+    await dropDatabases('tmig_ctl_dst_c1', 'tmig_ctl_dst_c2');
+    const handle = await env.client.workflow.start('migrationWave', {
+      taskQueue: 'migrations', workflowId: 'wave-ctl-cancel',
+      args: [{
+        waveId: 'ctl-cancel', options: { maxConcurrentTenants: 1, chunkRows: 50 },
+        tenants: ['c1', 'c2'].map((n) => ({ tenantId: `ctlx-${n}`, source: { server: 'local', database: `tmig_ctl_src_${n}` }, target: { server: 'target', database: `tmig_ctl_dst_${n}` } })),
+      }],
+    });
+    await waitFor('first tenant copying', async () => (await rowsDone('tmig_ctl_dst_c1')) > 0);
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect((await env.client.workflow.getHandle('tenant-ctlx-c1').describe()).status.name).toBe('CANCELLED');
+    const run = await withDb('tmig_ctl_dst_c1', (db) => db.query(`SELECT status FROM _tmig.run`));
+    expect(run.rows[0].status).toBe('failed');
+    const second = await withDb('postgres', (db) => db.query(`SELECT 1 FROM pg_database WHERE datname = 'tmig_ctl_dst_c2'`));
+    expect(second.rowCount).toBe(0);
+  });
 });

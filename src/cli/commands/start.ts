@@ -7,6 +7,7 @@ import { connectClient, TASK_QUEUE } from '../../common/temporal';
 import type { MigrationWaveInput } from '../../workflows/types';
 import { WaveIdKey } from '../../workflows/searchAttributes';
 import { globalTarget } from '../target';
+import { usageExitCodes } from '../operator';
 
 /** Reads and validates a manifest file (JSON or YAML); errors name the field. */
 export function readManifest(path: string): MigrationWaveInput {
@@ -27,7 +28,7 @@ export function waveWorkflowId(waveId: string): string {
 }
 
 export function registerStart(program: Command): void {
-  program.command('start')
+  usageExitCodes(program.command('start'))
     .description('start a migration wave from a manifest (JSON or YAML)')
     .argument('<manifest>', 'manifest file: { waveId, tenants: [...], options }')
     .option('--wait', 'wait for the wave to finish and exit 4 if any tenant failed')

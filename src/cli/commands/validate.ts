@@ -3,6 +3,7 @@ import { connectClient, TASK_QUEUE } from '../../common/temporal';
 import type { DatabaseRef } from '../../workflows/types';
 import type { ValidateMigrationInput, ValidateMigrationResult } from '../../workflows/validateMigration';
 import { globalTarget } from '../target';
+import { usageExitCodes } from '../operator';
 
 /** `server/database` -> DatabaseRef (the database name may itself contain slashes). */
 export function parseDatabaseRef(text: string, flag: string): DatabaseRef {
@@ -14,7 +15,7 @@ export function parseDatabaseRef(text: string, flag: string): DatabaseRef {
 }
 
 export function registerValidate(program: Command): void {
-  program.command('validate')
+  usageExitCodes(program.command('validate'))
     .description('re-validate a migrated source/target pair (counts, chunk checksums, keys, FKs, types, sequences) and write reports')
     .requiredOption('--source <server/db>', 'source database, e.g. mssql-main/hotel123')
     .requiredOption('--target <server/db>', 'target database, e.g. pg-main/hotel123')
