@@ -2,6 +2,7 @@ import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/wo
 import * as activities from '../activities';
 import { loadConfig } from '../config/load';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE, temporalTargetFromEnv } from '../common/temporal';
+import { ensureWorkflowBundle } from './workflowBundle';
 
 /**
  * A worker process. WORKER_ROLE picks what it hosts:
@@ -21,8 +22,10 @@ async function main(): Promise<void> {
   if (role !== 'heavy') {
     workers.push(await Worker.create({
       connection, namespace: target.namespace, taskQueue: TASK_QUEUE,
-      workflowsPath: require.resolve('../workflows'), activities,
+      workflowBundle: { codePath: ensureWorkflowBundle() }, activities,
       maxConcurrentActivityTaskExecutions: Number(process.env.LIGHT_CONCURRENCY ?? 16),
+      // Bounded workflow cache: memory stays flat with the number of tenants (evicted ones replay).
+      maxCachedWorkflows: Number(process.env.MAX_CACHED_WORKFLOWS ?? 200),
     }));
   }
   if (role !== 'light') {
