@@ -3,7 +3,7 @@ export { prepareTarget, describeSource, listMigratedTables } from './prepare';
 export { createSchema, applyPostData } from './schema';
 export { planCopy } from './plan';
 export { copyTableSlice, type CopySliceResult } from './copy';
-export { validateTable } from './validate';
+export { validateTable, validateTables } from './validate';
 export { markTargetComplete, markTargetFailed } from './finalize';
 export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governor';
 export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup } from './backup';

@@ -72,3 +72,10 @@ export async function validateTable(t: TenantRef, req: { table: string; mode: 'f
     }
   });
 }
+
+/** Several small tables in one activity: a fleet of small tenants pays one round trip, not one per table. */
+export async function validateTables(t: TenantRef, req: { tables: string[]; mode: 'full' | 'sample'; sampleRate: number }): Promise<TableValidation[]> {
+  const out: TableValidation[] = [];
+  for (const table of req.tables) out.push(await validateTable(t, { table, mode: req.mode, sampleRate: req.sampleRate }));
+  return out;
+}

@@ -6,7 +6,7 @@ export function resolveOptions(o: MigrationOptions = {}) {
     maxConcurrentTenants: o.maxConcurrentTenants ?? 4,
     chunkRows: o.chunkRows ?? 50_000,
     tableConcurrency: o.tableConcurrency ?? 4,
-    splitRowsThreshold: o.splitRowsThreshold ?? 2_000_000,
+    splitRowsThreshold: o.splitRowsThreshold ?? 250_000,
     rangesPerTable: o.rangesPerTable ?? 4,
     postDataParallelism: o.tableConcurrency ?? 4,
     validation: (o.validation ?? 'full') as 'full' | 'sample' | 'none',

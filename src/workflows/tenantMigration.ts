@@ -189,7 +189,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
         await untilResumed();
         enter('validate');
         validation = await runValidation(ref, {
-          tables: described.tables.map((t) => t.table), mode: opts.validation, sampleRate: opts.sampleRate,
+          tables: described.tables, mode: opts.validation, sampleRate: opts.sampleRate,
           concurrency: opts.tableConcurrency, copyMs: tableMs,
         });
         tables = validation.tables;

@@ -37,7 +37,7 @@ export async function validateMigration(input: ValidateMigrationInput): Promise<
   const tables = await light.listMigratedTables(ref);
   phase = 'validate';
   const mode = input.mode ?? 'full';
-  const validation = await runValidation(ref, { tables, mode, sampleRate: input.sampleRate ?? 0.1, concurrency: input.concurrency ?? 4 });
+  const validation = await runValidation(ref, { tables: tables.map((table) => ({ table })), mode, sampleRate: input.sampleRate ?? 0.1, concurrency: input.concurrency ?? 4 });
   phase = 'report';
   const asResult: TenantMigrationResult = {
     tenantId, ok: validation.ok, tables: validation.tables, validation, rowsCopied: 0, bytesCopied: 0, throughput: [],

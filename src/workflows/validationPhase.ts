@@ -13,8 +13,11 @@ const heavy = proxyActivities<typeof activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
+/** Tables under this many rows are validated in batches. */
+const SMALL_TABLE_ROWS = 100_000;
+
 export interface ValidationPlan {
-  tables: string[];
+  tables: { table: string; estimatedRows?: number }[];
   mode: 'full' | 'sample';
   sampleRate: number;
   concurrency: number;
@@ -28,10 +31,15 @@ export interface ValidationPlan {
  */
 export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promise<ValidationResult> {
   const results: TableValidation[] = [];
-  const queue = [...plan.tables];
+  // Large tables get an activity each; small ones (or unknown sizes) go in batches.
+  const large = plan.tables.filter((t) => (t.estimatedRows ?? 0) >= SMALL_TABLE_ROWS).map((t) => [t.table]);
+  const small = plan.tables.filter((t) => (t.estimatedRows ?? 0) < SMALL_TABLE_ROWS).map((t) => t.table);
+  const batches = [...large];
+  const perBatch = Math.max(1, Math.ceil(small.length / plan.concurrency));
+  for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
   await Promise.all(Array.from({ length: plan.concurrency }, async () => {
-    for (let table = queue.shift(); table; table = queue.shift()) {
-      results.push(await heavy.validateTable(ref, { table, mode: plan.mode, sampleRate: plan.sampleRate }));
+    for (let batch = batches.shift(); batch; batch = batches.shift()) {
+      results.push(...await heavy.validateTables(ref, { tables: batch, mode: plan.mode, sampleRate: plan.sampleRate }));
     }
   }));
   results.sort((a, b) => a.table.localeCompare(b.table));
