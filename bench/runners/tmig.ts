@@ -298,10 +298,12 @@ let lastCopyPhaseMs: number | undefined;
 async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promise<RunnerOutcome> {
   const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}${crashAtFraction ? '-crash' : ''}`;
   const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
+  // BENCH_VALIDATION=full|sample|none: the validation mode to measure (default: tmig's, full).
+  const validation = process.env.BENCH_VALIDATION as 'full' | 'sample' | 'none' | undefined;
   const input: MigrationWaveInput = {
     waveId: `${tenantId}-${Date.now()}`,
     tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
-    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}) },
+    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}), ...(validation ? { validation } : {}) },
   };
   const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
   const wave = await runWave(input, ctx.log, plan);
