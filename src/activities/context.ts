@@ -63,3 +63,16 @@ export function throwIfCancelled(): void {
   }
   if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
 }
+
+/**
+ * Heartbeats on a timer while `body` runs: one chunk (or a whole table without a key) can take
+ * longer than the heartbeat timeout, and a silent activity would be retried forever.
+ */
+export async function withHeartbeats<T>(details: () => unknown, body: () => Promise<T>, everyMs = 5_000): Promise<T> {
+  const timer = setInterval(() => heartbeat(details()), everyMs);
+  try {
+    return await body();
+  } finally {
+    clearInterval(timer);
+  }
+}

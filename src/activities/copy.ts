@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { classified, config, heartbeat, throwIfCancelled, attempt } from './context';
+import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeats } from './context';
 import { createSourceEngine, createTarget } from '../engines/registry';
 import type { TableModel } from '../engines/model';
 import type { SourceEngine } from '../engines/types';
@@ -71,17 +71,20 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
       }
       const chunkRows = adaptChunkRows(req.chunkRows, table.avgRowBytes);
       let cp = initial;
-      while (!cp.done) {
-        throwIfCancelled();
-        const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows) : await copyWholeTable(db, engine, table, cp);
-        cp = step.checkpoint;
-        result.rowsThisCall += step.rows;
-        result.bytesThisCall += step.bytes;
-        result.chunksThisCall += step.rows > 0 ? 1 : 0;
-        result.rowsDone = cp.rowsDone;
-        heartbeat({ table: req.table, rangeId: req.rangeId, rowsDone: cp.rowsDone, lastKey: cp.lastKey });
-        if (Date.now() - started >= req.budgetMs) break;
-      }
+      const progress = () => ({ table: req.table, rangeId: req.rangeId, rowsDone: cp.rowsDone, lastKey: cp.lastKey });
+      await withHeartbeats(progress, async () => {
+        while (!cp.done) {
+          throwIfCancelled();
+          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows) : await copyWholeTable(db, engine, table, cp);
+          cp = step.checkpoint;
+          result.rowsThisCall += step.rows;
+          result.bytesThisCall += step.bytes;
+          result.chunksThisCall += step.rows > 0 ? 1 : 0;
+          result.rowsDone = cp.rowsDone;
+          heartbeat(progress());
+          if (Date.now() - started >= req.budgetMs) break;
+        }
+      });
       result.done = cp.done;
       return result;
     } finally {

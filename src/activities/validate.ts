@@ -1,4 +1,4 @@
-import { classified, config, heartbeat, throwIfCancelled } from './context';
+import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './context';
 import { createSourceEngine, createTarget } from '../engines/registry';
 import { PostgresTarget } from '../engines/postgres/target';
 import type { ChecksumKind } from '../engines/copyText';
@@ -27,45 +27,46 @@ export async function validateTable(t: TenantRef, req: { table: string; mode: 'f
     const engine = await createSourceEngine(cfg, t.source, t.options);
     const target = createTarget(cfg, t.target);
     const db = await target.connect(`tmig-validate ${t.tenantId}`);
+    let verified = 0;
     try {
-      const mismatches: string[] = [];
-      const [sourceRows, targetRows] = [await engine.count(table), await target.count(db, table)];
-      const chunks = await PostgresTarget.chunks(db, req.table);
-      const checkpoints = await PostgresTarget.checkpoints(db, req.table);
-      const chunkRowSum = chunks.reduce((s, c) => s + c.rows, 0);
-      if (sourceRows !== targetRows) mismatches.push(`row count: source ${sourceRows}, target ${targetRows}`);
-      if (chunkRowSum !== sourceRows) mismatches.push(`copied chunks hold ${chunkRowSum} rows, source has ${sourceRows}`);
-      if (checkpoints.some((c) => !c.done)) mismatches.push('copy did not finish every key range');
-      let verified = 0;
-      const sampleRate = req.mode === 'full' ? 1 : req.sampleRate;
-      for (const [i, c] of chunks.entries()) {
-        const lastOfRange = chunks[i + 1]?.rangeId !== c.rangeId;
-        if (!chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, sampleRate)) continue;
-        throwIfCancelled();
-        const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
-        const bounds = { range, after: c.afterKey, upTo: c.lastKey, limit: null };
-        const kind = c.checksumKind as ChecksumKind;
-        const [src, tgt] = await Promise.all([
-          engine.readChunk({ table, ...bounds }).then((s) => hashStream(s, kind)),
-          hashStream(target.readBack(db, table, bounds), kind),
-        ]);
-        const where = `range ${c.rangeId} chunk ${c.chunkNo} keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}`;
-        if (src.rows !== c.rows || tgt.rows !== c.rows) {
-          mismatches.push(`${where}: rows copied ${c.rows}, source now ${src.rows}, target ${tgt.rows}`);
-        } else if (src.checksum !== c.checksum) {
-          mismatches.push(`${where}: source checksum changed since copy (source modified during the run?)`);
-        } else if (tgt.checksum !== c.checksum) {
-          mismatches.push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)})`);
+      return await withHeartbeats(() => ({ table: req.table, verified }), async () => {
+        const mismatches: string[] = [];
+        const [sourceRows, targetRows] = await Promise.all([engine.count(table), target.count(db, table)]);
+        const chunks = await PostgresTarget.chunks(db, req.table);
+        const checkpoints = await PostgresTarget.checkpoints(db, req.table);
+        const chunkRowSum = chunks.reduce((s, c) => s + c.rows, 0);
+        if (sourceRows !== targetRows) mismatches.push(`row count: source ${sourceRows}, target ${targetRows}`);
+        if (chunkRowSum !== sourceRows) mismatches.push(`copied chunks hold ${chunkRowSum} rows, source has ${sourceRows}`);
+        if (checkpoints.some((c) => !c.done)) mismatches.push('copy did not finish every key range');
+        const sampleRate = req.mode === 'full' ? 1 : req.sampleRate;
+        for (const [i, c] of chunks.entries()) {
+          const lastOfRange = chunks[i + 1]?.rangeId !== c.rangeId;
+          if (!chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, sampleRate)) continue;
+          throwIfCancelled();
+          const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
+          const bounds = { range, after: c.afterKey, upTo: c.lastKey, limit: null };
+          const kind = c.checksumKind as ChecksumKind;
+          const [src, tgt] = await Promise.all([
+            engine.readChunk({ table, ...bounds }).then((s) => hashStream(s, kind)),
+            hashStream(target.readBack(db, table, bounds), kind),
+          ]);
+          const where = `range ${c.rangeId} chunk ${c.chunkNo} keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}`;
+          if (src.rows !== c.rows || tgt.rows !== c.rows) {
+            mismatches.push(`${where}: rows copied ${c.rows}, source now ${src.rows}, target ${tgt.rows}`);
+          } else if (src.checksum !== c.checksum) {
+            mismatches.push(`${where}: source checksum changed since copy (source modified during the run?)`);
+          } else if (tgt.checksum !== c.checksum) {
+            mismatches.push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)})`);
+          }
+          verified++;
+          heartbeat({ table: req.table, verified });
         }
-        verified++;
-        heartbeat({ table: req.table, verified });
-      }
-      return {
-        table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
-        bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,
-        chunksVerified: verified, checksumOk: mismatches.length === 0, mismatches,
-        resumedFromRows: chunks.filter((c) => c.attempt > 1).length ? chunks.find((c) => c.attempt > 1)!.chunkNo : undefined,
-      };
+        return {
+          table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
+          bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,
+          chunksVerified: verified, checksumOk: mismatches.length === 0, mismatches,
+        };
+      });
     } finally {
       await db.end().catch(() => undefined);
       await engine.close();
