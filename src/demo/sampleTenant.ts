@@ -52,6 +52,12 @@ CREATE TABLE invoices (
 CREATE TABLE invoices_2024 PARTITION OF invoices FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE invoices_2025 PARTITION OF invoices FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 CREATE TABLE "Staff Members" ("Id" serial PRIMARY KEY, "select" text, "Order" int);
+CREATE TABLE type_zoo (
+  id smallint PRIMARY KEY,
+  f8 double precision, f4 real, n numeric, iv interval, ts timestamp, tz timestamptz, d date, t time, ttz timetz,
+  js json, bits bit varying(16), money_amount money, addr inet, net cidr, mac macaddr, pt point, x xml,
+  nums int[], matrix numeric[][], words tsvector, u uuid, b bytea, big text
+);
 CREATE FUNCTION touch_guest() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN NEW.full_name := trim(NEW.full_name); RETURN NEW; END $$;
 CREATE TRIGGER guests_touch BEFORE INSERT OR UPDATE ON guests FOR EACH ROW EXECUTE FUNCTION touch_guest();
@@ -86,6 +92,15 @@ FROM generate_series(1, ${Math.max(10, Math.floor(rows / 10))}) a;
 INSERT INTO audit_log VALUES ('2024-06-01 00:00:00+00', 'dup', '{"same": true}'), ('2024-06-01 00:00:00+00', 'dup', '{"same": true}');
 INSERT INTO invoices SELECT i, date '2024-01-01' + (i % 700), round(i * 3.1415, 2) FROM generate_series(1, ${Math.max(10, Math.floor(rows / 5))}) i;
 INSERT INTO "Staff Members" ("select", "Order") SELECT 'staff ' || s, s FROM generate_series(1, 25) s;
+INSERT INTO type_zoo VALUES
+  (1, 'NaN', '-Infinity', 'NaN', '1 year 2 mons 3 days 04:05:06.789', 'infinity', '-infinity', '4713-01-01 BC', '24:00:00', '23:59:59.999999+14:59',
+   '{"b": 1, "a": [1, 2], "b": 2}', B'1010', 12.34, '::ffff:10.1.2.3', '192.168.0.0/16', '08:00:2b:01:02:03', '(1.5,-2.25)', '<a x="1">t&amp;</a>',
+   '{1,NULL,3}', '{{1.5,2},{3,4}}', 'a:1A fat:2B cat', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff5c0a09', E'tab\\tnew\\nline\\\\back'),
+  (2, -0.0, 3.4028235e38, 123456789012345678901234567890.123456789012345678901234567890, '-178000000 years', '294276-12-31 23:59:59.999999', '1970-01-01 00:00:00+00', '5874897-12-31', '00:00:00', '00:00:00-15:59',
+   '[]', B'', -92233720368547758.08, '2001:db8::1/64', '::/0', 'ff:ff:ff:ff:ff:ff', '(0,0)', '<empty/>',
+   '{}', '{}', '', '00000000-0000-0000-0000-000000000000', '\\x', ''),
+  (3, 1.7976931348623157e308, 1.401298e-45, 0.000000000000000000000000000001, '0', '2000-02-29 12:00:00.000001', '2024-03-31 01:30:00+01', '2000-02-29', '12:34:56.123456', '12:00:00+00',
+   'null', NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 INSERT INTO guests (email, full_name, prefs) VALUES ('big@example.com', repeat('x', 1000000), '{"big": true}');
 REFRESH MATERIALIZED VIEW revenue_by_hotel;
 ANALYZE;
