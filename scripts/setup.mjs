@@ -2,6 +2,7 @@
 // Idempotent setup: installs what is missing and nothing else, so a second run takes a second.
 //   node scripts/setup.mjs            # npm deps, Temporal CLI, MinIO, Debian tools
 //   node scripts/setup.mjs --minimal  # npm deps and the Temporal CLI only (demo)
+//   node scripts/setup.mjs --bench    # also the benchmark's peers (pgcopydb, pgloader)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -11,6 +12,7 @@ import { goTools, toolCache, toolPath } from './tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const minimal = process.argv.includes('--minimal');
+const bench = process.argv.includes('--bench');
 const log = (msg) => console.log(`[setup] ${msg}`);
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
@@ -52,7 +54,10 @@ function goTool(name) {
 }
 
 function debianTools() {
-  const wanted = { bsdtar: 'libarchive-tools', chromium: 'chromium', pg_dump: 'postgresql-client', psql: 'postgresql-client' };
+  // pg_dump/psql: the PostgreSQL engine's schema path; archives and report tests: bsdtar, chromium.
+  const wanted = { pg_dump: 'postgresql-client', psql: 'postgresql-client' };
+  if (!minimal) Object.assign(wanted, { bsdtar: 'libarchive-tools', chromium: 'chromium' });
+  if (bench) Object.assign(wanted, { pgcopydb: 'pgcopydb', pgloader: 'pgloader' });
   const missing = [...new Set(Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
   if (!missing.length) return;
   if (process.getuid?.() !== 0 || !has('apt-get')) {
@@ -68,9 +73,7 @@ function debianTools() {
 const started = Date.now();
 npmDeps();
 const temporal = goTool('temporal');
-if (!minimal) {
-  debianTools();
-  goTool('minio');
-}
+debianTools();
+if (!minimal) goTool('minio');
 if (temporal) log(`temporal CLI: ${temporal} (${(statSync(temporal).size / 1e6).toFixed(0)} MB)`);
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
