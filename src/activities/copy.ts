@@ -124,7 +124,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     const done = rows < chunkRows;
     let lastKey = cp.lastKey;
     if (rows > 0) {
-      lastKey = keyFromLine(tap.lastRow()!, keyPositions);
+      lastKey = keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length);
       await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [cp.table, cp.rangeId, cp.chunks + 1, cp.lastKey, lastKey, rows, tap.bytes, tap.checksum.digest(), tap.checksum.kind, attempt()]);

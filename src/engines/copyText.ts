@@ -154,7 +154,8 @@ export class CopyTap extends Transform {
     if (lastNl === -1) {
       this.tail.push(chunk);
     } else {
-      const prevNl = chunk.lastIndexOf(10, lastNl - 1);
+      // Careful: lastIndexOf with a negative offset counts from the end, so guard lastNl === 0.
+      const prevNl = lastNl > 0 ? chunk.lastIndexOf(10, lastNl - 1) : -1;
       const head = chunk.subarray(prevNl + 1, lastNl);
       this.lastLine = prevNl === -1 && this.tail.length ? Buffer.concat([...this.tail, head]) : Buffer.from(head);
       this.tail = lastNl + 1 < chunk.length ? [Buffer.from(chunk.subarray(lastNl + 1))] : [];
@@ -174,8 +175,12 @@ export class CopyTap extends Transform {
 }
 
 /** Key values (decoded text) at the given field positions of a COPY line. */
-export function keyFromLine(line: string, keyPositions: number[]): string[] {
+export function keyFromLine(line: string, keyPositions: number[], expectedFields?: number): string[] {
   const fields = splitCopyLine(line);
+  // A checkpoint from a mangled line would skip or repeat rows: refuse rather than commit it.
+  if (expectedFields !== undefined && fields.length !== expectedFields) {
+    throw new Error(`last row of the chunk has ${fields.length} fields, expected ${expectedFields}: not committing its checkpoint`);
+  }
   return keyPositions.map((p) => {
     const v = decodeCopyField(fields[p] ?? NULL_FIELD);
     if (v === null) throw new Error(`key column at position ${p} is NULL in a copied row`);
