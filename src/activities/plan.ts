@@ -1,4 +1,4 @@
-import { classified, config } from './context';
+import { classified, config, withHeartbeats } from './context';
 import { createSourceEngine, createTarget } from '../engines/registry';
 import { tableLabel } from '../engines/model';
 import { PostgresTarget } from '../engines/postgres/target';
@@ -19,7 +19,7 @@ export interface CopyWorkItem {
  * run finds the stored plan, so range ids and checkpoints always match.
  */
 export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number; rangesPerTable: number }): Promise<CopyWorkItem[]> {
-  return classified(`${tenantLabel(t)}: plan copy`, async () => {
+  return classified(`${tenantLabel(t)}: plan copy`, () => withHeartbeats(() => ({ phase: 'plan' }), async () => {
     const cfg = config();
     const model = await loadModel(t);
     const engine = await createSourceEngine(cfg, t.source, t.options);
@@ -50,5 +50,5 @@ export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number;
       await db.end();
       await engine.close();
     }
-  });
+  }));
 }

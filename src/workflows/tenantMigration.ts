@@ -22,6 +22,11 @@ const light = proxyActivities<typeof activities>({
   taskQueue: 'migrations', startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry,
 });
 
+/** DDL: building indexes and constraints on large tables can take hours; activities heartbeat on a timer. */
+const ddl = proxyActivities<typeof activities>({
+  taskQueue: 'migrations', startToCloseTimeout: '12h', heartbeatTimeout: '2m', retry,
+});
+
 /** Copy slices: a pause waits until the activity has stopped cleanly between chunks. */
 const slices = proxyActivities<typeof activities>({
   taskQueue: 'migrations-heavy', startToCloseTimeout: '30m', heartbeatTimeout: '20s', retry,
@@ -127,7 +132,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
 
     await untilResumed();
     enter('schema');
-    await light.createSchema(ref);
+    await ddl.createSchema(ref);
 
     // Heavy phases hold a permit of each server's pool (central throttling across all waves).
     const heavyPhases = async (): Promise<{ tables: TableResult[]; validation?: ValidationResult }> => {
@@ -181,7 +186,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
 
       await untilResumed();
       enter('post-data');
-      await light.applyPostData(ref, opts.postDataParallelism);
+      await ddl.applyPostData(ref, opts.postDataParallelism);
 
       let validation: ValidationResult | undefined;
       let tables: TableResult[] = [];
