@@ -50,10 +50,12 @@ async function main(): Promise<void> {
 
   const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/workers/main.ts')], {
     cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, MIGRATOR_CONFIG: configPath, TEMPORAL_ADDRESS: env.address, LOG_LEVEL: 'WARN' },
+    env: { ...process.env, MIGRATOR_CONFIG: configPath, TEMPORAL_ADDRESS: env.address, LOG_LEVEL: 'ERROR' },
   });
+  const workerExited = new Promise((res) => worker.once('exit', res));
   await new Promise<void>((res, rej) => {
     worker.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('tmig worker ready')) res(); });
+    worker.stdout!.resume();
     worker.once('exit', (code) => rej(new Error(`worker exited with code ${code}`)));
   });
 
@@ -78,11 +80,11 @@ async function main(): Promise<void> {
     if (finished) break;
     const wave = await handle.query<WaveProgress>('progress').catch(() => undefined);
     if (!wave) continue;
-    const lines = await Promise.all(wave.running.map(async (id) => {
-      const p = await env.client.workflow.getHandle(id).query<TenantProgress>('progress').catch(() => undefined);
-      return p ? `  ${p.tenantId.padEnd(12)} ${p.phase.padEnd(10)} tables ${p.tablesDone}/${p.tablesTotal} rows ${p.rowsCopied}/${p.rowsTotal} ${p.rowsPerSecond} rows/s` : `  ${id}`;
-    }));
-    console.log(`wave: ${wave.succeeded} ok, ${wave.failed.length} failed, ${wave.running.length} running, ${wave.pending} pending, ${wave.rowsCopied} rows done\n${lines.join('\n')}`);
+    const running = await Promise.all(wave.running.map((id) => env.client.workflow.getHandle(id).query<TenantProgress>('progress').catch(() => undefined)));
+    const lines = running.filter((p): p is TenantProgress => !!p).map((p) =>
+      `  ${p.tenantId.padEnd(12)} ${p.phase.padEnd(14)} tables ${p.tablesDone}/${p.tablesTotal} rows ${p.rowsCopied}/${p.rowsTotal} ${p.rowsPerSecond} rows/s`);
+    const rows = wave.rowsCopied + running.reduce((s, p) => s + (p?.rowsCopied ?? 0), 0);
+    console.log(`wave: ${wave.succeeded} ok, ${wave.failed.length} failed, ${wave.running.length} running, ${wave.pending} pending, ${rows} rows copied\n${lines.join('\n')}`);
   }
   const result = await done;
   console.log(`\nWave ${waveId}: ${result.succeeded.length} tenants migrated and validated, ${result.failed.length} failed.`);
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
 
   const stop = async () => {
     worker.kill('SIGTERM');
+    await workerExited;
     await env.teardown();
     process.exit(result.failed.length ? 4 : 0);
   };
