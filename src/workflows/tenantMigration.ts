@@ -78,6 +78,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
   const enter = (phase: MigrationPhase) => {
     const now = isoNow();
     const open = phases[phases.length - 1];
+    if (open && !open.endedAt && open.phase === phase) return; // e.g. waiting for a second pool's permit
     if (open && !open.endedAt) {
       open.endedAt = now;
       open.ms = Date.parse(now) - Date.parse(open.startedAt);
