@@ -123,4 +123,15 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
         return cause.type === 'BadInput' && /waveId/.test(cause.message!) && /tenants\[0\]\.source\.database/.test(cause.message!);
       });
   });
+
+  it('replays the recorded histories deterministically with the current workflow code', async () => {
+    const { Worker } = await import('@temporalio/worker');
+    const { ensureWorkflowBundle } = await import('../../src/workers/workflowBundle');
+    const bundle = { codePath: ensureWorkflowBundle() };
+    for (const workflowId of ['wave-core-wave', 'tenant-core-w3', 'tenant-core-missing']) {
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      expect(history.events?.length).toBeGreaterThan(5);
+      await Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId);
+    }
+  });
 });
