@@ -195,7 +195,8 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
         await untilResumed();
         enter('validate');
         validation = await runValidation(ref, {
-          tables: described.tables, mode: opts.validation, sampleRate: opts.sampleRate,
+          tables: described.tables.map((t) => ({ ...t, rangeIds: items.filter((i) => i.table === t.table).map((i) => i.rangeId) })),
+          mode: opts.validation, sampleRate: opts.sampleRate,
           concurrency: opts.tableConcurrency, copyMs: tableMs,
         });
         tables = validation.tables;

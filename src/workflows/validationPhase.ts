@@ -17,7 +17,8 @@ const heavy = proxyActivities<typeof activities>({
 const SMALL_TABLE_ROWS = 100_000;
 
 export interface ValidationPlan {
-  tables: { table: string; estimatedRows?: number }[];
+  /** Tables, with their key ranges when the copy split them (validated in parallel, range by range). */
+  tables: { table: string; estimatedRows?: number; rangeIds?: number[] }[];
   mode: 'full' | 'sample';
   sampleRate: number;
   concurrency: number;
@@ -31,17 +32,29 @@ export interface ValidationPlan {
  */
 export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promise<ValidationResult> {
   const results: TableValidation[] = [];
-  // Large tables get an activity each; small ones (or unknown sizes) go in batches.
-  const large = plan.tables.filter((t) => (t.estimatedRows ?? 0) >= SMALL_TABLE_ROWS).map((t) => [t.table]);
-  const small = plan.tables.filter((t) => (t.estimatedRows ?? 0) < SMALL_TABLE_ROWS).map((t) => t.table);
-  const batches = [...large];
+  type Job = { tables: string[] } | { table: string; rangeId: number };
+  const jobs: Job[] = [];
+  const small: string[] = [];
+  for (const t of plan.tables) {
+    if ((t.rangeIds?.length ?? 0) > 1) jobs.push(...t.rangeIds!.map((rangeId) => ({ table: t.table, rangeId })));
+    else if ((t.estimatedRows ?? 0) >= SMALL_TABLE_ROWS) jobs.push({ tables: [t.table] });
+    else small.push(t.table);
+  }
+  // Small tables (or unknown sizes) go in batches: one round trip instead of one per table.
   const perBatch = Math.max(1, Math.ceil(small.length / plan.concurrency));
-  for (let i = 0; i < small.length; i += perBatch) batches.push(small.slice(i, i + perBatch));
+  for (let i = 0; i < small.length; i += perBatch) jobs.push({ tables: small.slice(i, i + perBatch) });
+  const ranged = new Map<string, TableValidation[]>();
   await Promise.all(Array.from({ length: plan.concurrency }, async () => {
-    for (let batch = batches.shift(); batch; batch = batches.shift()) {
-      results.push(...await heavy.validateTables(ref, { tables: batch, mode: plan.mode, sampleRate: plan.sampleRate }));
+    for (let job = jobs.shift(); job; job = jobs.shift()) {
+      if ('tables' in job) {
+        results.push(...await heavy.validateTables(ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate }));
+      } else {
+        const r = await heavy.validateTable(ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate });
+        ranged.set(job.table, [...(ranged.get(job.table) ?? []), r]);
+      }
     }
   }));
+  for (const parts of ranged.values()) results.push(mergeRanges(parts));
   results.sort((a, b) => a.table.localeCompare(b.table));
   const tables: TableResult[] = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: plan.copyMs?.get(t.table) ?? 0 }));
   const integrity = await light.checkTenantIntegrity(ref);
@@ -50,6 +63,17 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
     ...integrity.filter((f) => !f.ok),
   ];
   return { mode: plan.mode, ok: failed.length === 0, tables, findings: [...failed, ...integrity.filter((f) => f.ok)] };
+}
+
+/** One table's result from its ranges' results. */
+function mergeRanges(parts: TableValidation[]): TableValidation {
+  const sum = (f: (p: TableValidation) => number) => parts.reduce((s, p) => s + f(p), 0);
+  return {
+    ...parts[0],
+    sourceRows: sum((p) => p.sourceRows), targetRows: sum((p) => p.targetRows), chunks: sum((p) => p.chunks),
+    bytes: sum((p) => p.bytes), ranges: parts.length, chunksVerified: sum((p) => p.chunksVerified),
+    checksumOk: parts.every((p) => p.checksumOk), mismatches: parts.flatMap((p) => p.mismatches),
+  };
 }
 
 export function describeFailures(v: ValidationResult): string {
