@@ -25,6 +25,8 @@ export interface ValidateTableRequest {
   sampleRate: number;
   /** Validate one key range only (large tables are validated range by range, in parallel). */
   rangeId?: number;
+  /** Re-read every selected chunk from the source too (not only a sample). */
+  recheckSource?: boolean;
 }
 
 export async function validateTable(t: TenantRef, req: ValidateTableRequest): Promise<TableValidation> {
@@ -37,6 +39,7 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
     const target = createTarget(cfg, t.target);
     const db = await target.connect(`tmig-validate ${t.tenantId}`);
     let verified = 0;
+    let sourceRereads = 0;
     try {
       return await withHeartbeats(() => ({ table: req.table, verified }), async () => {
         const mismatches: string[] = [];
@@ -59,25 +62,30 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
           const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
           const bounds = { range, after: c.afterKey, upTo: c.lastKey, limit: null };
           const kind = c.checksumKind as ChecksumKind;
+          // The source was checksummed as it was read for the copy. Re-reading it only proves it did not
+          // change since: done for a sample (always the first and last chunk of each range), or for every
+          // chunk with recheckSource. The target is re-read for every selected chunk.
+          const sourceToo = req.recheckSource || req.mode === 'sample' || chunkSelected(`${req.table}#source`, c.rangeId, c.chunkNo, lastOfRange, req.sampleRate);
           const [src, tgt] = await Promise.all([
-            engine.readChunk({ table, ...bounds }).then((s) => hashStream(s, kind)),
+            sourceToo ? engine.readChunk({ table, ...bounds }).then((s) => hashStream(s, kind)) : Promise.resolve(undefined),
             hashStream(target.readBack(db, table, bounds), kind),
           ]);
           const where = `range ${c.rangeId} chunk ${c.chunkNo} keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}`;
-          if (src.rows !== c.rows || tgt.rows !== c.rows) {
-            mismatches.push(`${where}: rows copied ${c.rows}, source now ${src.rows}, target ${tgt.rows}`);
-          } else if (src.checksum !== c.checksum) {
+          if ((src && src.rows !== c.rows) || tgt.rows !== c.rows) {
+            mismatches.push(`${where}: rows copied ${c.rows}, ${src ? `source now ${src.rows}, ` : ''}target ${tgt.rows}`);
+          } else if (src && src.checksum !== c.checksum) {
             mismatches.push(`${where}: source checksum changed since copy (source modified during the run?)`);
           } else if (tgt.checksum !== c.checksum) {
             mismatches.push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)})`);
           }
+          if (src) sourceRereads++;
           verified++;
           heartbeat({ table: req.table, verified });
         }
         return {
           table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
           bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,
-          chunksVerified: verified, checksumOk: mismatches.length === 0, mismatches,
+          chunksVerified: verified, sourceChunksReread: sourceRereads, checksumOk: mismatches.length === 0, mismatches,
         };
       });
     } finally {
@@ -88,9 +96,9 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
 }
 
 /** Several small tables in one activity: a fleet of small tenants pays one round trip, not one per table. */
-export async function validateTables(t: TenantRef, req: { tables: string[]; mode: 'full' | 'sample'; sampleRate: number }): Promise<TableValidation[]> {
+export async function validateTables(t: TenantRef, req: Omit<ValidateTableRequest, 'table' | 'rangeId'> & { tables: string[] }): Promise<TableValidation[]> {
   // (Whole tables; ranges of large tables go through validateTable one by one.)
   const out: TableValidation[] = [];
-  for (const table of req.tables) out.push(await validateTable(t, { table, mode: req.mode, sampleRate: req.sampleRate }));
+  for (const table of req.tables) out.push(await validateTable(t, { ...req, table }));
   return out;
 }

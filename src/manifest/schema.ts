@@ -15,6 +15,7 @@ export const optionsSchema = z.object({
   rangesPerTable: z.number().int().min(1).max(64).optional(),
   validation: z.enum(['full', 'sample', 'none']).optional(),
   sampleRate: z.number().min(0).max(1).optional(),
+  recheckSource: z.boolean().optional(),
   audit: z.boolean().optional(),
   auditChecks: z.array(z.object({
     table: name, column: name.optional(),

@@ -11,6 +11,7 @@ export function resolveOptions(o: MigrationOptions = {}) {
     postDataParallelism: o.tableConcurrency ?? 4,
     validation: (o.validation ?? 'full') as 'full' | 'sample' | 'none',
     sampleRate: o.sampleRate ?? 0.1,
+    recheckSource: o.recheckSource ?? false,
     audit: o.audit ?? false,
     throttle: o.throttle ?? true,
   };

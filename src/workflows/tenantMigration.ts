@@ -196,7 +196,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
         enter('validate');
         validation = await runValidation(ref, {
           tables: described.tables.map((t) => ({ ...t, rangeIds: items.filter((i) => i.table === t.table).map((i) => i.rangeId) })),
-          mode: opts.validation, sampleRate: opts.sampleRate,
+          mode: opts.validation, recheckSource: opts.recheckSource, sampleRate: opts.sampleRate,
           concurrency: opts.tableConcurrency, copyMs: tableMs,
         });
         tables = validation.tables;

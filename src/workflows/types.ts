@@ -46,8 +46,10 @@ export interface MigrationOptions {
   /** Ranges per split table. */
   rangesPerTable?: number;
   validation?: 'full' | 'sample' | 'none';
-  /** Share of chunks re-read in `sample` mode (0..1). */
+  /** Share of chunks re-read in `sample` mode, and of chunks re-read from the source in `full` mode (0..1). */
   sampleRate?: number;
+  /** Re-read every validated chunk from the source as well (proves the source did not change since the copy). */
+  recheckSource?: boolean;
   /** Run the pre-migration audit. */
   audit?: boolean;
   auditChecks?: AuditCheckSpec[];
@@ -97,8 +99,10 @@ export interface TableResult {
   bytes: number;
   copyMs: number;
   ranges: number;
-  /** Chunks re-read and compared (both sides). */
+  /** Chunks re-read from the target and compared with the checksum taken from the source at copy time. */
   chunksVerified: number;
+  /** Of those, chunks also re-read from the source (a sample, or all with recheckSource). */
+  sourceChunksReread?: number;
   checksumOk: boolean;
   /** Rows copied again after a resume (at most one chunk per range). */
   resumedFromRows?: number;

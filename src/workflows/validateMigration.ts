@@ -11,6 +11,8 @@ export interface ValidateMigrationInput {
   target: DatabaseRef;
   mode?: 'full' | 'sample';
   sampleRate?: number;
+  /** Re-read every chunk from the source too (default: a sample, plus every chunk from the target). */
+  recheckSource?: boolean;
   concurrency?: number;
 }
 
@@ -37,7 +39,7 @@ export async function validateMigration(input: ValidateMigrationInput): Promise<
   const tables = await light.listMigratedTables(ref);
   phase = 'validate';
   const mode = input.mode ?? 'full';
-  const validation = await runValidation(ref, { tables: tables.map((table) => ({ table })), mode, sampleRate: input.sampleRate ?? 0.1, concurrency: input.concurrency ?? 4 });
+  const validation = await runValidation(ref, { tables: tables.map((table) => ({ table })), mode, sampleRate: input.sampleRate ?? 0.1, recheckSource: input.recheckSource, concurrency: input.concurrency ?? 4 });
   phase = 'report';
   const asResult: TenantMigrationResult = {
     tenantId, ok: validation.ok, tables: validation.tables, validation, rowsCopied: 0, bytesCopied: 0, throughput: [],

@@ -21,6 +21,7 @@ export interface ValidationPlan {
   tables: { table: string; estimatedRows?: number; rangeIds?: number[] }[];
   mode: 'full' | 'sample';
   sampleRate: number;
+  recheckSource?: boolean;
   concurrency: number;
   /** Copy time per table, for the result (validation alone has none). */
   copyMs?: Map<string, number>;
@@ -47,9 +48,9 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   await Promise.all(Array.from({ length: plan.concurrency }, async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) {
       if ('tables' in job) {
-        results.push(...await heavy.validateTables(ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate }));
+        results.push(...await heavy.validateTables(ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource }));
       } else {
-        const r = await heavy.validateTable(ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate });
+        const r = await heavy.validateTable(ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource });
         ranged.set(job.table, [...(ranged.get(job.table) ?? []), r]);
       }
     }
@@ -72,6 +73,7 @@ function mergeRanges(parts: TableValidation[]): TableValidation {
     ...parts[0],
     sourceRows: sum((p) => p.sourceRows), targetRows: sum((p) => p.targetRows), chunks: sum((p) => p.chunks),
     bytes: sum((p) => p.bytes), ranges: parts.length, chunksVerified: sum((p) => p.chunksVerified),
+    sourceChunksReread: sum((p) => p.sourceChunksReread ?? 0),
     checksumOk: parts.every((p) => p.checksumOk), mismatches: parts.flatMap((p) => p.mismatches),
   };
 }

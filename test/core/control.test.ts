@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTemporal } from '../helpers/temporal';
-import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import type { MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/workflows/types';
 
@@ -25,7 +24,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 
 describe('operator control on real waves: pause, resume, cancel', () => {
   let env: TestWorkflowEnvironment;
-  let worker: WorkerProcess;
+  let stack: Stack;
 
   beforeAll(async () => {
     await dropDatabases(...dbs);
@@ -34,13 +33,12 @@ describe('operator control on real waves: pause, resume, cancel', () => {
       await withDb(`tmig_ctl_src_${n}`, (db) => db.query(`CREATE TABLE t (id int PRIMARY KEY, v text);
         INSERT INTO t SELECT g, repeat('v', 50) || g FROM generate_series(1, ${ROWS}) g; ANALYZE t;`));
     }
-    env = await startTemporal();
-    worker = await startWorker(env.address, writeTestConfig());
+    stack = await startStack();
+    ({ env } = stack);
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
+    await stack?.stop();
     await dropDatabases(...dbs);
   });
 

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTemporal } from '../helpers/temporal';
-import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
 
@@ -11,7 +10,7 @@ const dbs = ['tmig_rep_old', 'tmig_rep_new', 'tmig_rep_dst', 'tmig_rep_foreign']
 /** A tenant migrated again from a different source (a newer backup) into the same target. */
 describe('target ownership', () => {
   let env: TestWorkflowEnvironment;
-  let worker: WorkerProcess;
+  let stack: Stack;
   const input = (source: string, target: string, replaceExisting?: boolean): TenantMigrationInput => ({
     tenantId: 'rep', source: { server: 'local', database: source }, target: { server: 'target', database: target },
     options: { replaceExisting },
@@ -26,13 +25,12 @@ describe('target ownership', () => {
     await withDb('tmig_rep_new', (db) => db.query(`CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'new' FROM generate_series(1, 150) g`));
     await withDb('tmig_rep_foreign', (db) => db.query(`CREATE TABLE precious (id int)`));
     await dropDatabases('tmig_rep_dst'); // created by the first migration
-    env = await startTemporal();
-    worker = await startWorker(env.address, writeTestConfig());
+    stack = await startStack();
+    ({ env } = stack);
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
+    await stack?.stop();
     await dropDatabases(...dbs);
   });
 

@@ -3,8 +3,7 @@ import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTemporal } from '../helpers/temporal';
-import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { startStack, type Stack } from '../helpers/stack';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import type { ValidateMigrationResult } from '../../src/workflows/validateMigration';
@@ -17,18 +16,18 @@ const DST = 'tmig_val_dst';
 /** Standalone validation (`tmig validate`) after someone touched the target. */
 describe('validation of an altered target', () => {
   let env: TestWorkflowEnvironment;
-  let worker: WorkerProcess;
-  const validate = (mode: 'full' | 'sample') => env.client.workflow.execute('validateMigration', {
+  let stack: Stack;
+  const validate = (mode: 'full' | 'sample', recheckSource = false) => env.client.workflow.execute('validateMigration', {
     taskQueue: 'migrations', workflowId: `validate-${mode}-${Date.now()}`,
-    args: [{ source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, mode, sampleRate: 0 }],
+    args: [{ source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, mode, sampleRate: 0, recheckSource }],
   }) as Promise<ValidateMigrationResult>;
   const failures = (r: ValidateMigrationResult) => r.validation.findings.filter((f) => !f.ok).map((f) => f.message);
 
   beforeAll(async () => {
     await dropDatabases(SRC, DST);
     await createSampleTenant(PG_ADMIN_URL, SRC, 1200);
-    env = await startTemporal();
-    worker = await startWorker(env.address, writeTestConfig());
+    stack = await startStack();
+    ({ env } = stack);
     await env.client.workflow.execute('tenantMigration', {
       taskQueue: 'migrations', workflowId: 'tenant-val',
       args: [{ tenantId: 'val', source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, options: { chunkRows: 100 } }],
@@ -36,8 +35,7 @@ describe('validation of an altered target', () => {
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
+    await stack?.stop();
     await dropDatabases(SRC, DST);
   });
 
@@ -51,6 +49,13 @@ describe('validation of an altered target', () => {
     const sample = await validate('sample');
     const reread = (r: ValidateMigrationResult) => r.validation.tables.reduce((s, t) => s + t.chunksVerified, 0);
     expect(reread(sample)).toBeLessThan(reread(full));
+    // Full mode re-reads every chunk from the target; from the source only a sample (first and last chunk of each
+    // range here) unless asked to re-read it all.
+    const chunks = full.validation.tables.reduce((s, t) => s + t.chunks, 0);
+    const fromSource = (r: ValidateMigrationResult) => r.validation.tables.reduce((s, t) => s + (t.sourceChunksReread ?? 0), 0);
+    expect(reread(full)).toBe(chunks);
+    expect(fromSource(full)).toBeLessThan(chunks);
+    expect(fromSource(await validate('full', true))).toBe(chunks);
     const cli = await run(process.execPath, [join(root, 'bin/tmig.js'), '--address', env.address, 'validate', '--source', `local/${SRC}`, '--target', `target/${DST}`],
       { cwd: root, env: { ...process.env } });
     expect(cli.stdout).toMatch(/^EQUAL/m);

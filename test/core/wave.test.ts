@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTemporal } from '../helpers/temporal';
-import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
+import { startStack, type Stack } from '../helpers/stack';
 import { PG_ADMIN_URL, dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/workflows/types';
@@ -17,18 +16,17 @@ const dbs = tenants.flatMap((t) => [`tmig_t_src_${t.id}`, `tmig_t_dst_${t.id}`])
 
 describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', () => {
   let env: TestWorkflowEnvironment;
-  let worker: WorkerProcess;
+  let stack: Stack;
 
   beforeAll(async () => {
     await dropDatabases(...dbs);
     await Promise.all(tenants.map((t) => createSampleTenant(PG_ADMIN_URL, `tmig_t_src_${t.id}`, t.rows)));
-    env = await startTemporal();
-    worker = await startWorker(env.address, writeTestConfig());
+    stack = await startStack();
+    ({ env } = stack);
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
+    await stack?.stop();
     await dropDatabases(...dbs);
   });
 

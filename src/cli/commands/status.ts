@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { innermostMessage } from '../../common/innermostMessage';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { MigrationWaveResult, TenantMigrationResult, TenantProgress, WaveProgress } from '../../workflows/types';
@@ -75,15 +76,6 @@ async function queryTenants(client: Client, workflowIds: string[]): Promise<Reco
   return tenants;
 }
 
-function innermostMessage(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  let msg = e?.message ?? String(err);
-  while (e?.cause) {
-    e = e.cause as typeof e;
-    if (e?.message) msg = e.message;
-  }
-  return msg;
-}
 
 // ---------- rendering ----------
 
