@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     fileParallelism: false,
     pool: 'forks',
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-artifacts/vitest.json' },
   },
 });
