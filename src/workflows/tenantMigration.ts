@@ -98,7 +98,11 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     bytesCopied: progress.bytesCopied, ...extra,
   });
 
-  try {
+  // One migration per target database at a time (two uploads of one tenant, two waves naming the
+  // same target): a permit of limit 1 on the target; a run that never got it never touches the target.
+  let ownsTarget = false;
+  const migrate = async (): Promise<TenantMigrationResult> => {
+    ownsTarget = true;
     enter('prepare');
     const outcome = await light.prepareTarget(ref);
     if (outcome === 'complete') {
@@ -228,6 +232,12 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     }
     enter('done');
     return final;
+  };
+
+  try {
+    return opts.throttle
+      ? await withPermits([{ pool: targetLockPool(input.target), defaultLimit: 1 }], input.tenantId, migrate, { onWaiting: () => enter('waiting-permit') })
+      : await migrate();
   } catch (err) {
     const cancelled = isCancellation(err);
     const message = innermostMessage(err);
@@ -235,6 +245,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     progress.errors.push(message);
     // Nothing half-done may look done: mark the target failed even when the workflow is being cancelled.
     await CancellationScope.nonCancellable(async () => {
+      if (!ownsTarget) return;
       try {
         await light.markTargetFailed(ref, cancelled ? 'cancelled by operator' : message);
       } catch (markErr) {
@@ -267,6 +278,17 @@ function validationOf(err: unknown): ValidationResult | undefined {
   const details = (err as { details?: unknown[] })?.details;
   const v = details?.[0] as ValidationResult | undefined;
   return v && typeof v === 'object' && 'findings' in v ? v : undefined;
+}
+
+/** Governor pool that serializes migrations into one target database (pool names: letters, digits, _ . -). */
+export function targetLockPool(target: { server: string; database: string }): string {
+  const raw = `${target.server}.${target.database}`;
+  const safe = raw.replace(/[^A-Za-z0-9_.-]/g, '_');
+  if (safe === raw) return `target.${safe}`;
+  // Different names must not collapse into one pool: add a deterministic hash of the original.
+  let h = 0;
+  for (const ch of raw) h = (Math.imul(h, 31) + ch.codePointAt(0)!) >>> 0;
+  return `target.${safe}.${h.toString(36)}`;
 }
 
 function failureType(err: unknown): string {

@@ -53,4 +53,15 @@ describe('target ownership', () => {
     const kept = await withDb('tmig_rep_foreign', (db) => db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'precious'`));
     expect(kept.rows[0].n).toBe(1);
   });
+
+  it('two runs into the same target at once: one migrates, the other waits for it and finds it complete', async () => {
+    await dropDatabases('tmig_rep_dst');
+    const i = input('tmig_rep_new', 'tmig_rep_dst');
+    const [a, b] = await Promise.all(['lock-a', 'lock-b'].map((id) => run(i, id)));
+    expect(a.ok && b.ok).toBe(true);
+    expect([a.alreadyComplete ?? false, b.alreadyComplete ?? false].sort()).toEqual([false, true]);
+    const waited = [a, b].find((r) => r.alreadyComplete)!;
+    expect(waited.phases.map((p) => p.phase)).toContain('waiting-permit');
+    expect(await tableDigests('tmig_rep_dst')).toEqual(await tableDigests('tmig_rep_new'));
+  });
 });
