@@ -86,6 +86,7 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
           table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
           bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,
           chunksVerified: verified, sourceChunksReread: sourceRereads, checksumOk: mismatches.length === 0, mismatches,
+          resumedFromRows: resumedFrom(chunks),
         };
       });
     } finally {
@@ -93,6 +94,17 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
       await engine.close();
     }
   });
+}
+
+/** Per range, the rows committed before the first chunk a retried attempt wrote; summed, or undefined. */
+export function resumedFrom(chunks: { rangeId: number; rows: number; attempt: number }[]): number | undefined {
+  let total: number | undefined;
+  for (const rangeId of new Set(chunks.map((c) => c.rangeId))) {
+    const own = chunks.filter((c) => c.rangeId === rangeId);
+    const first = own.findIndex((c) => c.attempt > 1);
+    if (first >= 0) total = (total ?? 0) + own.slice(0, first).reduce((s, c) => s + c.rows, 0);
+  }
+  return total;
 }
 
 /** Several small tables in one activity: a fleet of small tenants pays one round trip, not one per table. */

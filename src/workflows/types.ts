@@ -104,7 +104,10 @@ export interface TableResult {
   /** Of those, chunks also re-read from the source (a sample, or all with recheckSource). */
   sourceChunksReread?: number;
   checksumOk: boolean;
-  /** Rows copied again after a resume (at most one chunk per range). */
+  /**
+   * Rows already committed where a retried copy attempt (after a crash or error) resumed, summed
+   * over the ranges that had one; absent when no attempt was retried.
+   */
   resumedFromRows?: number;
 }
 

@@ -74,6 +74,7 @@ function mergeRanges(parts: TableValidation[]): TableValidation {
     sourceRows: sum((p) => p.sourceRows), targetRows: sum((p) => p.targetRows), chunks: sum((p) => p.chunks),
     bytes: sum((p) => p.bytes), ranges: parts.length, chunksVerified: sum((p) => p.chunksVerified),
     sourceChunksReread: sum((p) => p.sourceChunksReread ?? 0),
+    resumedFromRows: parts.some((p) => p.resumedFromRows !== undefined) ? sum((p) => p.resumedFromRows ?? 0) : undefined,
     checksumOk: parts.every((p) => p.checksumOk), mismatches: parts.flatMap((p) => p.mismatches),
   };
 }

@@ -53,13 +53,17 @@ describe('crash test: worker SIGKILLed mid-table', () => {
     expect(rowsAtKill).toBeGreaterThanOrEqual(100_000);
     expect(rowsAtKill).toBeLessThan(ROWS);
     await workers[0].stop('SIGKILL');
-    const committedAfterKill = await withDb(DST, (db) => db.query<{ range_id: number; n: number; chunks: number }>(
-      `SELECT range_id, rows_done::int AS n, chunks FROM _tmig.checkpoint ORDER BY range_id`)).then((r) => r.rows);
+    const committedAfterKill = await withDb(DST, (db) => db.query<{ range_id: number; n: number; chunks: number; done: boolean }>(
+      `SELECT range_id, rows_done::int AS n, chunks, done FROM _tmig.checkpoint ORDER BY range_id`)).then((r) => r.rows);
     expect(committedAfterKill.length).toBeGreaterThan(1); // 600k rows are split into parallel key ranges
 
     workers.push(await startWorker(env.address, config));
     const result: TenantMigrationResult = await handle.result();
     expect(result.ok).toBe(true);
+    // The report says where the retried attempts resumed: the rows each range had committed at the kill.
+    const resumedRanges = committedAfterKill.filter((c) => c.chunks > 0 && !c.done);
+    expect(result.tables.find((t) => t.table === 'public.ledger')!.resumedFromRows)
+      .toBe(resumedRanges.reduce((s, c) => s + c.n, 0));
 
     const [src, dst] = await Promise.all([tableDigests(SRC), tableDigests(DST)]);
     expect(dst['public.ledger']).toEqual({ rows: ROWS, digest: src['public.ledger'].digest });
