@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { CANONICAL_SESSION_SETTINGS } from '../../src/engines/copyText';
 
 /** Scratch PostgreSQL databases for the mssql tests (names prefixed tmig_mssql_, dropped after). */
-export const PG_ADMIN_URL = process.env.TMIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? process.env.TMIG_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export async function createScratchDb(suffix: string): Promise<{ client: Client; name: string; drop: () => Promise<void> }> {
   const name = `tmig_mssql_${suffix}_${process.pid}`;

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 
-export const PG_ADMIN_URL = process.env.TMIG_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? process.env.TMIG_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Whether the test PostgreSQL answers (checked synchronously, for describe.skipIf); warns loudly when not. */
 export function postgresAvailable(what: string): boolean {
