@@ -1,10 +1,10 @@
-import type { MigratorConfig } from '../config/schema';
-import { serverConfig } from '../config/load';
-import type { SchemaModel } from '../engines/model';
-import type { AuditCheckSpec, DatabaseRef } from '../workflows/types';
-import type { AuditOptions, AuditResult } from './types';
+import type { MigratorConfig } from '../config/configSchema';
+import { serverConfig } from '../config/loadConfig';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { AuditCheckSpec, DatabaseRef } from '../contract/migration';
+import type { AuditOptions, AuditResult } from '../contract/auditResult';
 import { runAudit, runAuditMssql } from './runAudit';
-import { BadInputError } from '../common/errors';
+import { BadInputError } from '../contract/failures';
 
 /**
  * Audits a source named by reference (server name from the worker config + database): opens

@@ -1,4 +1,4 @@
-import type { AuditResult } from './types';
+import type { AuditResult } from '../contract/auditResult';
 
 /**
  * One line per blocking finding, for the tenant's failure message. Pure and dependency-free so a

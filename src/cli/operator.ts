@@ -5,9 +5,9 @@
  */
 import type { Command, CommanderError } from 'commander';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { connectClient } from '../common/temporal';
+import { connectClient } from '../temporal/connection';
 import { globalTarget } from './target';
-import { GOVERNOR_WORKFLOW_TYPE } from '../workflows/governor';
+import { GOVERNOR_WORKFLOW_TYPE } from '../workflows/concurrencyGovernor';
 
 export const ExitCode = {
   Ok: 0,

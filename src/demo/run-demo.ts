@@ -4,9 +4,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../contract/searchAttributes';
 import { createSampleTenant } from './sampleTenant';
-import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../workflows/types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../contract/migration';
 
 /**
  * The embedded default: a local Temporal dev server (UI on 8233, state in .tmig/temporal.db),

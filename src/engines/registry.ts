@@ -1,10 +1,10 @@
-import type { MigratorConfig } from '../config/schema';
-import { serverConfig } from '../config/load';
-import type { BackupRef, DatabaseRef, MigrationOptions } from '../workflows/types';
-import type { SourceEngine } from './types';
+import type { MigratorConfig } from '../config/configSchema';
+import { serverConfig } from '../config/loadConfig';
+import type { BackupRef, DatabaseRef, MigrationOptions } from '../contract/migration';
+import type { SourceEngine } from './sourceEngine';
 import { PostgresSourceEngine } from './postgres/source';
 import { PostgresTarget } from './postgres/target';
-import { BadInputError } from '../common/errors';
+import { BadInputError } from '../contract/failures';
 
 /** Resolves a source reference to its engine. Adding a source kind touches only this switch. */
 export async function createSourceEngine(config: MigratorConfig, ref: DatabaseRef, options: MigrationOptions = {}): Promise<SourceEngine> {

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TASK_QUEUE } from '../common/temporal';
-import type { TenantMigrationInput } from '../workflows/types';
-import { TenantIdKey } from '../workflows/searchAttributes';
+import { TASK_QUEUE } from '../temporal/connection';
+import type { TenantMigrationInput } from '../contract/migration';
+import { TenantIdKey } from '../contract/searchAttributes';
 import { intakeWorkflowId } from './backupKeys';
-import type { BackupObject, IntakePlan, StartOutcome } from './types';
+import type { BackupObject, IntakePlan, StartOutcome } from '../contract/intakeScan';
 
 const fill = (template: string, tenant: string) => template.split('{tenant}').join(tenant);
 

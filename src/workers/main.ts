@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import * as activities from '../activities';
-import { loadConfig } from '../config/load';
-import { HEAVY_TASK_QUEUE, TASK_QUEUE, temporalTargetFromEnv } from '../common/temporal';
+import { loadConfig } from '../config/loadConfig';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE, temporalTargetFromEnv } from '../temporal/connection';
 import { ensureWorkflowBundle } from './workflowBundle';
 
 /**

@@ -3,15 +3,15 @@ import {
   ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
   startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from './types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from '../contract/migration';
 import { tenantMigration } from './tenantMigration';
-import { pauseSignal, resumeSignal, waveProgressQuery } from './signals';
-import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from './searchAttributes';
+import { pauseSignal, resumeSignal, waveProgressQuery } from '../contract/signals';
+import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from '../contract/searchAttributes';
 import { mergeOptions, resolveOptions } from './options';
-import { waveSchema } from '../manifest/schema';
-import { formatZodError } from '../common/validation';
+import { waveSchema } from '../contract/manifestSchema';
+import { formatZodError } from '../contract/formatZodError';
 import { workflowNow } from './clock';
-import { innermostMessage } from '../common/innermostMessage';
+import { innermostMessage } from '../contract/innermostMessage';
 import type * as activities from '../activities';
 
 const reportActivities = proxyActivities<typeof activities>({

@@ -4,17 +4,17 @@ import {
 } from '@temporalio/workflow';
 import { ActivityCancellationType, type RetryPolicy } from '@temporalio/common';
 import type * as activities from '../activities';
-import type { CopyWorkItem } from '../activities/plan';
-import type { MigrationPhase, PhaseTiming, TableResult, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample, ValidationResult } from './types';
-import { pauseSignal, resumeSignal, tenantProgressQuery } from './signals';
-import { MigrationPhaseKey } from './searchAttributes';
+import type { CopyWorkItem } from '../activities/planCopy';
+import type { MigrationPhase, PhaseTiming, TableResult, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample, ValidationResult } from '../contract/migration';
+import { pauseSignal, resumeSignal, tenantProgressQuery } from '../contract/signals';
+import { MigrationPhaseKey } from '../contract/searchAttributes';
 import { isoNow, workflowNow } from './clock';
 import { resolveOptions } from './options';
-import { describeFailures, runValidation } from './validationPhase';
+import { describeFailures, runValidation } from './phases/validate';
 import { permitWaitMs, withPermits } from './permits';
 import { describeBlocking } from '../audit/blocking';
-import { innermostMessage } from '../common/innermostMessage';
-import type { AuditResult } from '../audit/types';
+import { innermostMessage } from '../contract/innermostMessage';
+import type { AuditResult } from '../contract/auditResult';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
 

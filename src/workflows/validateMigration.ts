@@ -1,7 +1,7 @@
 import { proxyActivities, setHandler, defineQuery } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { DatabaseRef, TenantMigrationResult, ValidationResult } from './types';
-import { runValidation } from './validationPhase';
+import type { DatabaseRef, TenantMigrationResult, ValidationResult } from '../contract/migration';
+import { runValidation } from './phases/validate';
 import { isoNow } from './clock';
 
 export interface ValidateMigrationInput {

@@ -1,8 +1,8 @@
 import { Client } from 'pg';
-import type { ServerConfig } from '../../config/schema';
-import { connectionUrl } from '../../config/load';
+import type { ServerConfig } from '../../config/configSchema';
+import { connectionUrl } from '../../config/loadConfig';
 import { CANONICAL_SESSION_SETTINGS } from '../copyText';
-import { FailureType, PermanentError } from '../../common/errors';
+import { FailureType, PermanentError } from '../../contract/failures';
 
 export interface PgEndpoint {
   serverName: string;

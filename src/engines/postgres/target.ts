@@ -1,14 +1,14 @@
 import type { Client } from 'pg';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
-import type { SchemaModel, TableModel } from '../model';
-import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../types';
+import type { SchemaModel, TableModel } from '../schemaModel';
+import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../sourceEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
 import { targetShape } from './source';
-import { quoteIdent, quoteLiteral } from './sql';
-import { FailureType, PermanentError } from '../../common/errors';
+import { quoteIdent, quoteLiteral } from './quoting';
+import { FailureType, PermanentError } from '../../contract/failures';
 
 export type PrepareOutcome = 'new' | 'resume' | 'complete';
 

@@ -1,0 +1,54 @@
+import { classified, config, withHeartbeats } from './activityContext';
+import { createSourceEngine, createTarget } from '../engines/registry';
+import { tableLabel } from '../engines/schemaModel';
+import { PostgresTarget } from '../engines/postgres/target';
+import { FULL_RANGE } from '../engines/sourceEngine';
+import { loadModel } from './storedModel';
+import { tenantLabel, type TenantRef } from '../contract/tenantRef';
+
+export interface CopyWorkItem {
+  table: string;
+  rangeId: number;
+  done: boolean;
+  rowsDone: number;
+  estimatedRows: number;
+}
+
+/**
+ * Plans key ranges once per table and records them as checkpoint rows; a retry or a resumed
+ * run finds the stored plan, so range ids and checkpoints always match.
+ */
+export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number; rangesPerTable: number }): Promise<CopyWorkItem[]> {
+  return classified(`${tenantLabel(t)}: plan copy`, () => withHeartbeats(() => ({ phase: 'plan' }), async () => {
+    const cfg = config();
+    const model = await loadModel(t);
+    const engine = await createSourceEngine(cfg, t.source, t.options);
+    const db = await createTarget(cfg, t.target).connect();
+    try {
+      const existing = new Set((await PostgresTarget.checkpoints(db)).map((c) => c.table));
+      for (const table of model.tables) {
+        const label = tableLabel(table);
+        if (existing.has(label)) continue;
+        const split = table.key && table.estimatedRows >= opts.splitRowsThreshold && opts.rangesPerTable > 1;
+        const ranges = split ? await engine.planRanges(table, opts.rangesPerTable) : [FULL_RANGE];
+        await db.query('BEGIN');
+        for (const [i, r] of ranges.entries()) {
+          await db.query(`INSERT INTO _tmig.checkpoint (table_name, range_id, lo, hi) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+            [label, i, r.lo, r.hi]);
+        }
+        await db.query('COMMIT');
+      }
+      const estimated = new Map(model.tables.map((tb) => [tableLabel(tb), tb.estimatedRows]));
+      const rangesPer = new Map<string, number>();
+      const cps = await PostgresTarget.checkpoints(db);
+      for (const c of cps) rangesPer.set(c.table, (rangesPer.get(c.table) ?? 0) + 1);
+      return cps.map((c) => ({
+        table: c.table, rangeId: c.rangeId, done: c.done, rowsDone: c.rowsDone,
+        estimatedRows: Math.round((estimated.get(c.table) ?? 0) / (rangesPer.get(c.table) ?? 1)),
+      }));
+    } finally {
+      await db.end();
+      await engine.close();
+    }
+  }));
+}
