@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/temporal/connection';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/contract/names';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/contract/migration';
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';

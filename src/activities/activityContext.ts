@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
-import { FailureType, PermanentError, isUnreachable } from '../contract/failures';
+import { FailureType, PermanentError } from '../contract/failures';
 
 export function config(): MigratorConfig {
   return loadConfig();
@@ -75,4 +75,15 @@ export async function withHeartbeats<T>(details: () => unknown, body: () => Prom
   } finally {
     clearInterval(timer);
   }
+}
+
+/** Driver errors that mean the server could not be reached (retried a few times, then ServerUnreachable). */
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENETUNREACH', 'EAI_AGAIN', 'ESOCKET']);
+
+export function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; errors?: unknown[]; originalError?: unknown };
+  if (e?.code && unreachableCodes.has(e.code)) return true;
+  if (Array.isArray(e?.errors)) return e.errors.some(isUnreachable);
+  if (e?.originalError) return isUnreachable(e.originalError);
+  return false;
 }

@@ -1,11 +1,13 @@
+/** Backup intake activities (heavy task queue: they move large files): thin entry points over archives/ and storage/. */
 import { Context } from '@temporalio/activity';
 import { loadConfig } from '../config/loadConfig';
 import type { BackupRef } from '../contract/migration';
 import { runActivity } from './runActivity';
-import { extractTenantArchive } from '../archives/archiveExtraction';
+import { extractTenantArchive, type ExtractArchiveInput } from '../archives/archiveExtraction';
 import type { ExtractionLimits } from '../archives/extractionSink';
-import { fetchTenantBackup, type FetchBackupResult } from '../storage/backupFetch';
-import { placeBackup, type LocateBackupResult } from '../archives/backupLocation';
+import { fetchTenantBackup, type FetchBackupInput, type FetchBackupResult } from '../storage/backupFetch';
+import { placeBackup, type LocateBackupInput, type LocateBackupResult } from '../archives/backupLocation';
+import { cleanTenantWorkDir, type CleanupWorkDirInput, type CleanupWorkDirResult } from '../archives/workDirCleanup';
 
 export interface StageBackupInput {
   tenantId: string;
@@ -36,3 +38,36 @@ export async function stageBackup(input: StageBackupInput): Promise<StageBackupR
     return { ...placed, fetched, files };
   });
 }
+
+/**
+ * Activity: downloads a tenant's backup object(s) into its work directory. Heartbeats byte progress and rate; a
+ * retried attempt resumes the interrupted object from the offset in the last heartbeat.
+ */
+export async function fetchBackup(input: FetchBackupInput): Promise<FetchBackupResult> {
+  return runActivity(() => fetchTenantBackup(loadConfig(), input, Context.current()));
+}
+
+/** Activity: extracts the fetched archive into the tenant's work directory. Idempotent via a completion marker. */
+export async function extractArchive(input: ExtractArchiveInput): Promise<{ dir: string; files: string[] }> {
+  return runActivity(() => extractTenantArchive(loadConfig(), input, Context.current()));
+}
+
+/** Activity: locate the .bak in the extracted tree, verify its media header, place it for the SQL Server host. */
+export async function locateBackup(input: LocateBackupInput): Promise<LocateBackupResult> {
+  return runActivity(async () => {
+    const res = await placeBackup(loadConfig(), input);
+    Context.current().log.info('backup placed', { tenantId: input.tenantId, server: input.sourceServer, serverPath: res.serverPath, bytes: res.bytes });
+    return res;
+  });
+}
+
+/** Activity: clean the tenant's work directory after success; keep it (size-limited) after failure. */
+export async function cleanupWorkDir(input: CleanupWorkDirInput): Promise<CleanupWorkDirResult> {
+  return runActivity(async () => {
+    const res = await cleanTenantWorkDir(loadConfig(), input);
+    Context.current().log.info('work directory cleaned', { tenantId: input.tenantId, ok: input.ok, ...res });
+    return res;
+  });
+}
+
+export type { FetchBackupInput, FetchBackupResult, ExtractArchiveInput, LocateBackupInput, LocateBackupResult, CleanupWorkDirInput, CleanupWorkDirResult };

@@ -6,12 +6,13 @@
  * otherwise one is created from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE on first use.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { connectClient, TASK_QUEUE } from '../temporal/connection';
+import { connectClient } from '../temporal/connection';
+import { TASK_QUEUE } from '../contract/names';
 import { BadInputError, toActivityFailure } from '../contract/failures';
 import { loadConfig } from '../config/loadConfig';
 import {
   acquireSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type GovernorInput, type PermitRequest,
-} from '../workflows/concurrencyGovernor';
+} from '../contract/governorProtocol';
 
 let client: Client | undefined;
 let connecting: Promise<Client> | undefined;

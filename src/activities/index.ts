@@ -6,7 +6,7 @@ export { copyTableSlice, type CopySliceResult } from './copyTableSlice';
 export { validateTable, validateTables } from './validateTables';
 export { markTargetComplete, markTargetFailed } from './markTarget';
 export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governorPermits';
-export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup } from './backupIndex';
+export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup } from './backupStaging';
 export { auditTenantSource } from './auditTenantSource';
 export { checkTenantIntegrity } from './checkTenantIntegrity';
 export { reportTenant, reportWave } from './reportRun';

@@ -1,11 +1,9 @@
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
 import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { loadConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
 import { FailureType, PermanentError } from '../contract/failures';
-import { runActivity } from '../activities/runActivity';
 import { claimedArchive, detectFormat, readHead, type ArchiveFormat } from './archiveFormat';
 import { defaultLimits, ExtractionSink, type ExtractionLimits } from './extractionSink';
 import { extractGzip } from './extractors/gzip';
@@ -134,9 +132,4 @@ export async function extractTenantArchive(config: MigratorConfig, input: Extrac
   } finally {
     clearInterval(beat);
   }
-}
-
-/** Activity: extracts the fetched archive into the tenant's work directory. Idempotent via a completion marker. */
-export async function extractArchive(input: ExtractArchiveInput): Promise<{ dir: string; files: string[] }> {
-  return runActivity(() => extractTenantArchive(loadConfig(), input, Context.current()));
 }

@@ -1,10 +1,8 @@
-import { Context } from '@temporalio/activity';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix, win32 } from 'node:path';
-import { loadConfig, serverConfig } from '../config/loadConfig';
+import { serverConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
 import { BadInputError, FailureType, PermanentError } from '../contract/failures';
-import { runActivity } from '../activities/runActivity';
 import { MTF_MAGIC, readHead } from './archiveFormat';
 import { listFiles, tenantWorkDir } from './workDir';
 
@@ -102,13 +100,4 @@ export async function placeBackup(config: MigratorConfig, input: LocateBackupInp
     await rm(source, { force: true });
   }
   return { workerPath, serverPath, bytes };
-}
-
-/** Activity: locate the .bak in the extracted tree, verify its media header, place it for the SQL Server host. */
-export async function locateBackup(input: LocateBackupInput): Promise<LocateBackupResult> {
-  return runActivity(async () => {
-    const res = await placeBackup(loadConfig(), input);
-    Context.current().log.info('backup placed', { tenantId: input.tenantId, server: input.sourceServer, serverPath: res.serverPath, bytes: res.bytes });
-    return res;
-  });
 }

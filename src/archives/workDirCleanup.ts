@@ -1,9 +1,7 @@
-import { Context } from '@temporalio/activity';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadConfig, serverConfig } from '../config/loadConfig';
+import { serverConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
-import { runActivity } from '../activities/runActivity';
 import { dirSize, listFiles, tenantWorkDir } from './workDir';
 
 export const DEFAULT_KEEP_BYTES = 2 * 1024 ** 3;
@@ -49,13 +47,4 @@ export async function cleanTenantWorkDir(config: MigratorConfig, input: CleanupW
       `Kept for diagnosis after a failed migration; to stay under ${limit} bytes these files were removed:\n${pruned.join('\n')}\n`);
   }
   return { removed: false, keptBytes: size, pruned };
-}
-
-/** Activity: clean the tenant's work directory after success; keep it (size-limited) after failure. */
-export async function cleanupWorkDir(input: CleanupWorkDirInput): Promise<CleanupWorkDirResult> {
-  return runActivity(async () => {
-    const res = await cleanTenantWorkDir(loadConfig(), input);
-    Context.current().log.info('work directory cleaned', { tenantId: input.tenantId, ok: input.ok, ...res });
-    return res;
-  });
 }

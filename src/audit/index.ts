@@ -1,5 +1,5 @@
 export { runAudit, runAuditMssql, auditDatabase } from './runAudit';
-export { describeBlocking } from './blocking';
+export { describeBlocking } from '../contract/auditResult';
 export { auditSource } from './auditSource';
 export { mssqlAuditDialect } from '../engines/mssql/auditDialect';
 export { postgresAuditDialect } from '../engines/postgres/auditDialect';

@@ -1,23 +1,37 @@
 import { ApplicationFailure } from '@temporalio/common';
 
 /**
- * Failure taxonomy. Permanent failures become non-retryable ApplicationFailures with one of
- * these types; anything else is treated as transient and retried with backoff.
+ * Failure taxonomy: the one list of failure types, used by activities and workflows alike.
+ * Every type here is permanent (non-retryable: retrying cannot help); anything else thrown is
+ * transient and retried with backoff by the activity's retry policy.
  */
 export const FailureType = {
+  /** A manifest, config or input field is wrong (the message names it). */
   BadInput: 'BadInput',
+  /** The source database does not exist. */
   SourceMissing: 'SourceMissing',
+  /** A server stayed unreachable for `unreachableAttempts` attempts (retried until then). */
   ServerUnreachable: 'ServerUnreachable',
+  /** The target database holds something tmig must not overwrite. */
   TargetConflict: 'TargetConflict',
+  /** A source type has no mapping. */
   UnsupportedType: 'UnsupportedType',
+  /** Validation found the target different from the source. */
   ValidationMismatch: 'ValidationMismatch',
+  /** The pre-migration audit found blocking problems. */
+  AuditBlocked: 'AuditBlocked',
   ArchiveCorrupt: 'ArchiveCorrupt',
   ArchiveRejected: 'ArchiveRejected',
   ArchiveEncrypted: 'ArchiveEncrypted',
   NoBackupFound: 'NoBackupFound',
   NotABackup: 'NotABackup',
   DiskFull: 'DiskFull',
+  /** A DDL step failed on the target. */
   SchemaFailed: 'SchemaFailed',
+  /** A tenant failure whose cause carried no type of its own. */
+  MigrationFailed: 'MigrationFailed',
+  /** The operator cancelled the run (reported, never retried). */
+  Cancelled: 'Cancelled',
 } as const;
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 
@@ -42,14 +56,4 @@ export class BadInputError extends PermanentError {
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof PermanentError) return err.toFailure();
   return err;
-}
-
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENETUNREACH', 'EAI_AGAIN', 'ESOCKET']);
-
-export function isUnreachable(err: unknown): boolean {
-  const e = err as { code?: string; errors?: unknown[]; originalError?: unknown };
-  if (e?.code && unreachableCodes.has(e.code)) return true;
-  if (Array.isArray(e?.errors)) return e.errors.some(isUnreachable);
-  if (e?.originalError) return isUnreachable(e.originalError);
-  return false;
 }

@@ -86,9 +86,9 @@ export interface MigrationWaveInput {
   options?: MigrationOptions;
 }
 
-export type MigrationPhase =
-  | 'pending' | 'waiting-permit' | 'fetch' | 'extract' | 'restore' | 'prepare' | 'audit' | 'schema'
-  | 'copy' | 'post-data' | 'validate' | 'report' | 'cleanup' | 'done' | 'failed' | 'paused' | 'cancelled';
+import type { MigrationPhase } from './phases';
+
+export type { MigrationPhase } from './phases';
 
 export interface TableResult {
   table: string;
@@ -197,5 +197,24 @@ export interface MigrationWaveResult {
   waveId: string;
   succeeded: WaveTenantOutcome[];
   failed: WaveTenantOutcome[];
+  reportPath?: string;
+}
+
+/** Input of `validateMigration`: a migrated pair checked again, standalone. */
+export interface ValidateMigrationInput {
+  /** Label for the report; defaults to the target database name. */
+  tenantId?: string;
+  source: DatabaseRef;
+  target: DatabaseRef;
+  mode?: 'full' | 'sample';
+  sampleRate?: number;
+  /** Re-read every chunk from the source too (default: a sample, plus every chunk from the target). */
+  recheckSource?: boolean;
+  concurrency?: number;
+}
+
+export interface ValidateMigrationResult {
+  tenantId: string;
+  validation: ValidationResult;
   reportPath?: string;
 }

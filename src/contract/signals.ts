@@ -6,3 +6,4 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const tenantProgressQuery = defineQuery<TenantProgress>('progress');
 export const waveProgressQuery = defineQuery<WaveProgress>('progress');
+export const validationStateQuery = defineQuery<{ phase: string }>('progress');

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { TASK_QUEUE, WorkflowType } from '../contract/names';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     })),
     options: { maxConcurrentTenants: 3, tableConcurrency: 2, chunkRows: 20_000 },
   };
-  const handle = await env.client.workflow.start('migrationWave', { taskQueue: 'migrations', workflowId: `wave-${waveId}`, args: [input] });
+  const handle = await env.client.workflow.start(WorkflowType.migrationWave, { taskQueue: TASK_QUEUE, workflowId: `wave-${waveId}`, args: [input] });
   console.log(`Started wave ${waveId} (workflow ${handle.workflowId}). Progress:`);
 
   const done = handle.result() as Promise<MigrationWaveResult>;

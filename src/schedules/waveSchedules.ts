@@ -14,10 +14,10 @@ import { type Duration, msToNumber } from '@temporalio/common/lib/time';
 import { waveSchema } from '../contract/manifestSchema';
 import { formatZodError } from '../contract/formatZodError';
 import { BadInputError } from '../contract/failures';
-import { TASK_QUEUE } from '../temporal/connection';
+import { TASK_QUEUE, WorkflowType, waveWorkflowId } from '../contract/names';
 import type { MigrationWaveInput } from '../contract/migration';
 
-export const WAVE_WORKFLOW_TYPE = 'migrationWave';
+export const WAVE_WORKFLOW_TYPE = WorkflowType.migrationWave;
 export const DEFAULT_WAVE_CRON = '0 2 * * *';
 export const DEFAULT_CATCHUP_WINDOW = '2 hours';
 
@@ -48,7 +48,7 @@ export interface WaveScheduleInfo {
 
 /** Workflow id of the runs a schedule starts (Temporal suffixes it with the scheduled time). */
 export function scheduledWaveWorkflowId(waveId: string): string {
-  return `wave-${waveId}`;
+  return waveWorkflowId(waveId);
 }
 
 const scheduleIdPattern = /^[A-Za-z0-9_.-]{1,200}$/;

@@ -1,11 +1,9 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
 import { join, posix } from 'node:path';
-import { loadConfig } from '../config/loadConfig';
 import { BadInputError } from '../contract/failures';
 import type { MigratorConfig } from '../config/configSchema';
 import type { BackupRef } from '../contract/migration';
-import { runActivity } from '../activities/runActivity';
 import { downloadObject, type DownloadProgress } from './objectDownload';
 import { s3ClientFromConfig } from './s3Client';
 import { parseVolumeName, volumeSet } from '../archives/rarVolumes';
@@ -92,12 +90,4 @@ export async function fetchTenantBackup(config: MigratorConfig, input: FetchBack
     clearInterval(beat);
     s3.destroy();
   }
-}
-
-/**
- * Activity: downloads a tenant's backup object(s) into its work directory. Heartbeats byte progress and rate; a
- * retried attempt resumes the interrupted object from the offset in the last heartbeat.
- */
-export async function fetchBackup(input: FetchBackupInput): Promise<FetchBackupResult> {
-  return runActivity(() => fetchTenantBackup(loadConfig(), input, Context.current()));
 }

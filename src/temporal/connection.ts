@@ -1,7 +1,6 @@
+/** The Temporal client connection used by the CLI, workers, intake and the governor activity (address from the environment). */
 import { Client, Connection } from '@temporalio/client';
 
-export const TASK_QUEUE = 'migrations';
-export const HEAVY_TASK_QUEUE = 'migrations-heavy';
 
 export interface TemporalTarget {
   address: string;

@@ -1,7 +1,8 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import * as activities from '../activities';
 import { loadConfig } from '../config/loadConfig';
-import { HEAVY_TASK_QUEUE, TASK_QUEUE, temporalTargetFromEnv } from '../temporal/connection';
+import { temporalTargetFromEnv } from '../temporal/connection';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../contract/names';
 import { ensureWorkflowBundle } from './workflowBundle';
 
 /**

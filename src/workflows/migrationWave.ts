@@ -13,9 +13,10 @@ import { formatZodError } from '../contract/formatZodError';
 import { workflowNow } from './clock';
 import { innermostMessage } from '../contract/innermostMessage';
 import type * as activities from '../activities';
+import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
 
 const reportActivities = proxyActivities<typeof activities>({
-  taskQueue: 'migrations', startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
 });
 
 /** State carried across continue-as-new. */
@@ -29,10 +30,6 @@ export interface WaveCarry {
 
 /** Children started per run before the wave drains and continues as new (keeps history bounded). */
 const STARTS_PER_RUN = 200;
-
-export function tenantWorkflowId(tenantId: string): string {
-  return `tenant-${tenantId}`;
-}
 
 /**
  * A wave: one tenantMigration child per tenant, at most `maxConcurrentTenants` at once (a
@@ -81,7 +78,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
       const handle = await startChild(tenantMigration, {
         workflowId: id,
         args: [{ ...spec, waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
-        taskQueue: 'migrations',
+        taskQueue: TASK_QUEUE,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [

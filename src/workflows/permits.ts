@@ -11,7 +11,7 @@ import {
   ActivityCancellationType, CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type * as governorActivities from '../activities/governorPermits';
-import { governorWorkflowId, permitGrantedSignal, releaseSignal } from './concurrencyGovernor';
+import { governorWorkflowId, permitGrantedSignal, releaseSignal } from '../contract/governorProtocol';
 
 export interface PoolPermit {
   /** Pool name, normally a server name from the worker config. */

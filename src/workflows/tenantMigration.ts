@@ -12,9 +12,8 @@ import { isoNow, workflowNow } from './clock';
 import { resolveOptions } from './options';
 import { describeFailures, runValidation } from './phases/validate';
 import { permitWaitMs, withPermits } from './permits';
-import { describeBlocking } from '../audit/blocking';
 import { innermostMessage } from '../contract/innermostMessage';
-import type { AuditResult } from '../contract/auditResult';
+import { describeBlocking, type AuditResult } from '../contract/auditResult';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
 

@@ -7,7 +7,7 @@ import { createTestDatabase, postgresAvailable } from './helpers/db';
 import { describePublicSchema } from './helpers/pgModel';
 import { CHECKS, FIXTURE } from './helpers/plantedSource';
 import { auditSource } from '../../src/audit/auditSource';
-import { describeBlocking } from '../../src/audit/blocking';
+import { describeBlocking } from '../../src/contract/auditResult';
 import { configSchema } from '../../src/config/configSchema';
 import { PG_ADMIN_URL } from './helpers/db';
 

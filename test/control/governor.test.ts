@@ -7,9 +7,10 @@ import { type WorkflowHandleWithFirstExecutionRunId, defaultPayloadConverter } f
 import { haveTemporal, startHarness, sleep, waitFor, type Harness } from './harness';
 import { maxOverlap, records, resetRecords } from './activities';
 import {
-  acquireSignal, concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
-} from '../../src/workflows/concurrencyGovernor';
-import { TASK_QUEUE } from '../../src/temporal/connection';
+  acquireSignal, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+} from '../../src/contract/governorProtocol';
+import { concurrencyGovernor } from '../../src/workflows/concurrencyGovernor';
+import { TASK_QUEUE } from '../../src/contract/names';
 import { Worker } from '@temporalio/worker';
 import { resetConfigCache } from '../../src/config/loadConfig';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

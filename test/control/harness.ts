@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { governorActivities, setGovernorClient } from '../../src/activities/governorPermits';
-import { TASK_QUEUE } from '../../src/temporal/connection';
+import { TASK_QUEUE } from '../../src/contract/names';
 import * as testActivities from './activities';
 
 export const temporalBinary = process.env.TMIG_TEMPORAL_BIN ?? join(homedir(), '.cache', 'tmig', 'bin', 'temporal');

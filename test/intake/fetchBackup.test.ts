@@ -12,7 +12,7 @@ import {
   cleanupWorkDir, extractArchive, fetchBackup, locateBackup, type CleanupWorkDirInput, type CleanupWorkDirResult, type ExtractArchiveInput,
   type FetchBackupInput, type FetchBackupResult, type LocateBackupInput, type LocateBackupResult, stageBackup, type StageBackupInput,
   type StageBackupResult,
-} from '../../src/activities/backupIndex';
+} from '../../src/activities/backupStaging';
 import { downloadObject, type DownloadProgress } from '../../src/storage/objectDownload';
 import type { FetchHeartbeat } from '../../src/storage/backupFetch';
 import { resetConfigCache } from '../../src/config/loadConfig';

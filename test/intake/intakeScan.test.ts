@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerIntake } from '../../src/cli/commands/intakeCommand';
-import { TASK_QUEUE } from '../../src/temporal/connection';
+import { TASK_QUEUE } from '../../src/contract/names';
 import { createIntakeActivities } from '../../src/activities/intakeBackups';
 import { intakeWorkflowId, normalizeEtag } from '../../src/intake/backupKeys';
 import { SqsIntakeConsumer, type PollStats } from '../../src/intake/sqsConsumer';

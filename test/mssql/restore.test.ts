@@ -4,7 +4,8 @@ import {
 } from '../../src/engines/mssql/backupRestore';
 import { mssqlConfig } from '../../src/engines/mssql/connection';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
-import { isUnreachable, PermanentError } from '../../src/contract/failures';
+import { PermanentError } from '../../src/contract/failures';
+import { isUnreachable } from '../../src/activities/activityContext';
 import type { ServerConfig } from '../../src/config/configSchema';
 
 const files: BackupFile[] = [

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { TASK_QUEUE } from '../../temporal/connection';
+import { TASK_QUEUE, WorkflowType } from '../../contract/names';
 import { loadConfig } from '../../config/loadConfig';
 import { credentialsFromEnv } from '../../storage/s3Client';
 import { compileTenantPattern } from '../../intake/backupKeys';
@@ -70,7 +70,7 @@ function printTotals(t: IntakeScanTotals): void {
 
 async function upsertSchedule(client: Client, scheduleId: string, every: string | undefined, cron: string | undefined, input: IntakeScanInput): Promise<'created' | 'updated'> {
   const spec = cron ? { cronExpressions: [cron] } : { intervals: [{ every: (every ?? '15 minutes') as '15 minutes' }] };
-  const action = { type: 'startWorkflow' as const, workflowType: 'intakeScan', taskQueue: TASK_QUEUE, args: [input], workflowId: `intake-${scheduleId}` };
+  const action = { type: 'startWorkflow' as const, workflowType: WorkflowType.intakeScan, taskQueue: TASK_QUEUE, args: [input], workflowId: `intake-${scheduleId}` };
   try {
     await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } });
     return 'created';

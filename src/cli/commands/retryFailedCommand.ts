@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { type Client, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/client';
-import { TASK_QUEUE } from '../../temporal/connection';
+import { TASK_QUEUE, WorkflowType, waveWorkflowId } from '../../contract/names';
 import type { MigrationWaveInput, MigrationWaveResult, WaveProgress } from '../../contract/migration';
 import { WaveIdKey } from '../../contract/searchAttributes';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, resolveMigrationWorkflow, usageExitCodes, withClient } from '../operator';
-import { waveWorkflowId } from './startCommand';
 
 /** The wave's input, read from the first event of its current run (continue-as-new keeps the input). */
 export async function readWaveInput(client: Client, workflowId: string, runId: string): Promise<MigrationWaveInput> {
@@ -61,7 +60,7 @@ ${EXIT_CODES_HELP}`)
     .action(async (ref: string, opts: { dryRun?: boolean; json?: boolean }, cmd: Command) => {
       await withClient(cmd, async (client) => {
         const { workflowId, description } = await resolveMigrationWorkflow(client, ref);
-        if (description.type !== 'migrationWave') {
+        if (description.type !== WorkflowType.migrationWave) {
           throw new CliError(`${workflowId} is a ${description.type}, not a migrationWave: retry-failed takes a wave`, ExitCode.Usage);
         }
         const input = await readWaveInput(client, workflowId, description.runId);
@@ -78,7 +77,7 @@ ${EXIT_CODES_HELP}`)
           outJson(retryInput);
           return;
         }
-        const handle = await client.workflow.start('migrationWave', {
+        const handle = await client.workflow.start(WorkflowType.migrationWave, {
           workflowId: waveWorkflowId(retryWaveId), taskQueue: TASK_QUEUE, args: [retryInput],
           typedSearchAttributes: [{ key: WaveIdKey, value: retryWaveId }],
         });

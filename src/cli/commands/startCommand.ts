@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { waveSchema } from '../../contract/manifestSchema';
 import { formatZodError } from '../../contract/formatZodError';
-import { connectClient, TASK_QUEUE } from '../../temporal/connection';
+import { connectClient } from '../../temporal/connection';
+import { TASK_QUEUE, WorkflowType, waveWorkflowId } from '../../contract/names';
 import type { MigrationWaveInput } from '../../contract/migration';
 import { WaveIdKey } from '../../contract/searchAttributes';
 import { globalTarget } from '../target';
@@ -23,10 +24,6 @@ export function readManifest(path: string): MigrationWaveInput {
   return parsed.data;
 }
 
-export function waveWorkflowId(waveId: string): string {
-  return `wave-${waveId}`;
-}
-
 export function registerStart(program: Command): void {
   usageExitCodes(program.command('start'))
     .description('start a migration wave from a manifest (JSON or YAML)')
@@ -36,7 +33,7 @@ export function registerStart(program: Command): void {
     .action(async (manifestPath: string, opts: { wait?: boolean }, cmd: Command) => {
       const input = readManifest(manifestPath);
       const client = await connectClient(globalTarget(cmd));
-      const handle = await client.workflow.start('migrationWave', {
+      const handle = await client.workflow.start(WorkflowType.migrationWave, {
         workflowId: waveWorkflowId(input.waveId), taskQueue: TASK_QUEUE, args: [input],
         typedSearchAttributes: [{ key: WaveIdKey, value: input.waveId }],
       });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import {
-  concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorState,
-} from '../../workflows/concurrencyGovernor';
-import { TASK_QUEUE } from '../../temporal/connection';
+  GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, setLimitSignal, stateQuery, type GovernorState,
+} from '../../contract/governorProtocol';
+import { TASK_QUEUE } from '../../contract/names';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, parsePositiveInt, usageExitCodes, withClient } from '../operator';
 
 export async function readGovernorState(client: Client, pool: string): Promise<GovernorState> {
@@ -55,7 +55,7 @@ ${EXIT_CODES_HELP}`);
       const limit = parsePositiveInt(limitText, 'limit', 0);
       if (!/^[A-Za-z0-9_.-]+$/.test(pool)) throw new CliError(`pool "${pool}": pool names use letters, digits, _ . -`, ExitCode.Usage);
       await withClient(cmd, async (client) => {
-        await client.workflow.signalWithStart(concurrencyGovernor, {
+        await client.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, {
           workflowId: governorWorkflowId(pool), taskQueue: TASK_QUEUE,
           args: [{ pool, limit }], signal: setLimitSignal, signalArgs: [{ limit }],
         });

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { connectClient, TASK_QUEUE } from '../../temporal/connection';
+import { connectClient } from '../../temporal/connection';
+import { TASK_QUEUE, WorkflowType } from '../../contract/names';
 import type { DatabaseRef } from '../../contract/migration';
-import type { ValidateMigrationInput, ValidateMigrationResult } from '../../workflows/validateMigration';
+import type { ValidateMigrationInput, ValidateMigrationResult } from '../../contract/migration';
 import { globalTarget } from '../target';
 import { usageExitCodes } from '../operator';
 
@@ -32,7 +33,7 @@ export function registerValidate(program: Command): void {
       };
       const client = await connectClient(globalTarget(cmd));
       const workflowId = `validate-${input.target.server}-${input.target.database}-${Date.now()}`;
-      const result = await client.workflow.execute('validateMigration', { taskQueue: TASK_QUEUE, workflowId, args: [input] }) as ValidateMigrationResult;
+      const result = await client.workflow.execute(WorkflowType.validateMigration, { taskQueue: TASK_QUEUE, workflowId, args: [input] }) as ValidateMigrationResult;
       if (opts.json) {
         console.log(JSON.stringify(result, null, 2));
       } else {
