@@ -13,8 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type * as governorActivities from '../activities/governorPermits';
 import {
-  acquireSignal, governorWorkflowId, permitGrantedSignal, releaseSignal, setLimitSignal, stateQuery,
-  type GovernorInput, type GovernorState, type PermitEntry, type PermitRequest,
+  acquireSignal, permitGrantedSignal, releaseSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
 } from '../contract/governorProtocol';
 
 const { findClosedPermitHolders } = proxyActivities<typeof governorActivities>({
