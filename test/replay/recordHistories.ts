@@ -6,8 +6,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
 import { startStack } from '../helpers/stack';
+import { temporalCliPath } from '../helpers/temporal';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 
@@ -41,9 +42,11 @@ async function main() {
   const stack = await startStack();
   const { client } = stack.env;
   const save = async (name: string, workflowId: string) => {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    writeFileSync(join(out, `${name}.json`), historyToJSON(history) + '\n');
-    console.log(`recorded ${name} (${workflowId}): ${history.events?.length} events`);
+    // The temporal CLI writes the standard JSON history format (what `historyFromJSON` reads).
+    const json = execFileSync(temporalCliPath()!, ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address,
+      '--namespace', 'default', '--output', 'json'], { maxBuffer: 256 * 1024 * 1024 }).toString();
+    writeFileSync(join(out, `${name}.json`), json.endsWith('\n') ? json : json + '\n');
+    console.log(`recorded ${name} (${workflowId}): ${(JSON.parse(json).events ?? []).length} events`);
   };
   try {
     // 1. One tenant caught mid-copy: paused while its ranges copy, history taken while paused.
