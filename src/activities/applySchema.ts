@@ -1,5 +1,5 @@
 import { classified, config, withHeartbeats } from './activityContext';
-import { createSourceEngine, createTarget } from '../engines/registry';
+import { openSource, openTarget } from '../config/openEngines';
 import { loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 
@@ -8,10 +8,10 @@ export async function createSchema(t: TenantRef): Promise<{ applied: boolean }> 
   return classified(`${tenantLabel(t)}: create schema`, () => withHeartbeats(() => ({ phase: 'schema' }), async () => {
     const cfg = config();
     const model = await loadModel(t);
-    const engine = await createSourceEngine(cfg, t.source, t.options);
+    const engine = await openSource(cfg, t.source, t.options);
     try {
       const steps = await engine.preDataSteps(model);
-      const applied = await createTarget(cfg, t.target).applyPreData(steps);
+      const applied = await openTarget(cfg, t.target).applyPreData(steps);
       return { applied };
     } finally {
       await engine.close();
@@ -26,10 +26,10 @@ export async function applyPostData(t: TenantRef, parallelism: number): Promise<
   return classified(`${tenantLabel(t)}: post-data`, () => withHeartbeats(() => ({ phase: 'post-data', step: current }), async () => {
     const cfg = config();
     const model = await loadModel(t);
-    const engine = await createSourceEngine(cfg, t.source, t.options);
+    const engine = await openSource(cfg, t.source, t.options);
     try {
       const steps = await engine.postDataSteps(model);
-      const target = createTarget(cfg, t.target);
+      const target = openTarget(cfg, t.target);
       const applied = await target.applyPostData(steps, parallelism, (label) => { current = label; });
       await target.syncSequences(await engine.sequenceStates(model));
       return { steps: steps.length, applied };

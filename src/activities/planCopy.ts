@@ -1,5 +1,5 @@
 import { classified, config, withHeartbeats } from './activityContext';
-import { createSourceEngine, createTarget } from '../engines/registry';
+import { openSource, openTarget } from '../config/openEngines';
 import { tableLabel } from '../engines/schemaModel';
 import { PostgresTarget } from '../engines/postgres/target';
 import { FULL_RANGE } from '../engines/sourceEngine';
@@ -22,8 +22,8 @@ export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number;
   return classified(`${tenantLabel(t)}: plan copy`, () => withHeartbeats(() => ({ phase: 'plan' }), async () => {
     const cfg = config();
     const model = await loadModel(t);
-    const engine = await createSourceEngine(cfg, t.source, t.options);
-    const db = await createTarget(cfg, t.target).connect();
+    const engine = await openSource(cfg, t.source, t.options);
+    const db = await openTarget(cfg, t.target).connect();
     try {
       const existing = new Set((await PostgresTarget.checkpoints(db)).map((c) => c.table));
       for (const table of model.tables) {

@@ -1,5 +1,6 @@
 import { classified, config } from './activityContext';
-import { createSourceEngine, createTarget, sourceLabel } from '../engines/registry';
+import { sourceLabel } from '../engines/registry';
+import { openSource, openTarget } from '../config/openEngines';
 import type { PrepareOutcome } from '../engines/postgres/target';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 import type { SchemaModel } from '../engines/schemaModel';
@@ -10,8 +11,8 @@ import { FailureType, PermanentError } from '../contract/failures';
 export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
   return classified(`${tenantLabel(t)}: prepare target ${t.target.server}/${t.target.database}`, async () => {
     const cfg = config();
-    const target = createTarget(cfg, t.target);
-    const engine = await createSourceEngine(cfg, t.source, t.options);
+    const target = openTarget(cfg, t.target);
+    const engine = await openSource(cfg, t.source, t.options);
     let locale;
     try {
       // Also proves the source exists before a target database is created for it.
@@ -39,14 +40,14 @@ export interface DescribeResult {
 export async function describeSource(t: TenantRef): Promise<DescribeResult> {
   return classified(`${tenantLabel(t)}: describe source ${t.source.server}/${t.source.database}`, async () => {
     const cfg = config();
-    const engine = await createSourceEngine(cfg, t.source, t.options);
+    const engine = await openSource(cfg, t.source, t.options);
     let model: SchemaModel;
     try {
       model = await engine.describe();
     } finally {
       await engine.close();
     }
-    const stored = await createTarget(cfg, t.target).saveModel(model);
+    const stored = await openTarget(cfg, t.target).saveModel(model);
     return {
       tables: stored.tables.map((tb) => ({ table: `${tb.targetSchema}.${tb.targetName}`, key: tb.key, estimatedRows: tb.estimatedRows })),
       notes: stored.notes.length,
@@ -58,7 +59,7 @@ export async function describeSource(t: TenantRef): Promise<DescribeResult> {
 /** Tables of a target migrated by tmig (from its stored model), for standalone validation. */
 export async function listMigratedTables(t: TenantRef): Promise<string[]> {
   return classified(`${tenantLabel(t)}: read the stored model of ${t.target.server}/${t.target.database}`, async () => {
-    const db = await createTarget(config(), t.target).connect();
+    const db = await openTarget(config(), t.target).connect();
     try {
       const managed = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = '_tmig'`);
       if (!managed.rowCount) {

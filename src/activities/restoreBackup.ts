@@ -1,20 +1,20 @@
 import { classified, config, heartbeat } from './activityContext';
 import { serverConfig } from '../config/loadConfig';
 import { BadInputError } from '../contract/failures';
+import { engineDescriptor } from '../engines/registry';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 
 /** Restores the staged .bak into the tenant's source database name on its SQL Server, reporting percent. */
 export async function restoreBackup(t: TenantRef, req: { backupPath: string }): Promise<{ files: number }> {
   return classified(`${tenantLabel(t)}: restore ${req.backupPath} as ${t.source.server}/${t.source.database}`, async () => {
     const server = serverConfig(config(), t.source.server);
-    if (server.kind !== 'mssql') throw new BadInputError(`${tenantLabel(t)}: backups restore on mssql servers; "${t.source.server}" is ${server.kind}`);
-    const { restoreDatabase } = await import('../engines/mssql/backupRestore');
+    const restore = engineDescriptor(server.kind, t.source.server).restore;
+    if (!restore) throw new BadInputError(`${tenantLabel(t)}: backups restore on mssql servers; "${t.source.server}" is ${server.kind}`);
     heartbeat({ percent: 0 });
-    const r = await restoreDatabase({
+    return restore.restore({
       serverName: t.source.server, server, database: t.source.database, backupPath: req.backupPath,
       onProgress: (percent) => heartbeat({ percent }),
     });
-    return { files: r.files.length };
   });
 }
 
@@ -22,7 +22,8 @@ export async function restoreBackup(t: TenantRef, req: { backupPath: string }): 
 export async function dropRestoredSource(t: TenantRef): Promise<void> {
   return classified(`${tenantLabel(t)}: drop restored ${t.source.server}/${t.source.database}`, async () => {
     const server = serverConfig(config(), t.source.server);
-    const { dropRestoredDatabase } = await import('../engines/mssql/backupRestore');
-    await dropRestoredDatabase(t.source.server, server, t.source.database);
+    const restore = engineDescriptor(server.kind, t.source.server).restore;
+    if (!restore) throw new BadInputError(`${tenantLabel(t)}: "${t.source.server}" is ${server.kind}: no restored database to drop`);
+    await restore.drop({ serverName: t.source.server, server, database: t.source.database });
   });
 }

@@ -1,13 +1,13 @@
 import type { SchemaModel, TableModel } from '../engines/schemaModel';
 import { tableLabel } from '../engines/schemaModel';
 import { PostgresTarget } from '../engines/postgres/target';
-import { createTarget } from '../engines/registry';
+import { openTarget } from '../config/openEngines';
 import { config } from './activityContext';
 import type { TenantRef } from '../contract/tenantRef';
 
 /** The model stored in the target by describeSource. */
 export async function loadModel(t: TenantRef): Promise<SchemaModel> {
-  const db = await createTarget(config(), t.target).connect();
+  const db = await openTarget(config(), t.target).connect();
   try {
     return await PostgresTarget.loadModel(db);
   } finally {

@@ -1,5 +1,5 @@
 import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './activityContext';
-import { createSourceEngine, createTarget } from '../engines/registry';
+import { openSource, openTarget } from '../config/openEngines';
 import { PostgresTarget } from '../engines/postgres/target';
 import type { ChecksumKind } from '../engines/copyText';
 import { hashStream } from '../validation/hashStream';
@@ -35,8 +35,8 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
     const cfg = config();
     const model = await loadModel(t);
     const table = findTable(model, req.table, t.tenantId);
-    const engine = await createSourceEngine(cfg, t.source, t.options);
-    const target = createTarget(cfg, t.target);
+    const engine = await openSource(cfg, t.source, t.options);
+    const target = openTarget(cfg, t.target);
     const db = await target.connect(`tmig-validate ${t.tenantId}`);
     let verified = 0;
     let sourceRereads = 0;

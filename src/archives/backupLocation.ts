@@ -1,6 +1,6 @@
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, posix, win32 } from 'node:path';
-import { serverConfig } from '../config/loadConfig';
+import { backupDirOf, serverConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
 import { BadInputError, FailureType, PermanentError } from '../contract/failures';
 import { MTF_MAGIC, readHead } from './archiveFormat';
@@ -68,13 +68,13 @@ async function exists(path: string): Promise<number | undefined> {
  */
 export async function placeBackup(config: MigratorConfig, input: LocateBackupInput): Promise<LocateBackupResult> {
   tenantWorkDir(config, input.tenantId); // validates the tenant id as a path segment
-  const server = serverConfig(config, input.sourceServer);
-  if (!server.backupDir) {
+  const backupDir = backupDirOf(serverConfig(config, input.sourceServer));
+  if (!backupDir) {
     throw new BadInputError(`server "${input.sourceServer}" has no backupDir (worker and server paths of its backup share) in the worker config`);
   }
   const fileName = `${input.tenantId}.bak`;
-  const workerPath = join(server.backupDir.worker, input.tenantId, fileName);
-  const serverPath = serverSidePath(server.backupDir.server, input.tenantId, fileName);
+  const workerPath = join(backupDir.worker, input.tenantId, fileName);
+  const serverPath = serverSidePath(backupDir.server, input.tenantId, fileName);
   let source: string | undefined;
   try {
     source = await findBackupFile(input.dir, `the backup of tenant ${input.tenantId}`);
@@ -87,7 +87,7 @@ export async function placeBackup(config: MigratorConfig, input: LocateBackupInp
     }
     throw err;
   }
-  await mkdir(join(server.backupDir.worker, input.tenantId), { recursive: true });
+  await mkdir(join(backupDir.worker, input.tenantId), { recursive: true });
   const bytes = (await stat(source)).size;
   try {
     await rename(source, workerPath);

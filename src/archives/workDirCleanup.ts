@@ -1,6 +1,6 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serverConfig } from '../config/loadConfig';
+import { backupDirOf, serverConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
 import { dirSize, listFiles, tenantWorkDir } from './workDir';
 
@@ -27,7 +27,7 @@ export async function cleanTenantWorkDir(config: MigratorConfig, input: CleanupW
   const dir = tenantWorkDir(config, input.tenantId);
   if (input.ok) {
     await rm(dir, { recursive: true, force: true });
-    const backupDir = input.sourceServer ? serverConfig(config, input.sourceServer).backupDir : undefined;
+    const backupDir = input.sourceServer ? backupDirOf(serverConfig(config, input.sourceServer)) : undefined;
     if (backupDir) await rm(join(backupDir.worker, input.tenantId), { recursive: true, force: true });
     return { removed: true, keptBytes: 0, pruned: [] };
   }

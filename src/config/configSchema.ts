@@ -1,21 +1,17 @@
 import { z } from 'zod';
+import { builtinEngines, type ServerConfig } from '../engines/registry';
+import type { EngineDescriptor } from '../engines/engineDescriptor';
 
-/** A named server. Workflows carry the name only; the URL and password stay with the workers. */
-export const serverSchema = z.object({
-  kind: z.enum(['postgres', 'mssql']),
-  /** Connection URL without the password, e.g. postgres://migrator@db1:5432/postgres */
-  url: z.string().min(1),
-  /** Name of an environment variable that holds the password (the file need not). */
-  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
-  /** Default permit limit of this server's pool in the concurrency governor. */
-  maxConcurrency: z.number().int().positive().default(4),
-  /** SQL Server only: where .bak files are placed, as the worker sees it and as the SQL Server host sees it. */
-  backupDir: z.object({ worker: z.string().min(1), server: z.string().min(1) }).optional(),
-  /** SQL Server only: data directory for RESTORE ... WITH MOVE (server-side path). */
-  dataDir: z.string().optional(),
-  /** SQL Server only: target schema for objects in `dbo`. */
-  dboSchema: z.string().optional(),
-});
+/**
+ * A named server. Workflows carry the name only; the URL and password stay with the workers.
+ * The schema is the union of the registered engines' config schemas, discriminated on `kind`.
+ */
+export function serverSchemaFor(engines: readonly EngineDescriptor<any>[]): z.ZodType<ServerConfig, any> {
+  const [first, ...rest] = engines.map((d) => d.configSchema as z.ZodObject<any>);
+  return z.discriminatedUnion('kind', [first, ...rest]) as unknown as z.ZodType<ServerConfig, any>;
+}
+
+export const serverSchema = serverSchemaFor(builtinEngines);
 
 export const s3Schema = z.object({
   endpoint: z.string().url().optional(),
@@ -25,8 +21,13 @@ export const s3Schema = z.object({
   secretAccessKeyEnv: z.string().optional(),
 });
 
-export const configSchema = z.object({
-  servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'server names use letters, digits, _ . -'), serverSchema),
+/** The worker config's schema, for the given engines (the registered ones when reading a file). */
+export function configSchemaFor(engines: readonly EngineDescriptor<any>[]) {
+  return configObject(serverSchemaFor(engines));
+}
+
+const configObject = (servers: z.ZodType<ServerConfig, any>) => z.object({
+  servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'server names use letters, digits, _ . -'), servers),
   s3: s3Schema.optional(),
   /** Per-tenant work directories (downloads, extracted archives). */
   workDir: z.string().default('.tmig/work'),
@@ -38,5 +39,7 @@ export const configSchema = z.object({
   unreachableAttempts: z.number().int().positive().default(4),
 });
 
-export type ServerConfig = z.infer<typeof serverSchema>;
+export const configSchema = configSchemaFor(builtinEngines);
+
+export type { ServerConfig };
 export type MigratorConfig = z.infer<typeof configSchema>;

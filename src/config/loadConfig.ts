@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { configSchema, type MigratorConfig, type ServerConfig } from './configSchema';
+import { configSchemaFor, type MigratorConfig, type ServerConfig } from './configSchema';
+import { engineDescriptors } from '../engines/registry';
 import { formatZodError } from '../contract/formatZodError';
 import { BadInputError } from '../contract/failures';
 
@@ -14,7 +15,7 @@ export function parseConfig(text: string, origin: string): MigratorConfig {
   } catch (err) {
     throw new BadInputError(`config ${origin}: not valid JSON/YAML: ${(err as Error).message}`);
   }
-  const result = configSchema.safeParse(raw);
+  const result = configSchemaFor(engineDescriptors()).safeParse(raw);
   if (!result.success) throw new BadInputError(`config ${origin}: ${formatZodError(result.error)}`);
   return result.data;
 }
@@ -46,16 +47,9 @@ export function serverConfig(config: MigratorConfig, name: string): ServerConfig
   return server;
 }
 
-/** Connection URL for a database on a named server, with the password from the environment. Never log it. */
-export function connectionUrl(server: ServerConfig, serverName: string, database: string): string {
-  const url = new URL(server.url);
-  if (server.passwordEnv) {
-    const password = process.env[server.passwordEnv];
-    if (password === undefined) {
-      throw new BadInputError(`server "${serverName}": environment variable ${server.passwordEnv} (passwordEnv) is not set`);
-    }
-    url.password = password;
-  }
-  url.pathname = '/' + encodeURIComponent(database);
-  return url.toString();
+export { connectionUrl } from '../engines/serverConnection';
+
+/** The backup share of a server that restores backups (`backupDir`), when its kind has one. */
+export function backupDirOf(server: ServerConfig): { worker: string; server: string } | undefined {
+  return 'backupDir' in server ? server.backupDir : undefined;
 }

@@ -7,7 +7,7 @@ import { readTargetCatalog, type TargetTableCatalog } from './targetCatalog';
 import { normalisePgType } from './typeNames';
 import { FailureType, PermanentError } from '../contract/failures';
 
-const q = (name: string): string => '"' + name.replace(/"/g, '""') + '"';
+import { quoteIdent as q } from '../engines/postgres/quoting';
 
 /** Target column name of a model column (model keys, indexes and FKs name source columns). */
 function targetColumn(table: TableModel, name: string): string {

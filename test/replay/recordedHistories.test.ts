@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { readHistoryFile } from './historyFile';
 
 /**
  * Histories recorded by test/replay/recordHistories.ts with the workflow code from before the
@@ -35,7 +35,7 @@ describe('histories recorded before a change still replay', () => {
     it(`replays ${name}`, async () => {
       const { Worker } = await import('@temporalio/worker');
       const { ensureWorkflowBundle } = await import('../../src/workers/workflowBundle');
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')));
+      const history = readHistoryFile(join(dir, `${name}.json`));
       expect(history.events?.length).toBeGreaterThan(5);
       await Worker.runReplayHistory({ workflowBundle: { codePath: ensureWorkflowBundle() } }, history, workflowId);
     });

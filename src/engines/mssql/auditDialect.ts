@@ -1,8 +1,6 @@
 import type { AuditDialect } from '../auditDialect';
 
-function quoteIdent(name: string): string {
-  return '[' + name.replace(/]/g, ']]') + ']';
-}
+import { msIdent as quoteIdent } from './names';
 
 const INTEGER_MAX: Record<string, bigint> = {
   tinyint: 255n,

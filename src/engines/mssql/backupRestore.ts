@@ -1,6 +1,6 @@
 import { posix, win32 } from 'node:path';
 import sql from 'mssql';
-import type { ServerConfig } from '../../config/configSchema';
+import type { MssqlServerSettings as ServerConfig } from './serverConfig';
 import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 import { openPool, errorNumber } from './connection';
 import { msIdent, msLiteral } from './names';

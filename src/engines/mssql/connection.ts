@@ -1,6 +1,6 @@
 import sql from 'mssql';
-import type { ServerConfig } from '../../config/configSchema';
-import { connectionUrl } from '../../config/loadConfig';
+import { connectionUrl } from '../serverConnection';
+import type { MssqlServerSettings as ServerConfig } from './serverConfig';
 import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 
 /**

@@ -3,7 +3,7 @@ import sql from 'mssql';
 import type { SchemaModel, TableModel } from '../schemaModel';
 import type { DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../sourceEngine';
 import { FULL_RANGE } from '../sourceEngine';
-import type { ServerConfig } from '../../config/configSchema';
+import type { MssqlServerSettings as ServerConfig } from './serverConfig';
 import type { ColumnOverride } from '../../contract/migration';
 import { FailureType, PermanentError } from '../../contract/failures';
 import { escapeCopyText, NULL_FIELD } from '../copyText';

@@ -1,8 +1,6 @@
 import type { AuditDialect } from '../auditDialect';
 
-function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
+import { quoteIdent } from './quoting';
 
 const INTEGER_MAX: Record<string, bigint> = {
   smallint: 32767n,

@@ -1,12 +1,11 @@
 import { Client } from 'pg';
-import type { ServerConfig } from '../../config/configSchema';
-import { connectionUrl } from '../../config/loadConfig';
+import { connectionUrl, type ServerBase } from '../serverConnection';
 import { CANONICAL_SESSION_SETTINGS } from '../copyText';
 import { FailureType, PermanentError } from '../../contract/failures';
 
 export interface PgEndpoint {
   serverName: string;
-  server: ServerConfig;
+  server: Pick<ServerBase, 'url' | 'passwordEnv'>;
   database: string;
 }
 

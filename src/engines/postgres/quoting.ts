@@ -1,6 +1,8 @@
 /** SQL text helpers for PostgreSQL. COPY cannot take bind parameters, so literals are escaped here. */
 
+/** PostgreSQL identifier quoting: always quoted, so case and reserved words survive. The one place it is written. */
 export function quoteIdent(name: string): string {
+  if (name.includes('\0')) throw new Error(`identifier ${JSON.stringify(name)} contains a NUL character`);
   return '"' + name.replace(/"/g, '""') + '"';
 }
 

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
 import type { SchemaModel, TableModel } from '../schemaModel';
 import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../sourceEngine';
+import type { PrepareOutcome, TargetEngine } from '../targetEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
@@ -10,7 +11,7 @@ import { targetShape } from './source';
 import { quoteIdent, quoteLiteral } from './quoting';
 import { FailureType, PermanentError } from '../../contract/failures';
 
-export type PrepareOutcome = 'new' | 'resume' | 'complete';
+export type { PrepareOutcome } from '../targetEngine';
 
 export interface Checkpoint {
   table: string;
@@ -36,7 +37,9 @@ export interface ChunkRecord {
 }
 
 /** The PostgreSQL target: one database per tenant, with its bookkeeping in `_tmig`. */
-export class PostgresTarget {
+export class PostgresTarget implements TargetEngine {
+  readonly kind = 'postgres';
+
   constructor(readonly ep: PgEndpoint) {}
 
   connect(appName = 'tmig-target'): Promise<Client> {
