@@ -5,7 +5,7 @@ import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeat
 import { openSource, openTarget } from '../config/openEngines';
 import type { TableModel } from '../engines/schemaModel';
 import type { SourceEngine } from '../engines/sourceEngine';
-import { PostgresTarget, type Checkpoint } from '../engines/postgres/target';
+import { lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
 import { targetShape } from '../engines/postgres/source';
 import { qualified, quoteIdent } from '../engines/postgres/quoting';
 import { CopyTap, keyFromLine } from '../engines/copyText';
@@ -61,7 +61,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
     try {
       // Bulk-load settings that keep durability: each chunk's commit is still flushed.
       await db.query(`SET synchronous_commit = on; SET maintenance_work_mem = '256MB'`);
-      const [initial] = await PostgresTarget.checkpoints(db, req.table).then((cps) => cps.filter((c) => c.rangeId === req.rangeId));
+      const [initial] = await readCheckpoints(db, req.table).then((cps) => cps.filter((c) => c.rangeId === req.rangeId));
       if (!initial) throw new Error(`no checkpoint row for ${req.table} range ${req.rangeId}: planCopy has not run`);
       result.rowsDone = initial.rowsDone;
       result.resumedAtRows = initial.rowsDone;
@@ -101,15 +101,6 @@ interface ChunkStep {
   bytes: number;
 }
 
-/** Locks the checkpoint row and checks nobody advanced it since we read it. */
-async function lockCheckpoint(db: Client, cp: Checkpoint): Promise<void> {
-  const r = await db.query<{ rows_done: string; done: boolean }>(
-    `SELECT rows_done::text, done FROM _tmig.checkpoint WHERE table_name = $1 AND range_id = $2 FOR UPDATE`, [cp.table, cp.rangeId]);
-  if (!r.rowCount || Number(r.rows[0].rows_done) !== cp.rowsDone || r.rows[0].done !== cp.done) {
-    throw new Error(`checkpoint of ${cp.table} range ${cp.rangeId} moved under this attempt (another attempt is writing); retrying from the stored checkpoint`);
-  }
-}
-
 async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number): Promise<ChunkStep> {
   const shape = targetShape(table);
   const keyPositions = shape.key!.map((k) => shape.columns.indexOf(k));
@@ -122,21 +113,11 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     await pipeline(source, tap, sink);
     const rows = tap.rows;
     const done = rows < chunkRows;
-    let lastKey = cp.lastKey;
-    if (rows > 0) {
-      lastKey = keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length);
-      await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [cp.table, cp.rangeId, cp.chunks + 1, cp.lastKey, lastKey, rows, tap.bytes, tap.checksum.digest(), tap.checksum.kind, attempt()]);
-    }
-    await db.query(`UPDATE _tmig.checkpoint SET last_key = $3, rows_done = rows_done + $4, bytes_done = bytes_done + $5,
-      chunks = chunks + $6, done = $7, updated_at = clock_timestamp() WHERE table_name = $1 AND range_id = $2`,
-    [cp.table, cp.rangeId, lastKey, rows, tap.bytes, rows > 0 ? 1 : 0, done]);
+    const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
+    const checkpoint = await recordChunk(db, cp,
+      { lastKey, rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() }, done);
     await db.query('COMMIT');
-    return {
-      rows, bytes: tap.bytes,
-      checkpoint: { ...cp, lastKey, rowsDone: cp.rowsDone + rows, bytesDone: cp.bytesDone + tap.bytes, chunks: cp.chunks + (rows > 0 ? 1 : 0), done },
-    };
+    return { rows, bytes: tap.bytes, checkpoint };
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
@@ -154,13 +135,10 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     const tap = new CopyTap('multiset-sha256');
     const sink = db.query(copyFrom(`COPY ${qualified(shape.schema, shape.name)} (${shape.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
     await pipeline(source, tap, sink);
-    await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt)
-      VALUES ($1, $2, 1, NULL, NULL, $3, $4, $5, $6, $7)`,
-    [cp.table, cp.rangeId, tap.rows, tap.bytes, tap.checksum.digest(), tap.checksum.kind, attempt()]);
-    await db.query(`UPDATE _tmig.checkpoint SET rows_done = $3, bytes_done = $4, chunks = 1, done = true, updated_at = clock_timestamp()
-      WHERE table_name = $1 AND range_id = $2`, [cp.table, cp.rangeId, tap.rows, tap.bytes]);
+    const checkpoint = await recordWholeTable(db, cp,
+      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() });
     await db.query('COMMIT');
-    return { rows: tap.rows, bytes: tap.bytes, checkpoint: { ...cp, rowsDone: tap.rows, bytesDone: tap.bytes, chunks: 1, done: true } };
+    return { rows: tap.rows, bytes: tap.bytes, checkpoint };
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;

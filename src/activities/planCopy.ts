@@ -1,7 +1,7 @@
 import { classified, config, withHeartbeats } from './activityContext';
 import { openSource, openTarget } from '../config/openEngines';
 import { tableLabel } from '../engines/schemaModel';
-import { PostgresTarget } from '../engines/postgres/target';
+import { readCheckpoints, recordPlan } from '../engines/postgres/checkpointStore';
 import { FULL_RANGE } from '../engines/sourceEngine';
 import { loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
@@ -25,22 +25,17 @@ export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number;
     const engine = await openSource(cfg, t.source, t.options);
     const db = await openTarget(cfg, t.target).connect();
     try {
-      const existing = new Set((await PostgresTarget.checkpoints(db)).map((c) => c.table));
+      const existing = new Set((await readCheckpoints(db)).map((c) => c.table));
       for (const table of model.tables) {
         const label = tableLabel(table);
         if (existing.has(label)) continue;
         const split = table.key && table.estimatedRows >= opts.splitRowsThreshold && opts.rangesPerTable > 1;
         const ranges = split ? await engine.planRanges(table, opts.rangesPerTable) : [FULL_RANGE];
-        await db.query('BEGIN');
-        for (const [i, r] of ranges.entries()) {
-          await db.query(`INSERT INTO _tmig.checkpoint (table_name, range_id, lo, hi) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-            [label, i, r.lo, r.hi]);
-        }
-        await db.query('COMMIT');
+        await recordPlan(db, label, ranges);
       }
       const estimated = new Map(model.tables.map((tb) => [tableLabel(tb), tb.estimatedRows]));
       const rangesPer = new Map<string, number>();
-      const cps = await PostgresTarget.checkpoints(db);
+      const cps = await readCheckpoints(db);
       for (const c of cps) rangesPer.set(c.table, (rangesPer.get(c.table) ?? 0) + 1);
       return cps.map((c) => ({
         table: c.table, rangeId: c.rangeId, done: c.done, rowsDone: c.rowsDone,

@@ -1,6 +1,6 @@
 import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './activityContext';
 import { openSource, openTarget } from '../config/openEngines';
-import { PostgresTarget } from '../engines/postgres/target';
+import { readCheckpoints, readChunkRecords } from '../engines/postgres/checkpointStore';
 import type { ChecksumKind } from '../engines/copyText';
 import { hashStream } from '../validation/hashStream';
 import { chunkSelected } from '../validation/sampling';
@@ -44,8 +44,8 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
       return await withHeartbeats(() => ({ table: req.table, verified }), async () => {
         const mismatches: string[] = [];
         const inScope = (rangeId: number) => req.rangeId === undefined || rangeId === req.rangeId;
-        const chunks = (await PostgresTarget.chunks(db, req.table)).filter((c) => inScope(c.rangeId));
-        const checkpoints = (await PostgresTarget.checkpoints(db, req.table)).filter((c) => inScope(c.rangeId));
+        const chunks = (await readChunkRecords(db, req.table)).filter((c) => inScope(c.rangeId));
+        const checkpoints = (await readCheckpoints(db, req.table)).filter((c) => inScope(c.rangeId));
         const scope = req.rangeId === undefined ? undefined : checkpoints[0]?.range;
         if (req.rangeId !== undefined && !scope) throw new Error(`no key range ${req.rangeId} recorded for ${req.table}`);
         const [sourceRows, targetRows] = await Promise.all([engine.count(table, scope), target.count(db, table, scope)]);
