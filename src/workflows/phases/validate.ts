@@ -1,15 +1,20 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import { ActivityCancellationType, type RetryPolicy } from '@temporalio/common';
 import type * as activities from '../../activities';
 import type { TableValidation } from '../../activities/validateTables';
 import type { TenantRef } from '../../contract/tenantRef';
 import type { TableResult, ValidationFinding, ValidationResult } from '../../contract/migration';
+import { FailureType } from '../../contract/failures';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../contract/names';
+import type { CopyWorkItem } from '../../activities/planCopy';
+import type { DescribeResult } from '../../activities/prepareTarget';
+import type { TenantRun } from '../tenantRun';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
-const light = proxyActivities<typeof activities>({ taskQueue: 'migrations', startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry });
+const light = proxyActivities<typeof activities>({ taskQueue: TASK_QUEUE, startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry });
 // Waits for a cancelled validation to stop, so a released permit really means the pool is free.
 const heavy = proxyActivities<typeof activities>({
-  taskQueue: 'migrations-heavy', startToCloseTimeout: '2h', heartbeatTimeout: '1m', retry,
+  taskQueue: HEAVY_TASK_QUEUE, startToCloseTimeout: '2h', heartbeatTimeout: '1m', retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
@@ -28,7 +33,34 @@ export interface ValidationPlan {
 }
 
 /**
- * The validation phase, shared by tenantMigration and validateMigration: per-table counts and
+ * Phase `validate` of a tenant (unless `validation: none`): every table's counts and chunk
+ * checksums, range by range, then structural integrity. A mismatch fails the tenant (ValidationMismatch).
+ */
+export async function validate(run: TenantRun, described: DescribeResult, items: CopyWorkItem[]): Promise<{ tables: TableResult[]; validation?: ValidationResult }> {
+  const { opts } = run;
+  let validation: ValidationResult | undefined;
+  let tables: TableResult[] = [];
+  if (opts.validation !== 'none') {
+    await run.untilResumed();
+    run.enter('validate');
+    validation = await runValidation(run.ref, {
+      tables: described.tables.map((t) => ({ ...t, rangeIds: items.filter((i) => i.table === t.table).map((i) => i.rangeId) })),
+      mode: opts.validation, recheckSource: opts.recheckSource, sampleRate: opts.sampleRate,
+      concurrency: opts.tableConcurrency, copyMs: run.tableMs,
+    });
+    tables = validation.tables;
+    if (!validation.ok) {
+      throw ApplicationFailure.create({
+        type: FailureType.ValidationMismatch, nonRetryable: true, details: [validation],
+        message: `tenant ${run.input.tenantId}: validation failed: ${describeFailures(validation)}`,
+      });
+    }
+  }
+  return { tables, validation };
+}
+
+/**
+ * The checks of the validation phase, shared by tenantMigration and validateMigration: per-table counts and
  * chunk checksums re-read from both sides, then the target's structural integrity.
  */
 export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promise<ValidationResult> {
