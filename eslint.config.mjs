@@ -23,7 +23,7 @@ export default tseslint.config(
         paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must stay deterministic: no Node built-ins.' })),
         patterns: [
           { group: ioPackages, message: 'Workflow code must not import I/O libraries.' },
-          { group: ['../activities', '../activities/*', '../engines/*', '../config/*'], allowTypeImports: true,
+          { group: ['../activities', '../activities/*', '../../activities', '../../activities/*', '../engines/*', '../../engines/*', '../config/*', '../../config/*'], allowTypeImports: true,
             message: 'Import activities, engines and config as types only in workflow code.' },
         ],
       }],

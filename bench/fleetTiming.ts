@@ -1,4 +1,4 @@
-import type { TenantMigrationResult } from '../src/workflows/types';
+import type { TenantMigrationResult } from '../src/contract/migration';
 import { quantile } from './resultTable';
 import type { FleetSummary, FleetTenantTiming } from './types';
 

@@ -1,6 +1,6 @@
-import type { ColumnModel, ForeignKeyModel, SchemaModel, TableModel } from '../engines/model';
-import type { AuditContext } from './context';
-import type { AuditFinding } from './types';
+import type { ColumnModel, ForeignKeyModel, SchemaModel, TableModel } from '../engines/schemaModel';
+import type { AuditContext } from './auditContext';
+import type { AuditFinding } from '../contract/auditResult';
 import { findColumn, findTable, resolveNoteObject, sourceLabel } from './resolve';
 
 /** Tables without a usable key (the model's `key` is null) are copied in one transaction and restarted whole. */

@@ -1,10 +1,10 @@
-import type { SchemaModel } from '../engines/model';
-import type { AuditCheckSpec } from '../workflows/types';
-import type { AuditContext } from './context';
-import type { AuditFinding } from './types';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { AuditCheckSpec } from '../contract/migration';
+import type { AuditContext } from './auditContext';
+import type { AuditFinding } from '../contract/auditResult';
 import { orphanPredicate } from './automaticChecks';
 import { requireColumn, requireTable, sourceLabel } from './resolve';
-import { BadInputError } from '../common/errors';
+import { BadInputError } from '../contract/failures';
 
 function describeSpec(spec: AuditCheckSpec, index: number): string {
   return `auditChecks[${index}] (${spec.check} on ${spec.table}${spec.column ? '.' + spec.column : ''})`;

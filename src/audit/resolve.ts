@@ -1,5 +1,5 @@
-import type { ColumnModel, SchemaModel, TableModel } from '../engines/model';
-import { BadInputError } from '../common/errors';
+import type { ColumnModel, SchemaModel, TableModel } from '../engines/schemaModel';
+import { BadInputError } from '../contract/failures';
 
 /** `schema.table` as the source names it (audit queries run against the source). */
 export function sourceLabel(table: Pick<TableModel, 'schema' | 'name'>): string {

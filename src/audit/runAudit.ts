@@ -1,14 +1,14 @@
 import type { Client } from 'pg';
 import type { ConnectionPool } from 'mssql';
-import type { SchemaModel } from '../engines/model';
-import type { AuditCheckSpec } from '../workflows/types';
-import type { AuditDialect, AuditQuery } from './dialect';
-import type { AuditFinding, AuditOptions, AuditResult } from './types';
-import { AuditContext } from './context';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { AuditCheckSpec } from '../contract/migration';
+import type { AuditDialect, AuditQuery } from '../engines/auditDialect';
+import type { AuditFinding, AuditOptions, AuditResult } from '../contract/auditResult';
+import { AuditContext } from './auditContext';
 import { checkIdentityOverflow, checkLossyTypes, checkNoKey, checkOrphans, checkWideRows } from './automaticChecks';
 import { runDeclaredCheck } from './declaredChecks';
-import { postgresAuditDialect } from './postgresDialect';
-import { mssqlAuditDialect } from './mssqlDialect';
+import { postgresAuditDialect } from '../engines/postgres/auditDialect';
+import { mssqlAuditDialect } from '../engines/mssql/auditDialect';
 
 /**
  * The engine-neutral audit: automatic checks from the schema model, then the manifest's checks.

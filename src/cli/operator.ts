@@ -5,9 +5,9 @@
  */
 import type { Command, CommanderError } from 'commander';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
-import { connectClient } from '../common/temporal';
+import { connectClient } from '../temporal/connection';
 import { globalTarget } from './target';
-import { GOVERNOR_WORKFLOW_TYPE } from '../workflows/governor';
+import { GOVERNOR_WORKFLOW_TYPE } from '../contract/governorProtocol';
 
 export const ExitCode = {
   Ok: 0,
@@ -73,7 +73,7 @@ export function parsePositiveInt(value: string, what: string, min = 0): number {
 }
 
 /** Workflow types the operator commands never act on by name (a governor is not a wave). */
-export const NOT_MIGRATION_WORKFLOW_TYPES = [GOVERNOR_WORKFLOW_TYPE];
+export const NOT_MIGRATION_WORKFLOW_TYPES: string[] = [GOVERNOR_WORKFLOW_TYPE];
 
 export interface ResolvedWorkflow {
   workflowId: string;

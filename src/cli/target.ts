@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TemporalTarget } from '../common/temporal';
+import type { TemporalTarget } from '../temporal/connection';
 
 /** The global --address/--namespace options, from any subcommand. */
 export function globalTarget(cmd: Command): TemporalTarget {

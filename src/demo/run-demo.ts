@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
+import { TASK_QUEUE, WorkflowType } from '../contract/names';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../contract/searchAttributes';
 import { createSampleTenant } from './sampleTenant';
-import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../workflows/types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../contract/migration';
 
 /**
  * The embedded default: a local Temporal dev server (UI on 8233, state in .tmig/temporal.db),
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     })),
     options: { maxConcurrentTenants: 3, tableConcurrency: 2, chunkRows: 20_000 },
   };
-  const handle = await env.client.workflow.start('migrationWave', { taskQueue: 'migrations', workflowId: `wave-${waveId}`, args: [input] });
+  const handle = await env.client.workflow.start(WorkflowType.migrationWave, { taskQueue: TASK_QUEUE, workflowId: `wave-${waveId}`, args: [input] });
   console.log(`Started wave ${waveId} (workflow ${handle.workflowId}). Progress:`);
 
   const done = handle.result() as Promise<MigrationWaveResult>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { BadInputError } from '../common/errors';
-import { normalizeEtag } from '../activities/backup/etag';
-import { isLaterVolume } from '../activities/backup/volumes';
+import { BadInputError } from '../contract/failures';
+import { normalizeEtag } from '../storage/etag';
+import { isLaterVolume } from '../archives/rarVolumes';
 
 const tenantIdPattern = /^[A-Za-z0-9_.-]+$/;
 const backupName = /\.(rar|zip|7z|gz|tgz|tar|bak)$/i;

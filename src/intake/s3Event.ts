@@ -1,4 +1,4 @@
-import { normalizeEtag } from '../activities/backup/etag';
+import { normalizeEtag } from '../storage/etag';
 
 /** One object-created record from an S3 event notification. */
 export interface S3ObjectCreated {

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TASK_QUEUE } from '../common/temporal';
-import type { TenantMigrationInput } from '../workflows/types';
-import { TenantIdKey } from '../workflows/searchAttributes';
+import { TASK_QUEUE, WorkflowType } from '../contract/names';
+import type { TenantMigrationInput } from '../contract/migration';
+import { TenantIdKey } from '../contract/searchAttributes';
 import { intakeWorkflowId } from './backupKeys';
-import type { BackupObject, IntakePlan, StartOutcome } from './types';
+import type { BackupObject, IntakePlan, StartOutcome } from '../contract/intakeScan';
 
 const fill = (template: string, tenant: string) => template.split('{tenant}').join(tenant);
 
@@ -27,7 +27,7 @@ export function migrationInputFor(obj: BackupObject, plan: IntakePlan): TenantMi
 export async function startTenantMigration(client: Client, obj: BackupObject, plan: IntakePlan, taskQueue = TASK_QUEUE): Promise<StartOutcome> {
   const workflowId = intakeWorkflowId(obj.tenant, obj.key, obj.etag);
   try {
-    await client.workflow.start('tenantMigration', {
+    await client.workflow.start(WorkflowType.tenantMigration, {
       workflowId,
       taskQueue,
       args: [migrationInputFor(obj, plan)],

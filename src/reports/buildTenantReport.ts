@@ -1,7 +1,7 @@
-import type { SchemaModel } from '../engines/model';
-import type { DatabaseRef, TableResult, TenantMigrationResult, ThroughputSample } from '../workflows/types';
-import type { AuditResult } from '../audit/types';
-import { REPORT_SCHEMA_VERSION, tenantReportSchema, type TableReport, type TenantReport } from './schema';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { DatabaseRef, TableResult, TenantMigrationResult, ThroughputSample } from '../contract/migration';
+import type { AuditResult } from '../contract/auditResult';
+import { REPORT_SCHEMA_VERSION, tenantReportSchema, type TableReport, type TenantReport } from './reportSchema';
 
 export interface TenantReportContext {
   waveId?: string;

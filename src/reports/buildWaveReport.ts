@@ -1,5 +1,5 @@
-import type { MigrationWaveResult, WaveTenantOutcome } from '../workflows/types';
-import { REPORT_SCHEMA_VERSION, waveReportSchema, type TenantReport, type WaveReport } from './schema';
+import type { MigrationWaveResult, WaveTenantOutcome } from '../contract/migration';
+import { REPORT_SCHEMA_VERSION, waveReportSchema, type TenantReport, type WaveReport } from './reportSchema';
 
 export interface WaveTenantLinks {
   report?: TenantReport;

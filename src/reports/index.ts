@@ -4,4 +4,4 @@ export { buildTenantReport, type TenantReportContext } from './buildTenantReport
 export { buildWaveReport } from './buildWaveReport';
 export { uploadReportFiles, fetchMissingReportFiles, reportObjectKey } from './s3Upload';
 export { tenantReportFiles, waveReportFiles } from './paths';
-export { REPORT_SCHEMA_VERSION, tenantReportSchema, waveReportSchema, type TenantReport, type WaveReport } from './schema';
+export { REPORT_SCHEMA_VERSION, tenantReportSchema, waveReportSchema, type TenantReport, type WaveReport } from './reportSchema';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tenantReportSchema, waveReportSchema } from './schema';
+import { tenantReportSchema, waveReportSchema } from './reportSchema';
 
 /** JSON Schema (draft 2020-12) of the report files, for consumers outside TypeScript. */
 export function reportJsonSchema(kind: 'tenant' | 'wave'): Record<string, unknown> {

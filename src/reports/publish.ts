@@ -1,7 +1,7 @@
-import type { SchemaModel } from '../engines/model';
-import type { MigrationWaveResult, TenantMigrationResult } from '../workflows/types';
-import type { AuditResult } from '../audit/types';
-import type { MigratorConfig } from '../config/schema';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { MigrationWaveResult, TenantMigrationResult } from '../contract/migration';
+import type { AuditResult } from '../contract/auditResult';
+import type { MigratorConfig } from '../config/configSchema';
 import type { TenantReportContext } from './buildTenantReport';
 import { existsSync } from 'node:fs';
 import { fetchMissingReportFiles, uploadReportFiles } from './s3Upload';

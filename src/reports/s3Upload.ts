@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { MigratorConfig } from '../config/schema';
-import { s3ClientFromConfig } from '../activities/backup/s3';
-import { BadInputError } from '../common/errors';
+import type { MigratorConfig } from '../config/configSchema';
+import { s3ClientFromConfig } from '../storage/s3Client';
+import { BadInputError } from '../contract/failures';
 
 /** Object key of a report file: `<prefix><path under the reports dir>` with `/` separators, e.g. `reports/tenants/t1/report.html`. */
 export function reportObjectKey(prefix: string, reportsDir: string, file: string): string {

@@ -1,4 +1,4 @@
-import type { TenantReport, WaveReport } from './schema';
+import type { TenantReport, WaveReport } from './reportSchema';
 import { formatBytes, formatDuration, formatInt } from './html/format';
 
 /** Plain-text summary of a tenant report for the terminal. */

@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import type { SchemaModel } from '../engines/model';
-import type { MigrationWaveResult, TenantMigrationResult } from '../workflows/types';
-import type { AuditResult } from '../audit/types';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { MigrationWaveResult, TenantMigrationResult } from '../contract/migration';
+import type { AuditResult } from '../contract/auditResult';
 import { buildTenantReport, type TenantReportContext } from './buildTenantReport';
 import { buildWaveReport, type WaveTenantLinks } from './buildWaveReport';
 import { renderTenantHtml } from './html/tenantPage';
 import { renderWaveHtml } from './html/wavePage';
 import { relativeLinks, tenantReportFiles, waveReportFiles } from './paths';
-import { tenantReportSchema, waveReportSchema, type TenantReport, type WaveReport } from './schema';
-import { formatZodError } from '../common/validation';
-import { BadInputError } from '../common/errors';
+import { tenantReportSchema, waveReportSchema, type TenantReport, type WaveReport } from './reportSchema';
+import { formatZodError } from '../contract/formatZodError';
+import { BadInputError } from '../contract/failures';
 
 /** Write-then-rename: a reader never sees half a report, and writing twice leaves the same files. */
 async function writeAtomic(path: string, text: string): Promise<void> {

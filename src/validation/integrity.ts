@@ -1,13 +1,13 @@
 import type { Client } from 'pg';
-import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../engines/model';
-import { tableLabel } from '../engines/model';
-import type { SequenceState } from '../engines/types';
-import type { ValidationFinding } from '../workflows/types';
+import type { ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../engines/schemaModel';
+import { tableLabel } from '../engines/schemaModel';
+import type { SequenceState } from '../engines/sourceEngine';
+import type { ValidationFinding } from '../contract/migration';
 import { readTargetCatalog, type TargetTableCatalog } from './targetCatalog';
 import { normalisePgType } from './typeNames';
-import { FailureType, PermanentError } from '../common/errors';
+import { FailureType, PermanentError } from '../contract/failures';
 
-const q = (name: string): string => '"' + name.replace(/"/g, '""') + '"';
+import { quoteIdent as q } from '../engines/postgres/quoting';
 
 /** Target column name of a model column (model keys, indexes and FKs name source columns). */
 function targetColumn(table: TableModel, name: string): string {

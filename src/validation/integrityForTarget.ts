@@ -1,11 +1,11 @@
-import type { MigratorConfig } from '../config/schema';
-import { serverConfig } from '../config/load';
-import type { SchemaModel } from '../engines/model';
-import type { SequenceState } from '../engines/types';
-import type { DatabaseRef, ValidationFinding } from '../workflows/types';
+import type { MigratorConfig } from '../config/configSchema';
+import { serverConfig } from '../config/loadConfig';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { SequenceState } from '../engines/sourceEngine';
+import type { DatabaseRef, ValidationFinding } from '../contract/migration';
 import { connectPg } from '../engines/postgres/connection';
 import { checkTargetIntegrity } from './integrity';
-import { BadInputError } from '../common/errors';
+import { BadInputError } from '../contract/failures';
 
 /** Runs the target integrity checks on a target named by reference; what a validation activity calls. */
 export async function checkTargetIntegrityByRef(config: MigratorConfig, target: DatabaseRef, model: SchemaModel,

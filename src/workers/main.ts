@@ -1,7 +1,8 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import * as activities from '../activities';
-import { loadConfig } from '../config/load';
-import { HEAVY_TASK_QUEUE, TASK_QUEUE, temporalTargetFromEnv } from '../common/temporal';
+import { loadConfig } from '../config/loadConfig';
+import { temporalTargetFromEnv } from '../temporal/connection';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../contract/names';
 import { ensureWorkflowBundle } from './workflowBundle';
 
 /**

@@ -2,5 +2,5 @@
 export { tenantMigration } from './tenantMigration';
 export { migrationWave } from './migrationWave';
 export { validateMigration } from './validateMigration';
-export { concurrencyGovernor } from './governor';
+export { concurrencyGovernor } from './concurrencyGovernor';
 export { intakeScan } from './intakeScan';

@@ -3,19 +3,20 @@ import {
   ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
   startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from './types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from '../contract/migration';
 import { tenantMigration } from './tenantMigration';
-import { pauseSignal, resumeSignal, waveProgressQuery } from './signals';
-import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from './searchAttributes';
+import { pauseSignal, resumeSignal, waveProgressQuery } from '../contract/signals';
+import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from '../contract/searchAttributes';
 import { mergeOptions, resolveOptions } from './options';
-import { waveSchema } from '../manifest/schema';
-import { formatZodError } from '../common/validation';
+import { waveSchema } from '../contract/manifestSchema';
+import { formatZodError } from '../contract/formatZodError';
 import { workflowNow } from './clock';
-import { innermostMessage } from '../common/innermostMessage';
+import { innermostMessage } from '../contract/innermostMessage';
 import type * as activities from '../activities';
+import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
 
 const reportActivities = proxyActivities<typeof activities>({
-  taskQueue: 'migrations', startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
 });
 
 /** State carried across continue-as-new. */
@@ -29,10 +30,6 @@ export interface WaveCarry {
 
 /** Children started per run before the wave drains and continues as new (keeps history bounded). */
 const STARTS_PER_RUN = 200;
-
-export function tenantWorkflowId(tenantId: string): string {
-  return `tenant-${tenantId}`;
-}
 
 /**
  * A wave: one tenantMigration child per tenant, at most `maxConcurrentTenants` at once (a
@@ -81,7 +78,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
       const handle = await startChild(tenantMigration, {
         workflowId: id,
         args: [{ ...spec, waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
-        taskQueue: 'migrations',
+        taskQueue: TASK_QUEUE,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [

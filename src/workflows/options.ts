@@ -1,4 +1,4 @@
-import type { MigrationOptions } from './types';
+import type { MigrationOptions } from '../contract/migration';
 
 /** Defaults for every option, in one place (deterministic: used by workflows). */
 export function resolveOptions(o: MigrationOptions = {}) {

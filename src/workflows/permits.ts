@@ -10,8 +10,8 @@
 import {
   ActivityCancellationType, CancellationScope, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import type * as governorActivities from '../activities/governor';
-import { governorWorkflowId, permitGrantedSignal, releaseSignal } from './governor';
+import type * as governorActivities from '../activities/governorPermits';
+import { governorWorkflowId, permitGrantedSignal, releaseSignal } from '../contract/governorProtocol';
 
 export interface PoolPermit {
   /** Pool name, normally a server name from the worker config. */

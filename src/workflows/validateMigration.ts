@@ -1,29 +1,14 @@
-import { proxyActivities, setHandler, defineQuery } from '@temporalio/workflow';
+import { proxyActivities, setHandler } from '@temporalio/workflow';
+import { validationStateQuery } from '../contract/signals';
 import type * as activities from '../activities';
-import type { DatabaseRef, TenantMigrationResult, ValidationResult } from './types';
-import { runValidation } from './validationPhase';
+import type { TenantMigrationResult, ValidateMigrationInput, ValidateMigrationResult } from '../contract/migration';
+import { TASK_QUEUE } from '../contract/names';
+
+export type { ValidateMigrationInput, ValidateMigrationResult } from '../contract/migration';
+import { runValidation } from './phases/validate';
 import { isoNow } from './clock';
 
-export interface ValidateMigrationInput {
-  /** Label for the report; defaults to the target database name. */
-  tenantId?: string;
-  source: DatabaseRef;
-  target: DatabaseRef;
-  mode?: 'full' | 'sample';
-  sampleRate?: number;
-  /** Re-read every chunk from the source too (default: a sample, plus every chunk from the target). */
-  recheckSource?: boolean;
-  concurrency?: number;
-}
-
-export interface ValidateMigrationResult {
-  tenantId: string;
-  validation: ValidationResult;
-  reportPath?: string;
-}
-
-const light = proxyActivities<typeof activities>({ taskQueue: 'migrations', startToCloseTimeout: '10m', retry: { maximumAttempts: 5 } });
-export const validationStateQuery = defineQuery<{ phase: string }>('progress');
+const light = proxyActivities<typeof activities>({ taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', retry: { maximumAttempts: 5 } });
 
 /**
  * Standalone validation of a migrated pair (for example after someone touched a target): the

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { auditTenantSource } from '../../src/audit/auditActivity';
-import { checkTenantIntegrity } from '../../src/validation/integrityActivity';
-import { reportTenant } from '../../src/reports/reportActivities';
-import { loadConfig, resetConfigCache } from '../../src/config/load';
-import { createTarget, sourceLabel } from '../../src/engines/registry';
-import type { TenantRef } from '../../src/activities/tenantRef';
-import type { TenantMigrationResult } from '../../src/workflows/types';
+import { auditTenantSource } from '../../src/activities/auditTenantSource';
+import { checkTenantIntegrity } from '../../src/activities/checkTenantIntegrity';
+import { reportTenant } from '../../src/activities/reportRun';
+import { loadConfig, resetConfigCache } from '../../src/config/loadConfig';
+import { sourceLabel } from '../../src/engines/registry';
+import { openTarget } from '../../src/config/openEngines';
+import type { TenantRef } from '../../src/contract/tenantRef';
+import type { TenantMigrationResult } from '../../src/contract/migration';
 import { createTestDatabase, PG_ADMIN_URL, postgresAvailable } from './helpers/db';
 import { describePublicSchema } from './helpers/pgModel';
 import { CHECKS, FIXTURE } from './helpers/plantedSource';
@@ -39,7 +40,7 @@ describe.skipIf(!pgUp)('audit, integrity and report activities', () => {
       options: { auditChecks: CHECKS },
     };
     // The target as the pipeline leaves it: prepared by tmig, model stored, then schema + rows (same fixture).
-    const target = createTarget(loadConfig(), ref.target);
+    const target = openTarget(loadConfig(), ref.target);
     await target.prepare(ref.tenantId, sourceLabel(ref.source));
     const model = await describePublicSchema(source.client);
     model.notes.push({ severity: 'lossy', object: 'public.orders.amount', message: 'planted lossy note' });

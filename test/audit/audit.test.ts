@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'pg';
 import { runAudit } from '../../src/audit/runAudit';
-import type { AuditResult } from '../../src/audit/types';
-import type { SchemaModel } from '../../src/engines/model';
+import type { AuditResult } from '../../src/contract/auditResult';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 import { createTestDatabase, postgresAvailable } from './helpers/db';
 import { describePublicSchema } from './helpers/pgModel';
 import { CHECKS, FIXTURE } from './helpers/plantedSource';
 import { auditSource } from '../../src/audit/auditSource';
-import { describeBlocking } from '../../src/audit/blocking';
-import { configSchema } from '../../src/config/schema';
+import { describeBlocking } from '../../src/contract/auditResult';
+import { configSchema } from '../../src/config/configSchema';
 import { PG_ADMIN_URL } from './helpers/db';
 
 const pgUp = postgresAvailable('audit tests');

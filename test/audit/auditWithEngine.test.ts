@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/runAudit';
 import { PostgresSourceEngine } from '../../src/engines/postgres/source';
-import { serverSchema } from '../../src/config/schema';
-import type { SchemaModel } from '../../src/engines/model';
+import { serverSchema } from '../../src/config/configSchema';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 import { createTestDatabase, PG_ADMIN_URL, postgresAvailable } from './helpers/db';
 import { CHECKS, FIXTURE } from './helpers/plantedSource';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'pg';
 import { assertIntegrity, checkTargetIntegrity } from '../../src/validation/integrity';
-import type { SchemaModel } from '../../src/engines/model';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 import { createTestDatabase, PG_ADMIN_URL, postgresAvailable } from './helpers/db';
 import { checkTargetIntegrityByRef } from '../../src/validation/integrityForTarget';
-import { configSchema } from '../../src/config/schema';
+import { configSchema } from '../../src/config/configSchema';
 import { describePublicSchema } from './helpers/pgModel';
 
 const pgUp = postgresAvailable('target integrity tests');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTargetIntegrity } from '../../src/validation/integrity';
-import type { ColumnModel, SchemaModel } from '../../src/engines/model';
+import type { ColumnModel, SchemaModel } from '../../src/engines/schemaModel';
 import { createTestDatabase, postgresAvailable } from './helpers/db';
 
 const pgUp = postgresAvailable('target integrity tests (renamed objects)');

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sql from 'mssql';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
 import { auditSource } from '../../src/audit/auditSource';
-import { configSchema, type ServerConfig } from '../../src/config/schema';
-import type { SchemaModel } from '../../src/engines/model';
-import type { AuditCheckSpec } from '../../src/workflows/types';
+import { configSchema, type ServerConfig } from '../../src/config/configSchema';
+import type { SchemaModel } from '../../src/engines/schemaModel';
+import type { AuditCheckSpec } from '../../src/contract/migration';
 
 /**
  * The audit against a real SQL Server, when MSSQL_URL is set, e.g.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { auditDatabase } from '../../src/audit/runAudit';
-import { mssqlAuditDialect } from '../../src/audit/mssqlDialect';
-import type { AuditQuery } from '../../src/audit/dialect';
-import type { SchemaModel } from '../../src/engines/model';
+import { mssqlAuditDialect } from '../../src/engines/mssql/auditDialect';
+import type { AuditQuery } from '../../src/engines/auditDialect';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 
 // No SQL Server on the build machines: the T-SQL the audit generates is checked here against a
 // recording stand-in for the server (the one place a mock is allowed).

@@ -7,7 +7,7 @@ import { pgloaderSupportsPgSource } from '../../bench/runners/pgloader';
 import { sameSpec } from '../../bench/datasets';
 import { splitThresholdKb } from '../../bench/runners/pgcopydb';
 import type { BenchResult } from '../../bench/types';
-import type { TenantMigrationResult } from '../../src/workflows/types';
+import type { TenantMigrationResult } from '../../src/contract/migration';
 
 const MB = 1024 * 1024;
 

@@ -12,9 +12,9 @@ import { promisify } from 'node:util';
 import { haveTemporal, sleep, startHarness, temporalBinary, waitFor, type Harness } from './harness';
 import { records, resetRecords } from './activities';
 import { main } from '../../src/cli/main';
-import { TASK_QUEUE } from '../../src/common/temporal';
-import type { MigrationWaveInput, MigrationWaveResult, WaveProgress } from '../../src/workflows/types';
-import type { GovernorState } from '../../src/workflows/governor';
+import { TASK_QUEUE } from '../../src/contract/names';
+import type { MigrationWaveInput, MigrationWaveResult, WaveProgress } from '../../src/contract/migration';
+import type { GovernorState } from '../../src/contract/governorProtocol';
 
 const run = promisify(execFile);
 

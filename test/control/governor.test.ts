@@ -7,11 +7,12 @@ import { type WorkflowHandleWithFirstExecutionRunId, defaultPayloadConverter } f
 import { haveTemporal, startHarness, sleep, waitFor, type Harness } from './harness';
 import { maxOverlap, records, resetRecords } from './activities';
 import {
-  acquireSignal, concurrencyGovernor, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
-} from '../../src/workflows/governor';
-import { TASK_QUEUE } from '../../src/common/temporal';
+  acquireSignal, governorWorkflowId, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+} from '../../src/contract/governorProtocol';
+import { concurrencyGovernor } from '../../src/workflows/concurrencyGovernor';
+import { TASK_QUEUE } from '../../src/contract/names';
 import { Worker } from '@temporalio/worker';
-import { resetConfigCache } from '../../src/config/load';
+import { resetConfigCache } from '../../src/config/loadConfig';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

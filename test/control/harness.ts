@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { governorActivities, setGovernorClient } from '../../src/activities/governor';
-import { TASK_QUEUE } from '../../src/common/temporal';
+import { governorActivities, setGovernorClient } from '../../src/activities/governorPermits';
+import { TASK_QUEUE } from '../../src/contract/names';
 import * as testActivities from './activities';
 
 export const temporalBinary = process.env.TMIG_TEMPORAL_BIN ?? join(homedir(), '.cache', 'tmig', 'bin', 'temporal');

@@ -15,8 +15,8 @@ import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/wor
 import { PG_ADMIN_URL, dropDatabases, tableDigests } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import { main } from '../../src/cli/main';
-import { governorWorkflowId, stateQuery, type GovernorState } from '../../src/workflows/governor';
-import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/workflows/types';
+import { governorWorkflowId, stateQuery, type GovernorState } from '../../src/contract/governorProtocol';
+import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/contract/migration';
 
 const ids = ['c1', 'c2', 'c3'];
 const dbs = [...ids, 'big'].flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);

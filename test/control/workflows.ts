@@ -10,9 +10,9 @@ import type * as testActivities from './activities';
 import { permitWaitMs, withPermits } from '../../src/workflows/permits';
 import type {
   MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress, WaveTenantOutcome,
-} from '../../src/workflows/types';
+} from '../../src/contract/migration';
 
-export { concurrencyGovernor } from '../../src/workflows/governor';
+export { concurrencyGovernor } from '../../src/workflows/concurrencyGovernor';
 
 const { heavyWork } = proxyActivities<typeof testActivities>({
   startToCloseTimeout: '5 minutes',

@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
-import type { MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/workflows/types';
+import type { MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/contract/migration';
 
 const ROWS = 150_000;
 const names = ['c1', 'c2', 'c3'];

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporal } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
-import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
+import type { TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
 
 const SRC = 'tmig_crash_src';
 const DST = 'tmig_crash_dst';

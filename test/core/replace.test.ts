@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
-import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
+import type { TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
 
 const dbs = ['tmig_rep_old', 'tmig_rep_new', 'tmig_rep_dst', 'tmig_rep_foreign'];
 

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStack, type Stack } from '../helpers/stack';
 import { PG_ADMIN_URL, dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/workflows/types';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/contract/migration';
 
 const tenants = [
   { id: 'w1', rows: 300 },

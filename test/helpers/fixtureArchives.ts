@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
-import { sevenZipBinary } from '../../src/activities/backup/extractors/sevenZipInspect';
+import { sevenZipBinary } from '../../src/archives/extractors/sevenZipInspect';
 
 /** Bytes that look like a SQL Server backup: the MTF "TAPE" media header, then deterministic filler. */
 export function fakeBackup(size = 4096, seed = 1): Buffer {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/searchAttributes';
 
 /** The real Temporal CLI dev server, built by `npm run setup` into the tool cache. */
 export function temporalCliPath(): string | undefined {

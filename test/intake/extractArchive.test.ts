@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractArchiveFile } from '../../src/activities/backup/extractArchive';
-import { findBackupFile } from '../../src/activities/backup/locateBackup';
+import { extractArchiveFile } from '../../src/archives/archiveExtraction';
+import { findBackupFile } from '../../src/archives/backupLocation';
 import { fakeBackup, hasBsdtar, make7z, rarFixturesDir, tarBuffer, tarGzBuffer, zipBuffer } from '../helpers/fixtureArchives';
 
 const bsdtar = hasBsdtar();

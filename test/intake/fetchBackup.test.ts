@@ -12,10 +12,10 @@ import {
   cleanupWorkDir, extractArchive, fetchBackup, locateBackup, type CleanupWorkDirInput, type CleanupWorkDirResult, type ExtractArchiveInput,
   type FetchBackupInput, type FetchBackupResult, type LocateBackupInput, type LocateBackupResult, stageBackup, type StageBackupInput,
   type StageBackupResult,
-} from '../../src/activities/backup';
-import { downloadObject, type DownloadProgress } from '../../src/activities/backup/download';
-import type { FetchHeartbeat } from '../../src/activities/backup/fetchBackup';
-import { resetConfigCache } from '../../src/config/load';
+} from '../../src/activities/backupStaging';
+import { downloadObject, type DownloadProgress } from '../../src/storage/objectDownload';
+import type { FetchHeartbeat } from '../../src/storage/backupFetch';
+import { resetConfigCache } from '../../src/config/loadConfig';
 import { fakeBackup, hasBsdtar, rarFixturesDir, tarGzBuffer, zipBuffer } from '../helpers/fixtureArchives';
 import { minioPath, startMinio, type MinioServer } from '../helpers/minio';
 

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assessScript, runAssessment } from '../../src/assess/assess';
-import { parseDdlScript, splitBatches } from '../../src/assess/ddlParser';
+import { assessScript, runAssessment } from '../../src/assess/assessment';
+import { parseDdlScript, splitBatches } from '../../src/engines/mssql/scriptParser';
 import { main } from '../../src/cli/main';
 import { createScratchDb } from './pgScratch';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawFromCatalogRows } from '../../src/engines/mssql/catalog';
 import { buildModel } from '../../src/engines/mssql/buildModel';
 import { preDataSteps, postDataSteps } from '../../src/engines/mssql/pgDdl';
-import type { SchemaModel } from '../../src/engines/model';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 import { hotelCatalog } from '../fixtures/mssql/hotelCatalog';
 import { createScratchDb } from './pgScratch';
 

@@ -4,12 +4,12 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Writable } from 'node:stream';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
-import { dropRestoredDatabase, restoreDatabase } from '../../src/engines/mssql/restore';
-import { FULL_RANGE } from '../../src/engines/types';
+import { dropRestoredDatabase, restoreDatabase } from '../../src/engines/mssql/backupRestore';
+import { FULL_RANGE } from '../../src/engines/sourceEngine';
 import { keyFromLine, splitCopyLine, decodeCopyField } from '../../src/engines/copyText';
-import type { ServerConfig } from '../../src/config/schema';
-import type { SchemaModel, TableModel } from '../../src/engines/model';
-import { FailureType } from '../../src/common/errors';
+import type { ServerConfig } from '../../src/config/configSchema';
+import type { SchemaModel, TableModel } from '../../src/engines/schemaModel';
+import { FailureType } from '../../src/contract/failures';
 import { createScratchDb } from './pgScratch';
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkQuery, countQuery, rangeBoundsQuery, rangesFromBounds, keyParamText, selectList } from '../../src/engines/mssql/keysetQuery';
 import { projectionSql, readMapping } from '../../src/engines/mssql/projection';
 import { mapMsType, parseMsType } from '../../src/engines/mssql/typeMapping';
-import type { TableModel, ColumnModel } from '../../src/engines/model';
+import type { TableModel, ColumnModel } from '../../src/engines/schemaModel';
 
 function col(name: string, sourceType: string, extra: Partial<ColumnModel> = {}): ColumnModel {
   const m = mapMsType(parseMsType(sourceType));

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   dropDatabaseSql, fileListOnlySql, movedFileName, percentFromMessage, restoreDatabaseSql, serverBackupPath, validateDatabaseName, type BackupFile,
-} from '../../src/engines/mssql/restore';
+} from '../../src/engines/mssql/backupRestore';
 import { mssqlConfig } from '../../src/engines/mssql/connection';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
-import { isUnreachable, PermanentError } from '../../src/common/errors';
-import type { ServerConfig } from '../../src/config/schema';
+import { PermanentError } from '../../src/contract/failures';
+import { isUnreachable } from '../../src/activities/activityContext';
+import type { ServerConfig } from '../../src/config/configSchema';
 
 const files: BackupFile[] = [
   { logicalName: 'Hotel_Data', physicalName: 'D:\\SQL\\Hotel.mdf', type: 'D', fileId: 1 },

@@ -5,8 +5,8 @@ import { RowEncoder } from '../../src/engines/mssql/source';
 import { selectList } from '../../src/engines/mssql/keysetQuery';
 import { CopyTap, keyFromLine } from '../../src/engines/copyText';
 import { mapMsType, parseMsType } from '../../src/engines/mssql/typeMapping';
-import type { TableModel, ColumnModel } from '../../src/engines/model';
-import { PermanentError } from '../../src/common/errors';
+import type { TableModel, ColumnModel } from '../../src/engines/schemaModel';
+import { PermanentError } from '../../src/contract/failures';
 
 function col(name: string, sourceType: string, extra: Partial<ColumnModel> = {}): ColumnModel {
   const m = mapMsType(parseMsType(sourceType));

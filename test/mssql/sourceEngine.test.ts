@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type sql from 'mssql';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
 import { CATALOG_QUERIES } from '../../src/engines/mssql/catalog';
-import { FULL_RANGE } from '../../src/engines/types';
+import { FULL_RANGE } from '../../src/engines/sourceEngine';
 import { hotelCatalog } from '../fixtures/mssql/hotelCatalog';
 
 /**

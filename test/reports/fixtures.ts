@@ -1,6 +1,6 @@
-import type { MigrationWaveResult, TenantMigrationResult } from '../../src/workflows/types';
-import type { AuditResult } from '../../src/audit/types';
-import type { SchemaModel } from '../../src/engines/model';
+import type { MigrationWaveResult, TenantMigrationResult } from '../../src/contract/migration';
+import type { AuditResult } from '../../src/contract/auditResult';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 
 const t0 = Date.parse('2026-01-05T10:00:00.000Z');
 const at = (s: number) => new Date(t0 + s * 1000).toISOString();

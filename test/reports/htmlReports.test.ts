@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { writeTenantReport, writeWaveReport } from '../../src/reports/writeReports';
-import type { TenantReport, WaveReport } from '../../src/reports/schema';
+import type { TenantReport, WaveReport } from '../../src/reports/reportSchema';
 import { failedTenant, passedAudit, passedModel, passedTenant, wave, XSS } from './fixtures';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { reportObjectKey, uploadReportFiles } from '../../src/reports/s3Upload';
 import { publishTenantReport, publishWaveReport } from '../../src/reports/publish';
-import { configSchema } from '../../src/config/schema';
+import { configSchema } from '../../src/config/configSchema';
 import { minioPath, startMinio, type MinioServer } from '../helpers/minio';
 import { passedTenant, wave } from './fixtures';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTenantReport } from '../../src/reports/buildTenantReport';
 import { buildWaveReport } from '../../src/reports/buildWaveReport';
 import { reportJsonSchema } from '../../src/reports/jsonSchema';
-import { tenantReportSchema } from '../../src/reports/schema';
+import { tenantReportSchema } from '../../src/reports/reportSchema';
 import { failedTenant, passedAudit, passedModel, passedTenant, wave } from './fixtures';
 
 const now = new Date('2026-01-05T12:00:00.000Z');

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { registerStart } from './start';
-import { registerStatus } from './status';
-import { registerPause } from './pause';
-import { registerResume } from './resume';
-import { registerCancel } from './cancel';
-import { registerRetryFailed } from './retryFailed';
-import { registerThrottle } from './throttle';
-import { registerSchedule } from './schedule';
-import { registerIntake } from './intake';
-import { registerReport } from './report';
-import { registerAssess } from './assess';
-import { registerValidate } from './validate';
+import { registerStart } from './startCommand';
+import { registerStatus } from './statusCommand';
+import { registerPause } from './pauseCommand';
+import { registerResume } from './resumeCommand';
+import { registerCancel } from './cancelCommand';
+import { registerRetryFailed } from './retryFailedCommand';
+import { registerThrottle } from './throttleCommand';
+import { registerSchedule } from './scheduleCommand';
+import { registerIntake } from './intakeCommand';
+import { registerReport } from './reportCommand';
+import { registerAssess } from './assessCommand';
+import { registerValidate } from './validateCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {

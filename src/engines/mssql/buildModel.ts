@@ -1,5 +1,5 @@
-import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../model';
-import type { ColumnOverride } from '../../workflows/types';
+import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schemaModel';
+import type { ColumnOverride } from '../../contract/migration';
 import type { RawSchema, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './names';

@@ -1,7 +1,7 @@
 import sql from 'mssql';
-import type { ServerConfig } from '../../config/schema';
-import { connectionUrl } from '../../config/load';
-import { BadInputError, FailureType, PermanentError } from '../../common/errors';
+import { connectionUrl } from '../serverConnection';
+import type { MssqlServerSettings as ServerConfig } from './serverConfig';
+import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 
 /**
  * Connection settings for a named SQL Server. The server's `url` looks like

@@ -1,10 +1,10 @@
-import type { TableModel } from '../model';
-import type { KeyRange, KeyValues } from '../types';
+import type { TableModel } from '../schemaModel';
+import type { KeyRange, KeyValues } from '../sourceEngine';
 import type { TypeMapping } from './typeMapping';
 import { msIdent, msQualified } from './names';
 import { projectionSql, readMapping } from './projection';
 import { addMicrosecond, formatTimestamp, parseDateTime, toUtc } from './valueEncoding';
-import { BadInputError } from '../../common/errors';
+import { BadInputError } from '../../contract/failures';
 
 /**
  * T-SQL for keyset chunk reads: `SELECT TOP (@n) ... WHERE (k1 > @a) OR (k1 = @a AND k2 > @b)

@@ -39,15 +39,8 @@ export function targetSchemaName(schema: string, opts: NamingOptions): string {
   return targetIdentifier(schema, opts);
 }
 
-/** PostgreSQL identifier quoting: always quoted, so case and reserved words survive. */
-export function pgIdent(name: string): string {
-  if (name.includes('\0')) throw new Error(`identifier ${JSON.stringify(name)} contains a NUL character`);
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-
-export function pgQualified(schema: string, name: string): string {
-  return `${pgIdent(schema)}.${pgIdent(name)}`;
-}
+/** The target's identifier quoting (PostgreSQL), under the names this engine's DDL code uses. */
+export { quoteIdent as pgIdent, qualified as pgQualified } from '../postgres/quoting';
 
 /** PostgreSQL string literal (standard_conforming_strings on). */
 export function pgLiteral(value: string): string {
@@ -55,7 +48,7 @@ export function pgLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** T-SQL identifier quoting with brackets. */
+/** T-SQL identifier quoting with brackets: the one place it is written. */
 export function msIdent(name: string): string {
   return '[' + name.replace(/]/g, ']]') + ']';
 }

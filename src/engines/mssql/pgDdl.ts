@@ -1,5 +1,5 @@
-import type { SchemaModel, TableModel, ColumnModel } from '../model';
-import type { DdlStep } from '../types';
+import type { SchemaModel, TableModel, ColumnModel } from '../schemaModel';
+import type { DdlStep } from '../sourceEngine';
 import { pgIdent, pgQualified } from './names';
 import { referencedTable } from './buildModel';
 

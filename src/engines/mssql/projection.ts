@@ -1,4 +1,4 @@
-import type { ColumnModel } from '../model';
+import type { ColumnModel } from '../schemaModel';
 import { mapMsType, parseMsType, type TypeMapping } from './typeMapping';
 
 /**

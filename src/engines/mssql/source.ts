@@ -1,11 +1,11 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import sql from 'mssql';
-import type { SchemaModel, TableModel } from '../model';
-import type { DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../types';
-import { FULL_RANGE } from '../types';
-import type { ServerConfig } from '../../config/schema';
-import type { ColumnOverride } from '../../workflows/types';
-import { FailureType, PermanentError } from '../../common/errors';
+import type { SchemaModel, TableModel } from '../schemaModel';
+import type { DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../sourceEngine';
+import { FULL_RANGE } from '../sourceEngine';
+import type { MssqlServerSettings as ServerConfig } from './serverConfig';
+import type { ColumnOverride } from '../../contract/migration';
+import { FailureType, PermanentError } from '../../contract/failures';
 import { escapeCopyText, NULL_FIELD } from '../copyText';
 import { openPool } from './connection';
 import { rawFromCatalogRows, readCatalogRows } from './catalog';

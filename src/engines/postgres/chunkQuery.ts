@@ -1,5 +1,5 @@
-import type { KeyRange, KeyValues } from '../types';
-import { keyCompare, qualified, quoteIdent, quoteLiteral } from './sql';
+import type { KeyRange, KeyValues } from '../sourceEngine';
+import { keyCompare, qualified, quoteIdent, quoteLiteral } from './quoting';
 
 /** The PostgreSQL side of a table as a chunk query sees it (source names or target names). */
 export interface PgTableShape {

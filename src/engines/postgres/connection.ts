@@ -1,12 +1,11 @@
 import { Client } from 'pg';
-import type { ServerConfig } from '../../config/schema';
-import { connectionUrl } from '../../config/load';
+import { connectionUrl, type ServerBase } from '../serverConnection';
 import { CANONICAL_SESSION_SETTINGS } from '../copyText';
-import { FailureType, PermanentError } from '../../common/errors';
+import { FailureType, PermanentError } from '../../contract/failures';
 
 export interface PgEndpoint {
   serverName: string;
-  server: ServerConfig;
+  server: Pick<ServerBase, 'url' | 'passwordEnv'>;
   database: string;
 }
 

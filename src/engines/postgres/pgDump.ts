@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { DdlStep } from '../types';
+import type { DdlStep } from '../sourceEngine';
 import { pgToolEnv, type PgEndpoint } from './connection';
-import { FailureType, PermanentError } from '../../common/errors';
+import { FailureType, PermanentError } from '../../contract/failures';
 
 const run = promisify(execFile);
 

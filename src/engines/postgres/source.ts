@@ -1,13 +1,13 @@
 import type { Client } from 'pg';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
-import type { ColumnModel, SchemaModel, TableModel } from '../model';
-import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../types';
-import { FULL_RANGE } from '../types';
+import type { ColumnModel, SchemaModel, TableModel } from '../schemaModel';
+import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../sourceEngine';
+import { FULL_RANGE } from '../sourceEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { chunkCopyOut, countQuery, type PgTableShape } from './chunkQuery';
 import { dumpSection, splitPostData, stripMetaCommands } from './pgDump';
-import { qualified, quoteIdent } from './sql';
+import { qualified, quoteIdent } from './quoting';
 
 const integerTypes = new Set(['smallint', 'integer', 'bigint']);
 const fkAction: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };

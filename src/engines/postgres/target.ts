@@ -1,42 +1,24 @@
 import type { Client } from 'pg';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
-import type { SchemaModel, TableModel } from '../model';
-import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../types';
+import type { SchemaModel, TableModel } from '../schemaModel';
+import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../sourceEngine';
+import type { PrepareOutcome, TargetEngine } from '../targetEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
 import { targetShape } from './source';
-import { quoteIdent, quoteLiteral } from './sql';
-import { FailureType, PermanentError } from '../../common/errors';
+import { quoteIdent, quoteLiteral } from './quoting';
+import { FailureType, PermanentError } from '../../contract/failures';
 
-export type PrepareOutcome = 'new' | 'resume' | 'complete';
+export type { PrepareOutcome } from '../targetEngine';
 
-export interface Checkpoint {
-  table: string;
-  rangeId: number;
-  range: KeyRange;
-  lastKey: string[] | null;
-  rowsDone: number;
-  bytesDone: number;
-  chunks: number;
-  done: boolean;
-}
-
-export interface ChunkRecord {
-  rangeId: number;
-  chunkNo: number;
-  afterKey: string[] | null;
-  lastKey: string[] | null;
-  rows: number;
-  bytes: number;
-  checksum: string;
-  checksumKind: string;
-  attempt: number;
-}
+export type { Checkpoint, ChunkRecord } from './checkpointStore';
 
 /** The PostgreSQL target: one database per tenant, with its bookkeeping in `_tmig`. */
-export class PostgresTarget {
+export class PostgresTarget implements TargetEngine {
+  readonly kind = 'postgres';
+
   constructor(readonly ep: PgEndpoint) {}
 
   connect(appName = 'tmig-target'): Promise<Client> {
@@ -247,24 +229,6 @@ export class PostgresTarget {
   /** Reads a chunk back from the target in canonical form, for validation. */
   readBack(db: Client, table: TableModel, bounds: ChunkBounds): Readable {
     return db.query(copyTo(chunkCopyOut(targetShape(table), bounds)));
-  }
-
-  static async checkpoints(db: Client, table?: string): Promise<Checkpoint[]> {
-    const r = await db.query(`SELECT table_name, range_id, lo, hi, last_key, rows_done::text, bytes_done::text, chunks, done
-      FROM _tmig.checkpoint ${table ? 'WHERE table_name = $1' : ''} ORDER BY table_name, range_id`, table ? [table] : []);
-    return r.rows.map((x) => ({
-      table: x.table_name, rangeId: x.range_id, range: { lo: x.lo, hi: x.hi }, lastKey: x.last_key,
-      rowsDone: Number(x.rows_done), bytesDone: Number(x.bytes_done), chunks: x.chunks, done: x.done,
-    }));
-  }
-
-  static async chunks(db: Client, table: string): Promise<ChunkRecord[]> {
-    const r = await db.query(`SELECT range_id, chunk_no, after_key, last_key, rows::text, bytes::text, checksum, checksum_kind, attempt
-      FROM _tmig.chunk WHERE table_name = $1 ORDER BY range_id, chunk_no`, [table]);
-    return r.rows.map((x) => ({
-      rangeId: x.range_id, chunkNo: x.chunk_no, afterKey: x.after_key, lastKey: x.last_key, rows: Number(x.rows),
-      bytes: Number(x.bytes), checksum: x.checksum, checksumKind: x.checksum_kind, attempt: x.attempt,
-    }));
   }
 
   async markComplete(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { TenantReport } from '../schema';
+import type { TenantReport } from '../reportSchema';
 import { escapeHtml as e } from './escape';
 import { formatBytes, formatDuration, formatInt } from './format';
 import { renderPage } from './layout';

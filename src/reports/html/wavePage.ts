@@ -1,4 +1,4 @@
-import type { WaveReport } from '../schema';
+import type { WaveReport } from '../reportSchema';
 import { escapeHtml as e, safeHref } from './escape';
 import { formatDuration, formatInt } from './format';
 import { renderPage } from './layout';

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { SchemaModel, TableModel } from '../../../src/engines/model';
+import type { SchemaModel, TableModel } from '../../../src/engines/schemaModel';
 
 /**
  * Builds the schema model of the `public` tables of a PostgreSQL database from its catalogs,

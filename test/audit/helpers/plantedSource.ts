@@ -1,4 +1,4 @@
-import type { AuditCheckSpec } from '../../../src/workflows/types';
+import type { AuditCheckSpec } from '../../../src/contract/migration';
 
 /** A source with exactly these planted problems; everything else is clean. */
 export const FIXTURE = `

@@ -1,0 +1,40 @@
+import { classified, config, withHeartbeats } from './activityContext';
+import { openSource, openTarget } from '../config/openEngines';
+import { loadModel } from './storedModel';
+import { tenantLabel, type TenantRef } from '../contract/tenantRef';
+
+/** Pre-data DDL (types, tables, defaults) in one transaction; a retry after commit is a no-op. */
+export async function createSchema(t: TenantRef): Promise<{ applied: boolean }> {
+  return classified(`${tenantLabel(t)}: create schema`, () => withHeartbeats(() => ({ phase: 'schema' }), async () => {
+    const cfg = config();
+    const model = await loadModel(t);
+    const engine = await openSource(cfg, t.source, t.options);
+    try {
+      const steps = await engine.preDataSteps(model);
+      const applied = await openTarget(cfg, t.target).applyPreData(steps);
+      return { applied };
+    } finally {
+      await engine.close();
+    }
+  }));
+}
+
+/** Post-data DDL (keys, indexes, FKs, triggers, matview data) in parallel, then sequences. */
+export async function applyPostData(t: TenantRef, parallelism: number): Promise<{ steps: number; applied: number }> {
+  let current = '';
+  // One index build on a large table can run for a long time: heartbeat on a timer, naming the step.
+  return classified(`${tenantLabel(t)}: post-data`, () => withHeartbeats(() => ({ phase: 'post-data', step: current }), async () => {
+    const cfg = config();
+    const model = await loadModel(t);
+    const engine = await openSource(cfg, t.source, t.options);
+    try {
+      const steps = await engine.postDataSteps(model);
+      const target = openTarget(cfg, t.target);
+      const applied = await target.applyPostData(steps, parallelism, (label) => { current = label; });
+      await target.syncSequences(await engine.sequenceStates(model));
+      return { steps: steps.length, applied };
+    } finally {
+      await engine.close();
+    }
+  }));
+}

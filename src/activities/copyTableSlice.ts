@@ -1,0 +1,146 @@
+import type { Client } from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeats } from './activityContext';
+import { openSource, openTarget } from '../config/openEngines';
+import type { TableModel } from '../engines/schemaModel';
+import type { SourceEngine } from '../engines/sourceEngine';
+import { lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
+import { targetShape } from '../engines/postgres/source';
+import { qualified, quoteIdent } from '../engines/postgres/quoting';
+import { CopyTap, keyFromLine } from '../engines/copyText';
+import { findTable, loadModel } from './storedModel';
+import { tenantLabel, type TenantRef } from '../contract/tenantRef';
+
+export interface CopySliceRequest {
+  table: string;
+  rangeId: number;
+  chunkRows: number;
+  /** Return after this long so the workflow can update progress; the next call resumes. */
+  budgetMs: number;
+}
+
+export interface CopySliceResult {
+  table: string;
+  rangeId: number;
+  done: boolean;
+  rowsThisCall: number;
+  bytesThisCall: number;
+  chunksThisCall: number;
+  rowsDone: number;
+  ms: number;
+  /** Rows already in the target when this call started (a resumed range). */
+  resumedAtRows: number;
+}
+
+/** Upper bound of bytes per chunk: keeps one transaction and one COPY buffer modest. */
+const CHUNK_TARGET_BYTES = 64 * 1024 * 1024;
+
+/** Chunk size adapted to row width, never above the requested rows. */
+export function adaptChunkRows(requested: number, avgRowBytes: number | undefined): number {
+  if (!avgRowBytes) return requested;
+  return Math.max(100, Math.min(requested, Math.floor(CHUNK_TARGET_BYTES / avgRowBytes)));
+}
+
+/**
+ * Copies chunks of one key range: each chunk is read from the source in key order, streamed
+ * into COPY FROM STDIN and committed in one target transaction together with its checkpoint
+ * and checksum, then heartbeated. A retry resumes from the committed checkpoint; the
+ * checkpoint row is locked per chunk, so even a stale attempt cannot write a chunk twice.
+ */
+export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promise<CopySliceResult> {
+  return classified(`${tenantLabel(t)}: copy ${req.table} range ${req.rangeId}`, async () => {
+    const started = Date.now();
+    const cfg = config();
+    const model = await loadModel(t);
+    const table = findTable(model, req.table, t.tenantId);
+    const engine = await openSource(cfg, t.source, t.options);
+    const db = await openTarget(cfg, t.target).connect(`tmig-copy ${t.tenantId}`);
+    const result: CopySliceResult = { table: req.table, rangeId: req.rangeId, done: false, rowsThisCall: 0,
+      bytesThisCall: 0, chunksThisCall: 0, rowsDone: 0, ms: 0, resumedAtRows: 0 };
+    try {
+      // Bulk-load settings that keep durability: each chunk's commit is still flushed.
+      await db.query(`SET synchronous_commit = on; SET maintenance_work_mem = '256MB'`);
+      const [initial] = await readCheckpoints(db, req.table).then((cps) => cps.filter((c) => c.rangeId === req.rangeId));
+      if (!initial) throw new Error(`no checkpoint row for ${req.table} range ${req.rangeId}: planCopy has not run`);
+      result.rowsDone = initial.rowsDone;
+      result.resumedAtRows = initial.rowsDone;
+      if (initial.done) {
+        result.done = true;
+        return result;
+      }
+      const chunkRows = adaptChunkRows(req.chunkRows, table.avgRowBytes);
+      let cp = initial;
+      const progress = () => ({ table: req.table, rangeId: req.rangeId, rowsDone: cp.rowsDone, lastKey: cp.lastKey });
+      await withHeartbeats(progress, async () => {
+        while (!cp.done) {
+          throwIfCancelled();
+          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows) : await copyWholeTable(db, engine, table, cp);
+          cp = step.checkpoint;
+          result.rowsThisCall += step.rows;
+          result.bytesThisCall += step.bytes;
+          result.chunksThisCall += step.rows > 0 ? 1 : 0;
+          result.rowsDone = cp.rowsDone;
+          heartbeat(progress());
+          if (Date.now() - started >= req.budgetMs) break;
+        }
+      });
+      result.done = cp.done;
+      return result;
+    } finally {
+      result.ms = Date.now() - started;
+      await db.end().catch(() => undefined);
+      await engine.close();
+    }
+  });
+}
+
+interface ChunkStep {
+  checkpoint: Checkpoint;
+  rows: number;
+  bytes: number;
+}
+
+async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number): Promise<ChunkStep> {
+  const shape = targetShape(table);
+  const keyPositions = shape.key!.map((k) => shape.columns.indexOf(k));
+  await db.query('BEGIN');
+  try {
+    await lockCheckpoint(db, cp);
+    const source = await engine.readChunk({ table, range: cp.range, after: cp.lastKey, limit: chunkRows });
+    const tap = new CopyTap('ordered-sha256');
+    const sink = db.query(copyFrom(`COPY ${qualified(shape.schema, shape.name)} (${shape.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+    await pipeline(source, tap, sink);
+    const rows = tap.rows;
+    const done = rows < chunkRows;
+    const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
+    const checkpoint = await recordChunk(db, cp,
+      { lastKey, rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() }, done);
+    await db.query('COMMIT');
+    return { rows, bytes: tap.bytes, checkpoint };
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A table without a usable key: emptied and copied whole in one transaction (restarted whole on retry). */
+async function copyWholeTable(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint): Promise<ChunkStep> {
+  const shape = targetShape(table);
+  await db.query('BEGIN');
+  try {
+    await lockCheckpoint(db, cp);
+    await db.query(`TRUNCATE ${qualified(shape.schema, shape.name)}`);
+    const source = await engine.readChunk({ table, range: cp.range, after: null, limit: null });
+    const tap = new CopyTap('multiset-sha256');
+    const sink = db.query(copyFrom(`COPY ${qualified(shape.schema, shape.name)} (${shape.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+    await pipeline(source, tap, sink);
+    const checkpoint = await recordWholeTable(db, cp,
+      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() });
+    await db.query('COMMIT');
+    return { rows: tap.rows, bytes: tap.bytes, checkpoint };
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

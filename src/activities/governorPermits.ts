@@ -1,0 +1,117 @@
+/**
+ * Activities of the concurrency governor: start-or-signal the governor of a pool, and tell which
+ * permit holders' workflows have closed (so their permits can be reclaimed).
+ *
+ * They need a Temporal client: the worker hands its own over with `setGovernorClient(client)`;
+ * otherwise one is created from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE on first use.
+ */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { connectClient } from '../temporal/connection';
+import { TASK_QUEUE } from '../contract/names';
+import { BadInputError, toActivityFailure } from '../contract/failures';
+import { loadConfig } from '../config/loadConfig';
+import {
+  acquireSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type GovernorInput, type PermitRequest,
+} from '../contract/governorProtocol';
+
+let client: Client | undefined;
+let connecting: Promise<Client> | undefined;
+
+/** The worker calls this once with its client (shares the worker's connection and namespace). */
+export function setGovernorClient(c: Client | undefined): void {
+  client = c;
+  connecting = undefined;
+}
+
+async function governorClient(): Promise<Client> {
+  if (client) return client;
+  connecting ??= connectClient().then((c) => (client = c));
+  return connecting;
+}
+
+export interface EnsureGovernorAndAcquireInput {
+  pool: string;
+  /**
+   * Limit for a governor that does not run yet. When absent, the worker config decides:
+   * `servers.<pool>.maxConcurrency` if the pool is a server name, else FALLBACK_POOL_LIMIT.
+   */
+  defaultLimit?: number;
+  request: PermitRequest;
+}
+
+export const FALLBACK_POOL_LIMIT = 4;
+/** Restores are the heaviest thing a SQL Server does: `restore-<server>` pools default to at most this. */
+export const RESTORE_POOL_LIMIT = 2;
+
+/**
+ * The configured default limit of a pool (the worker's config):
+ *  - `<server>`: `servers.<server>.maxConcurrency`;
+ *  - `restore-<server>`: `servers.<server>.maxRestoreConcurrency` if the config has it, else
+ *    min(RESTORE_POOL_LIMIT, maxConcurrency);
+ *  - anything else, or no config: FALLBACK_POOL_LIMIT.
+ */
+export function configuredPoolLimit(pool: string): number {
+  let servers: Record<string, { maxConcurrency: number; maxRestoreConcurrency?: number }>;
+  try {
+    servers = loadConfig().servers;
+  } catch {
+    // No worker config (MIGRATOR_CONFIG unset): the pool still works, with the fallback limit.
+    return FALLBACK_POOL_LIMIT;
+  }
+  const server = servers[pool];
+  if (server) return server.maxConcurrency;
+  const restored = pool.startsWith('restore-') ? servers[pool.slice('restore-'.length)] : undefined;
+  if (restored) return restored.maxRestoreConcurrency ?? Math.min(RESTORE_POOL_LIMIT, restored.maxConcurrency);
+  return FALLBACK_POOL_LIMIT;
+}
+
+const poolNamePattern = /^[A-Za-z0-9_.-]+$/;
+
+/** Signal-with-start: starts `governor-<pool>` with the default limit if needed, then queues the request. */
+export async function ensureGovernorAndAcquire(input: EnsureGovernorAndAcquireInput): Promise<void> {
+  try {
+    if (!poolNamePattern.test(input.pool)) {
+      throw new BadInputError(`permit pool "${input.pool}": pool names use letters, digits, _ . - (tenant ${input.request.tenantId})`);
+    }
+    const limit = input.defaultLimit ?? configuredPoolLimit(input.pool);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new BadInputError(`permit pool "${input.pool}": default limit must be a positive integer, got ${limit}`);
+    }
+    const c = await governorClient();
+    const start: GovernorInput = { pool: input.pool, limit };
+    await c.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, {
+      workflowId: governorWorkflowId(input.pool),
+      taskQueue: TASK_QUEUE,
+      args: [start],
+      signal: acquireSignal,
+      signalArgs: [input.request],
+    });
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
+export interface HolderRef {
+  requestId: string;
+  workflowId: string;
+  runId?: string;
+}
+
+/** Request ids of holders whose workflow (run) is no longer running: closed, terminated, timed out or gone. */
+export async function findClosedPermitHolders(holders: HolderRef[]): Promise<string[]> {
+  const c = await governorClient();
+  const closed: string[] = [];
+  await Promise.all(holders.map(async (h) => {
+    try {
+      const d = await c.workflow.getHandle(h.workflowId, h.runId).describe();
+      if (d.status.name !== 'RUNNING') closed.push(h.requestId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) closed.push(h.requestId);
+      // Anything else (server unreachable...) says nothing about the holder: keep its permit.
+    }
+  }));
+  return closed;
+}
+
+/** What the worker registers (setGovernorClient is not an activity). */
+export const governorActivities = { ensureGovernorAndAcquire, findClosedPermitHolders };

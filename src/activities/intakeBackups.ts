@@ -1,0 +1,45 @@
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { loadConfig } from '../config/loadConfig';
+import { s3ClientFromConfig } from '../storage/s3Client';
+import { runActivity } from './runActivity';
+import { listBackupPage } from '../intake/listBackups';
+import { startTenantMigration } from '../intake/startMigration';
+import type { ListBackupsInput, ListBackupsResult, StartMigrationsInput, StartOutcome } from '../contract/intakeScan';
+
+export interface IntakeActivityDeps {
+  /** Defaults to a client from the worker config's `s3` section. */
+  s3?: () => S3Client;
+  /** Defaults to the worker's own Temporal client (activity context). */
+  client?: () => Client;
+  taskQueue?: string;
+}
+
+/** Activities of the intakeScan workflow. Register the result of `createIntakeActivities()` on the worker. */
+export function createIntakeActivities(deps: IntakeActivityDeps = {}) {
+  const s3 = deps.s3 ?? (() => s3ClientFromConfig(loadConfig().s3));
+  const client = deps.client ?? (() => Context.current().client);
+  return {
+    async listBackupObjects(input: ListBackupsInput): Promise<ListBackupsResult> {
+      return runActivity(() => listBackupPage(s3(), input));
+    },
+    /** Starts one migration per object; objects already started are reported, not restarted. */
+    async startTenantMigrations(input: StartMigrationsInput): Promise<StartOutcome[]> {
+      return runActivity(async () => {
+        const c = client();
+        const out: StartOutcome[] = [];
+        for (const obj of input.objects) {
+          out.push(await startTenantMigration(c, obj, input.plan, deps.taskQueue));
+          Context.current().heartbeat(out.length);
+        }
+        return out;
+      });
+    },
+  };
+}
+
+export type IntakeActivities = ReturnType<typeof createIntakeActivities>;
+
+/** Ready to register: `export { listBackupObjects, startTenantMigrations } from './intakeBackups'`. */
+export const { listBackupObjects, startTenantMigrations } = createIntakeActivities();

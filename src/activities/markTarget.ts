@@ -1,0 +1,22 @@
+import { classified, config } from './activityContext';
+import { openTarget } from '../config/openEngines';
+import { tenantLabel, type TenantRef } from '../contract/tenantRef';
+
+/** Marks the target complete: only after validation passed. */
+export async function markTargetComplete(t: TenantRef): Promise<void> {
+  return classified(`${tenantLabel(t)}: mark complete`, () => openTarget(config(), t.target).markComplete());
+}
+
+/** Marks the target failed and incomplete, with the reason; nothing half-done looks done. */
+export async function markTargetFailed(t: TenantRef, reason: string): Promise<void> {
+  return classified(`${tenantLabel(t)}: mark failed`, async () => {
+    try {
+      await openTarget(config(), t.target).markFailed(reason);
+    } catch (err) {
+      // A target that was never created (or is unreachable) has nothing to mark.
+      const code = (err as { code?: string }).code;
+      if (code === '3D000') return;
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,66 @@
+import type { TableModel } from '../engines/schemaModel';
+import type { AuditDialect, AuditQuery } from '../engines/auditDialect';
+import type { AuditFinding, AuditOptions } from '../contract/auditResult';
+import { AUDIT_DEFAULTS, DEFAULT_POLICIES } from '../contract/auditResult';
+import { sourceLabel } from './resolve';
+import { BadInputError } from '../contract/failures';
+
+/** Shared state of one audit run: SQL dialect, query function and options with defaults filled in. */
+export class AuditContext {
+  readonly maxRowBytes: number;
+  readonly identityThreshold: number;
+  readonly sampleSize: number;
+  readonly policies: typeof DEFAULT_POLICIES;
+  checksRun = 0;
+
+  constructor(readonly dialect: AuditDialect, readonly query: AuditQuery, options: AuditOptions = {}) {
+    this.maxRowBytes = options.maxRowBytes ?? AUDIT_DEFAULTS.maxRowBytes;
+    this.identityThreshold = options.identityThreshold ?? AUDIT_DEFAULTS.identityThreshold;
+    this.sampleSize = options.sampleSize ?? AUDIT_DEFAULTS.sampleSize;
+    this.policies = { ...DEFAULT_POLICIES, ...options.policies };
+  }
+
+  /** `alias`-qualified source table, e.g. `"public"."orders" t`. */
+  from(table: TableModel, alias = 't'): string {
+    return `${this.dialect.qualifiedTable(table.schema, table.name)} ${alias}`;
+  }
+
+  col(name: string, alias = 't'): string {
+    return `${alias}.${this.dialect.quoteIdent(name)}`;
+  }
+
+  /** Sample key expressions and their labels: the table's key, else the engine's row locator. */
+  private sampleKey(table: TableModel, alias: string): { labels: string[]; exprs: string[] } {
+    if (table.key?.length) return { labels: table.key, exprs: table.key.map((k) => this.col(k, alias)) };
+    const loc = this.dialect.rowLocator(alias);
+    return loc ? { labels: [loc.label], exprs: [loc.expr] } : { labels: [], exprs: [] };
+  }
+
+  /** Counts rows of `table` (alias `t`) matching `where`, with a few sample keys. */
+  async matching(table: TableModel, where: string, params: unknown[], what: string): Promise<{ count: number; sampleKeys: string[] }> {
+    this.checksRun++;
+    const key = this.sampleKey(table, 't');
+    const sql = this.dialect.countAndSample(this.from(table), where, key.exprs, this.sampleSize);
+    const rows = await this.run(sql, params, `${what} on ${sourceLabel(table)}`);
+    const count = rows.length ? Number(rows[0].total) : 0;
+    const sampleKeys = rows.map((r) => key.labels.map((l, i) => `${l}=${r[`k${i}`] === null ? 'NULL' : String(r[`k${i}`])}`).join(', '));
+    return { count, sampleKeys };
+  }
+
+  /** Runs one audit query; errors name the check and table, bad manifest input is permanent. */
+  async run(sql: string, params: unknown[], what: string): Promise<Record<string, unknown>[]> {
+    try {
+      return await this.query(sql, params);
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      if (this.dialect.isBadInput(err)) throw new BadInputError(`audit ${what}: ${e.message}`);
+      // Keep the driver's error (its code decides retry/unreachable handling); only name the check.
+      if (err instanceof Error) err.message = `audit ${what}: ${err.message}`;
+      throw err;
+    }
+  }
+
+  finding(f: Omit<AuditFinding, 'sampleKeys'> & { sampleKeys?: string[] }): AuditFinding {
+    return { ...f, sampleKeys: f.sampleKeys ?? [] };
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { builtinEngines, type ServerConfig } from '../engines/registry';
+import type { EngineDescriptor } from '../engines/engineDescriptor';
+
+/**
+ * A named server. Workflows carry the name only; the URL and password stay with the workers.
+ * The schema is the union of the registered engines' config schemas, discriminated on `kind`.
+ */
+export function serverSchemaFor(engines: readonly EngineDescriptor<any>[]): z.ZodType<ServerConfig, any> {
+  const [first, ...rest] = engines.map((d) => d.configSchema as z.ZodObject<any>);
+  return z.discriminatedUnion('kind', [first, ...rest]) as unknown as z.ZodType<ServerConfig, any>;
+}
+
+export const serverSchema = serverSchemaFor(builtinEngines);
+
+export const s3Schema = z.object({
+  endpoint: z.string().url().optional(),
+  region: z.string().default('us-east-1'),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyIdEnv: z.string().optional(),
+  secretAccessKeyEnv: z.string().optional(),
+});
+
+/** The worker config's schema, for the given engines (the registered ones when reading a file). */
+export function configSchemaFor(engines: readonly EngineDescriptor<any>[]) {
+  return configObject(serverSchemaFor(engines));
+}
+
+const configObject = (servers: z.ZodType<ServerConfig, any>) => z.object({
+  servers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'server names use letters, digits, _ . -'), servers),
+  s3: s3Schema.optional(),
+  /** Per-tenant work directories (downloads, extracted archives). */
+  workDir: z.string().default('.tmig/work'),
+  reports: z.object({
+    dir: z.string().default('reports'),
+    s3: z.object({ bucket: z.string(), prefix: z.string().default('reports/') }).optional(),
+  }).default({ dir: 'reports' }),
+  /** Attempts at reaching a server before the tenant fails with ServerUnreachable. */
+  unreachableAttempts: z.number().int().positive().default(4),
+});
+
+export const configSchema = configSchemaFor(builtinEngines);
+
+export type { ServerConfig };
+export type MigratorConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,63 @@
+/**
+ * The concurrency governor's protocol: workflow id, input and state, and the signals and query that
+ * tenants, activities and the CLI exchange with it. Pure names and types (safe in workflow code).
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { WorkflowType } from './names';
+
+export const GOVERNOR_WORKFLOW_TYPE = WorkflowType.concurrencyGovernor;
+
+/** The governor's workflow id for a pool (pool names are server names: letters, digits, `_ . -`). */
+export function governorWorkflowId(pool: string): string {
+  return `governor-${pool}`;
+}
+
+export interface PermitRequest {
+  /** Unique per acquisition; the holder uses it to release. */
+  requestId: string;
+  /** Workflow that receives `permitGranted` and whose liveness is checked for reclaiming. */
+  workflowId: string;
+  /** Run of that workflow; when given, grants and liveness checks target exactly this run. */
+  runId?: string;
+  tenantId: string;
+}
+
+export interface PermitEntry extends PermitRequest {
+  /** ISO time the permit was granted (holders) or requested (queue). */
+  since: string;
+}
+
+export interface GovernorInput {
+  pool: string;
+  limit: number;
+  holders?: PermitEntry[];
+  queue?: PermitEntry[];
+  /** How often holders are checked for closed workflows (default 30 s). */
+  reclaimIntervalSeconds?: number;
+  /** Continue-as-new once history has this many events (default 2000), or when the server suggests it. */
+  continueAsNewAfterEvents?: number;
+  /** Permits reclaimed from closed holders over the governor's whole life (carried across runs). */
+  reclaimedTotal?: number;
+  grantedTotal?: number;
+}
+
+export interface GovernorState {
+  pool: string;
+  limit: number;
+  holders: PermitEntry[];
+  queue: PermitEntry[];
+  grantedTotal: number;
+  reclaimedTotal: number;
+}
+
+export interface PermitGrant {
+  pool: string;
+  requestId: string;
+}
+
+export const acquireSignal = defineSignal<[PermitRequest]>('acquire');
+export const releaseSignal = defineSignal<[{ requestId: string }]>('release');
+export const setLimitSignal = defineSignal<[{ limit: number }]>('setLimit');
+export const stateQuery = defineQuery<GovernorState>('state');
+/** Sent by the governor to the holder workflow; handled in permits.ts. */
+export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');

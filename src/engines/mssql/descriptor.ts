@@ -1,0 +1,43 @@
+/** The SQL Server engine: a source (catalog views, keyset reads) that can also restore `.bak` backups. */
+import { defineEngine } from '../engineDescriptor';
+import { mssqlAuditDialect } from './auditDialect';
+import { openPool } from './connection';
+import { msIdent } from './names';
+import { mssqlServerSchema } from './serverConfig';
+
+export const mssqlEngine = defineEngine({
+  kind: 'mssql',
+  configSchema: mssqlServerSchema,
+  // The driver is loaded only when a SQL Server is used.
+  createSource: async (ep, options) => {
+    const { MssqlSourceEngine } = await import('./source');
+    return new MssqlSourceEngine({ ...ep, overrides: options.columnOverrides, lowerCaseNames: options.lowerCaseNames, dboSchema: ep.server.dboSchema });
+  },
+  audit: {
+    dialect: mssqlAuditDialect,
+    async open(ep) {
+      const pool = await openPool(ep.serverName, ep.server, ep.database);
+      return {
+        // Parameters bind as @p1, @p2, ...
+        query: async (sql, params = []) => {
+          const request = pool.request();
+          params.forEach((v, i) => request.input(`p${i + 1}`, v));
+          return (await request.query(sql)).recordset as Record<string, unknown>[];
+        },
+        close: () => pool.close().catch(() => undefined),
+      };
+    },
+  },
+  restore: {
+    async restore(ep) {
+      const { restoreDatabase } = await import('./backupRestore');
+      const r = await restoreDatabase(ep);
+      return { files: r.files.length };
+    },
+    async drop(ep) {
+      const { dropRestoredDatabase } = await import('./backupRestore');
+      await dropRestoredDatabase(ep.serverName, ep.server, ep.database);
+    },
+  },
+  quoteIdent: msIdent,
+});

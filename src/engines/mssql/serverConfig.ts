@@ -1,0 +1,17 @@
+/** The config of a SQL Server (`kind: mssql`): the shared fields plus backup and restore places. */
+import { z } from 'zod';
+import { serverBaseSchema } from '../serverConnection';
+
+export const mssqlServerSchema = serverBaseSchema.extend({
+  kind: z.literal('mssql'),
+  /** Where .bak files are placed, as the worker sees it and as the SQL Server host sees it. */
+  backupDir: z.object({ worker: z.string().min(1), server: z.string().min(1) }).optional(),
+  /** Data directory for RESTORE ... WITH MOVE (server-side path). */
+  dataDir: z.string().optional(),
+  /** Target schema for objects in `dbo`. */
+  dboSchema: z.string().optional(),
+});
+export type MssqlServerConfig = z.infer<typeof mssqlServerSchema>;
+
+/** What the SQL Server engine reads of a server's config (any parsed server config fits). */
+export type MssqlServerSettings = Pick<MssqlServerConfig, 'url' | 'passwordEnv'> & Partial<Pick<MssqlServerConfig, 'backupDir' | 'dataDir' | 'dboSchema' | 'maxConcurrency'>> & { kind?: string };

@@ -1,0 +1,28 @@
+/** The PostgreSQL engine: a source (pg_dump for schema, COPY for rows) and the first target engine. */
+import { defineEngine } from '../engineDescriptor';
+import { postgresAuditDialect } from './auditDialect';
+import { connectPg } from './connection';
+import { quoteIdent } from './quoting';
+import { postgresServerSchema } from './serverConfig';
+import { PostgresSourceEngine } from './source';
+import { PostgresTarget } from './target';
+
+export const postgresEngine = defineEngine({
+  kind: 'postgres',
+  configSchema: postgresServerSchema,
+  createSource: async (ep) => new PostgresSourceEngine(ep),
+  createTarget: (ep) => new PostgresTarget(ep),
+  audit: {
+    dialect: postgresAuditDialect,
+    async open(ep) {
+      const client = await connectPg(ep, { role: 'source', appName: 'tmig-audit' });
+      // Read-only by construction; make it so for the server too.
+      await client.query('SET default_transaction_read_only = on');
+      return {
+        query: async (sql, params) => (await client.query(sql, params)).rows,
+        close: () => client.end().catch(() => undefined),
+      };
+    },
+  },
+  quoteIdent,
+});

@@ -1,0 +1,31 @@
+/**
+ * The activity stubs tenant phases call, one per group of timeouts. Activities are imported as
+ * types only (workflow code never loads them).
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, type RetryPolicy } from '@temporalio/common';
+import type * as activities from '../activities';
+import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../contract/names';
+
+export const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
+
+export const light = proxyActivities<typeof activities>({
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry,
+});
+
+/** DDL: building indexes and constraints on large tables can take hours; activities heartbeat on a timer. */
+export const ddl = proxyActivities<typeof activities>({
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '12h', heartbeatTimeout: '2m', retry,
+});
+
+/** Copy slices: a pause waits until the activity has stopped cleanly between chunks. */
+export const slices = proxyActivities<typeof activities>({
+  taskQueue: HEAVY_TASK_QUEUE, startToCloseTimeout: '30m', heartbeatTimeout: '20s', retry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Restores can take hours: long timeout, progress heartbeats from the server's messages. */
+export const restores = proxyActivities<typeof activities>({
+  taskQueue: HEAVY_TASK_QUEUE, startToCloseTimeout: '12h', heartbeatTimeout: '5m', retry: { ...retry, maximumAttempts: 4 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});

@@ -1,0 +1,9 @@
+/** Phase `post-data`: keys, indexes, foreign keys, triggers and sequences, after the rows are in. */
+import type { TenantRun } from '../tenantRun';
+import { ddl } from '../activityStubs';
+
+export async function postData(run: TenantRun): Promise<void> {
+  await run.untilResumed();
+  run.enter('post-data');
+  await ddl.applyPostData(run.ref, run.opts.postDataParallelism);
+}

@@ -1,0 +1,11 @@
+/** Phase `report`: the tenant's JSON and HTML report, for a finished run (the failure report is written by `finalize`). */
+import type { TableResult, TenantMigrationResult, ValidationResult } from '../../contract/migration';
+import type { TenantRun } from '../tenantRun';
+import { light } from '../activityStubs';
+
+export async function report(run: TenantRun, outcome: { tables: TableResult[]; validation?: ValidationResult }): Promise<TenantMigrationResult> {
+  run.enter('report');
+  const final = run.result(true, outcome);
+  final.reportPath = (await light.reportTenant({ ...run.ref, waveId: run.input.waveId }, final, run.audit)).htmlPath;
+  return final;
+}

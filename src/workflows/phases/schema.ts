@@ -1,0 +1,9 @@
+/** Phase `schema`: pre-data DDL (types, tables, defaults) in one transaction. */
+import type { TenantRun } from '../tenantRun';
+import { ddl } from '../activityStubs';
+
+export async function schema(run: TenantRun): Promise<void> {
+  await run.untilResumed();
+  run.enter('schema');
+  await ddl.createSchema(run.ref);
+}

@@ -1,8 +1,0 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { TenantProgress, WaveProgress } from './types';
-
-/** Operator interface names: also usable with `temporal workflow signal/query --name ...`. */
-export const pauseSignal = defineSignal('pause');
-export const resumeSignal = defineSignal('resume');
-export const tenantProgressQuery = defineQuery<TenantProgress>('progress');
-export const waveProgressQuery = defineQuery<WaveProgress>('progress');
