@@ -11,6 +11,7 @@ import { qualified, quoteIdent } from '../engines/postgres/quoting';
 import { CopyTap, keyFromLine } from '../engines/copyText';
 import { findTable, loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
+import { recordChunkCommitted } from '../metrics/migratorMetrics';
 
 export interface CopySliceRequest {
   table: string;
@@ -75,7 +76,9 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
       await withHeartbeats(progress, async () => {
         while (!cp.done) {
           throwIfCancelled();
+          const chunkStarted = performance.now();
           const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows) : await copyWholeTable(db, engine, table, cp);
+          recordChunkCommitted(t, step.rows, step.bytes, (performance.now() - chunkStarted) / 1000);
           cp = step.checkpoint;
           result.rowsThisCall += step.rows;
           result.bytesThisCall += step.bytes;

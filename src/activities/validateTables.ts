@@ -6,6 +6,7 @@ import { hashStream } from '../validation/hashStream';
 import { chunkSelected } from '../validation/sampling';
 import { findTable, loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
+import { recordValidation } from '../metrics/migratorMetrics';
 import type { TableResult } from '../contract/migration';
 
 export interface TableValidation extends TableResult {
@@ -82,6 +83,7 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
           verified++;
           heartbeat({ table: req.table, verified });
         }
+        recordValidation(t, verified, mismatches.length);
         return {
           table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
           bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,

@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
 import type { TemporalTarget } from '../temporal/connection';
+import { resolveTemporalConnection } from '../temporal/connectionSettings';
 
-/** The global --address/--namespace options, from any subcommand. */
-export function globalTarget(cmd: Command): TemporalTarget {
+/**
+ * The Temporal address and namespace for any subcommand: --address/--namespace when given on the
+ * command line, else TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE, else the Temporal profile, else defaults.
+ */
+export function globalTarget(cmd: Command): Required<TemporalTarget> {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
-  const o = root.opts<{ address: string; namespace: string }>();
-  return { address: o.address, namespace: o.namespace };
+  const o = root.opts<{ address?: string; namespace?: string }>();
+  const fromCli = (name: string) => root.getOptionValueSource(name) === 'cli';
+  const s = resolveTemporalConnection({
+    address: fromCli('address') ? o.address : undefined,
+    namespace: fromCli('namespace') ? o.namespace : undefined,
+  });
+  return { address: s.address, namespace: s.namespace };
 }

@@ -1,20 +1,22 @@
-/** The Temporal client connection used by the CLI, workers, intake and the governor activity (address from the environment). */
-import { Client, Connection } from '@temporalio/client';
+/**
+ * The Temporal client connection used by the CLI, workers, intake and the governor activity.
+ * Address, namespace, TLS, API key and profile come from connectionSettings.ts; `target` fields win.
+ */
+import type { Client } from '@temporalio/client';
+import { connectTemporalClient } from './connect';
+import { resolveTemporalConnection } from './connectionSettings';
 
-
+/** Address and namespace; a field left out comes from the environment or the Temporal profile. */
 export interface TemporalTarget {
-  address: string;
-  namespace: string;
+  address?: string;
+  namespace?: string;
 }
 
-export function temporalTargetFromEnv(): TemporalTarget {
-  return {
-    address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-  };
+export function temporalTargetFromEnv(): Required<TemporalTarget> {
+  const s = resolveTemporalConnection();
+  return { address: s.address, namespace: s.namespace };
 }
 
-export async function connectClient(target: TemporalTarget = temporalTargetFromEnv()): Promise<Client> {
-  const connection = await Connection.connect({ address: target.address });
-  return new Client({ connection, namespace: target.namespace });
+export async function connectClient(target: TemporalTarget = {}): Promise<Client> {
+  return connectTemporalClient(target);
 }

@@ -1,8 +1,10 @@
-import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import * as activities from '../activities';
 import { loadConfig } from '../config/loadConfig';
-import { temporalTargetFromEnv } from '../temporal/connection';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../contract/names';
+import { resolveTemporalConnection } from '../temporal/connectionSettings';
+import { connectTemporalClient, connectTemporalWorker } from '../temporal/connect';
+import { runtimeTelemetry, startWorkerMetrics, workerMetricsPlan } from './workerMetrics';
 import { ensureWorkflowBundle } from './workflowBundle';
 
 /**
@@ -16,9 +18,10 @@ async function main(): Promise<void> {
   const config = loadConfig(); // fail fast, with the field named, on a bad config
   const role = process.env.WORKER_ROLE ?? 'all';
   if (!['all', 'light', 'heavy'].includes(role)) throw new Error(`WORKER_ROLE must be all, light or heavy (got ${role})`);
-  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO') ?? 'INFO') });
-  const target = temporalTargetFromEnv();
-  const connection = await NativeConnection.connect({ address: target.address });
+  const metricsPlan = workerMetricsPlan(); // METRICS_PORT: one Prometheus endpoint (see workerMetrics.ts)
+  Runtime.install({ logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO') ?? 'INFO'), telemetryOptions: runtimeTelemetry(metricsPlan) });
+  const target = resolveTemporalConnection(); // TLS, API key and profile as the Temporal CLI reads them
+  const connection = await connectTemporalWorker(target);
   const workers: Worker[] = [];
   if (role !== 'heavy') {
     workers.push(await Worker.create({
@@ -37,9 +40,14 @@ async function main(): Promise<void> {
       maxConcurrentActivityTaskExecutions: Number(process.env.HEAVY_CONCURRENCY ?? 8),
     }));
   }
-  console.log(`tmig worker ready: role=${role} namespace=${target.namespace} address=${target.address} servers=${Object.keys(config.servers).join(',')}`);
+  const metricsClient = metricsPlan && role !== 'heavy' ? await connectTemporalClient(target) : undefined;
+  const metrics = metricsPlan ? await startWorkerMetrics(metricsPlan, metricsClient) : undefined;
+  if (metrics) console.log(`tmig worker metrics on :${metrics.port}/metrics`);
+  console.log(`tmig worker ready: role=${role} temporal=${target.description} servers=${Object.keys(config.servers).join(',')}`);
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
+  await metrics?.close();
+  await metricsClient?.connection.close();
   console.log('tmig worker stopped');
 }
 

@@ -1,7 +1,7 @@
 import type { ChildWorkflowHandle} from '@temporalio/workflow';
 import {
-  ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, proxyActivities, setHandler,
-  startChild, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
+  ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, patched, proxyActivities, setHandler,
+  setCurrentDetails, startChild, upsertMemo, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from '../contract/migration';
 import { tenantMigration } from './tenantMigration';
@@ -14,6 +14,7 @@ import { workflowNow } from './clock';
 import { innermostMessage } from '../contract/innermostMessage';
 import type * as activities from '../activities';
 import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
+import { tenantDetails, tenantMemo, tenantSummary, waveCurrentDetails } from './uiMetadata';
 
 const reportActivities = proxyActivities<typeof activities>({
   taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
@@ -64,19 +65,28 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     state.paused = false;
     await forward(resumeSignal);
   });
-  setHandler(waveProgressQuery, (): WaveProgress => ({
+  const waveProgress = (): WaveProgress => ({
     waveId: input.waveId, paused: state.paused, total: input.tenants.length,
     pending: input.tenants.length - state.nextIndex, running: [...running.keys()],
     succeeded: state.succeeded.length, failed: state.failed, rowsCopied: state.rowsCopied, tenants: {},
-  }));
+  });
+  setHandler(waveProgressQuery, waveProgress);
+  // Temporal UI: live text on the wave's page (no history event).
+  const showDetails = (reportPath?: string) => setCurrentDetails(waveCurrentDetails(waveProgress(), reportPath));
+  showDetails();
 
   const runChild = async (index: number) => {
     const spec = input.tenants[index];
     const id = tenantWorkflowId(spec.tenantId);
     const started = workflowNow().getTime();
     try {
+      const identity = { ...spec, waveId: input.waveId };
       const handle = await startChild(tenantMigration, {
         workflowId: id,
+        // Temporal UI: the row reads `hotel01: sqlserver/hotel01 → postgres/hotel01`; names only, no secrets.
+        staticSummary: tenantSummary(identity),
+        staticDetails: tenantDetails(identity),
+        memo: tenantMemo(identity),
         args: [{ ...spec, waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
         taskQueue: TASK_QUEUE,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -88,6 +98,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
         ],
       });
       running.set(id, handle);
+      showDetails();
       if (state.paused) await handle.signal(pauseSignal);
       const r: TenantMigrationResult = await handle.result();
       state.rowsCopied += r.rowsCopied;
@@ -96,6 +107,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
       state.failed.push({ tenantId: spec.tenantId, ok: false, error: innermostMessage(err), ms: workflowNow().getTime() - started });
     } finally {
       running.delete(id);
+      showDetails();
     }
   };
 
@@ -129,11 +141,17 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   const result: MigrationWaveResult = { waveId: input.waveId, succeeded: state.succeeded, failed: state.failed };
   await CancellationScope.nonCancellable(async () => {
     try {
-      result.reportPath = (await reportActivities.reportWave(result)).htmlPath;
+      result.reportPath = (await reportActivities.reportWave.executeWithOptions({ summary: 'write wave report' }, [result])).htmlPath;
     } catch (err) {
       log.warn('could not write the wave report', { error: innermostMessage(err) });
     }
   });
+  showDetails(result.reportPath);
+  // Behind a patch so histories recorded before the memo still replay.
+  if (patched('ui-wave-memo')) {
+    upsertMemo({ waveId: input.waveId, tenants: input.tenants.length, succeeded: state.succeeded.length, failed: state.failed.length,
+      rowsCopied: state.rowsCopied, ...(result.reportPath ? { report: result.reportPath } : {}) });
+  }
   // A cancelled wave ends CANCELLED in Temporal (its tenants are reported as cancelled).
   if (cancelled) throw new CancelledFailure(`wave ${input.waveId} cancelled: ${state.failed.length} tenants did not finish`);
   return result;

@@ -4,7 +4,7 @@
  * pause/resume handlers. Created once per run by the runner.
  */
 import type { CancellationScope} from '@temporalio/workflow';
-import { condition, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { AuditResult } from '../contract/auditResult';
 import type { PhaseTiming, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample } from '../contract/migration';
 import type { MigrationPhase } from '../contract/phases';
@@ -14,6 +14,7 @@ import { MigrationPhaseKey } from '../contract/searchAttributes';
 import { isoNow } from './clock';
 import { resolveOptions } from './options';
 import { permitWaitMs } from './permits';
+import { tenantCurrentDetails, tenantResultMemo } from './uiMetadata';
 
 export interface TenantRun {
   input: TenantMigrationInput;
@@ -27,6 +28,15 @@ export interface TenantRun {
   /** Copy activities running now (a pause cancels them between chunks). */
   runningSlices: Set<CancellationScope>;
   audit?: AuditResult;
+  /** The tenant report, once written (shown in the UI's current details and the memo). */
+  reportPath?: string;
+  /** `server/database` of the source and the target, for activity summaries in the UI. */
+  sourceName: string;
+  targetName: string;
+  /** Refreshes the Temporal UI's current details (live text, no history event). */
+  showDetails(): void;
+  /** Writes the end-of-run memo (size, report); behind a patch so older histories replay. */
+  resultMemo(): void;
   /** Enters a phase: times the previous one, sets progress and the MigrationPhase search attribute. */
   enter(phase: MigrationPhase): void;
   /** Resolves once the tenant is not paused. */
@@ -52,6 +62,8 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
   });
   setHandler(resumeSignal, () => { progress.paused = false; });
 
+  // Declared before use by enter(); reads run.reportPath through the returned object.
+  const showDetails = () => setCurrentDetails(tenantCurrentDetails(progress, run.reportPath));
   const enter = (phase: MigrationPhase) => {
     const now = isoNow();
     const open = phases[phases.length - 1];
@@ -61,6 +73,7 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
       open.ms = Date.parse(now) - Date.parse(open.startedAt);
     }
     progress.phase = phase;
+    showDetails();
     if (phase !== 'done' && phase !== 'failed' && phase !== 'cancelled') phases.push({ phase, startedAt: now });
     try {
       upsertSearchAttributes([{ key: MigrationPhaseKey, value: phase }]);
@@ -68,12 +81,18 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
       log.warn('MigrationPhase search attribute not registered on this namespace', { error: String(err) });
     }
   };
-  return {
-    input, opts, ref, progress, phases, throughput, tableMs: new Map(), runningSlices, enter,
+  const run: TenantRun = {
+    input, opts, ref, progress, phases, throughput, tableMs: new Map(), runningSlices, enter, showDetails,
+    sourceName: `${input.source.server}/${input.source.database}`,
+    targetName: `${input.target.server}/${input.target.database}`,
+    resultMemo: () => {
+      if (patched('ui-result-memo')) upsertMemo(tenantResultMemo(progress, run.reportPath));
+    },
     untilResumed: () => condition(() => !progress.paused),
     result: (ok, extra = {}) => ({
       tenantId: input.tenantId, ok, tables: [], phases, throughput, rowsCopied: progress.rowsCopied,
       bytesCopied: progress.bytesCopied, ...extra,
     }),
   };
+  return run;
 }

@@ -11,6 +11,7 @@ import { registerIntake } from './intakeCommand';
 import { registerReport } from './reportCommand';
 import { registerAssess } from './assessCommand';
 import { registerValidate } from './validateCommand';
+import { registerDoctor } from './doctorCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerAssess(program);
   registerValidate(program);
+  registerDoctor(program);
 }

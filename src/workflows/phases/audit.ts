@@ -4,12 +4,13 @@ import { describeBlocking } from '../../contract/auditResult';
 import { FailureType } from '../../contract/failures';
 import type { TenantRun } from '../tenantRun';
 import { light } from '../activityStubs';
+import { summary } from '../uiMetadata';
 
 export async function audit(run: TenantRun): Promise<void> {
   if (!run.opts.audit) return;
   await run.untilResumed();
   run.enter('audit');
-  const result = await light.auditTenantSource(run.ref);
+  const result = await light.auditTenantSource.executeWithOptions(summary(`audit source ${run.sourceName}`), [run.ref]);
   run.audit = result;
   if (result.blocked) {
     throw ApplicationFailure.create({ type: FailureType.AuditBlocked, nonRetryable: true,

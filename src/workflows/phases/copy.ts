@@ -10,6 +10,7 @@ import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
 import { light, slices } from '../activityStubs';
 import { isoNow, workflowNow } from '../clock';
+import { rangeSummary, summary } from '../uiMetadata';
 
 /**
  * Copy activities return after a time budget so progress stays current; the next call resumes.
@@ -24,7 +25,10 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
   const { progress, opts, ref } = run;
   await run.untilResumed();
   run.enter('copy');
-  const items = await light.planCopy(ref, { splitRowsThreshold: opts.splitRowsThreshold, rangesPerTable: opts.rangesPerTable });
+  const items = await light.planCopy.executeWithOptions(summary(`plan copy of ${described.tables.length} tables`),
+    [ref, { splitRowsThreshold: opts.splitRowsThreshold, rangesPerTable: opts.rangesPerTable }]);
+  const rangesOf = new Map<string, number>();
+  for (const it of items) rangesOf.set(it.table, (rangesOf.get(it.table) ?? 0) + 1);
   progress.rowsTotal = items.reduce((s, i) => s + Math.max(i.estimatedRows, i.rowsDone), 0);
   progress.rowsCopied = items.reduce((s, i) => s + i.rowsDone, 0);
   const tablesPending = new Map<string, number>();
@@ -42,7 +46,8 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
       run.runningSlices.add(scope);
       let r: CopySliceResult;
       try {
-        r = await scope.run(() => slices.copyTableSlice(ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt) }));
+        r = await scope.run(() => slices.copyTableSlice.executeWithOptions(summary(rangeSummary('copy', item.table, item.rangeId, rangesOf.get(item.table) ?? 1)),
+          [ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt) }]));
       } catch (err) {
         if (isCancellation(err) && progress.paused && !CancellationScope.current().consideredCancelled) continue;
         throw err;
@@ -58,6 +63,7 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
       progress.rowsPerSecond = elapsed > 0 ? Math.round((progress.rowsCopied - rowsAtCopyStart) / elapsed) : 0;
       progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.round((progress.rowsTotal - progress.rowsCopied) / progress.rowsPerSecond) : null;
       run.throughput.push({ at: isoNow(), rows: progress.rowsCopied, bytes: progress.bytesCopied });
+      run.showDetails();
       if (r.done) break;
     }
     const left = (tablesPending.get(item.table) ?? 1) - 1;

@@ -2,9 +2,11 @@
 import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
 import { light } from '../activityStubs';
+import { summary } from '../uiMetadata';
 
 export async function describe(run: TenantRun): Promise<DescribeResult> {
-  const described = await light.describeSource(run.ref);
+  const described = await light.describeSource.executeWithOptions(summary(`describe source ${run.sourceName}`), [run.ref]);
   run.progress.tablesTotal = described.tables.length;
+  run.showDetails();
   return described;
 }

@@ -9,16 +9,18 @@ import { innermostMessage } from '../../contract/innermostMessage';
 import type { ValidationResult } from '../../contract/migration';
 import type { TenantRun } from '../tenantRun';
 import { light } from '../activityStubs';
+import { summary } from '../uiMetadata';
 
 export async function finalize(run: TenantRun): Promise<void> {
   const { input, ref } = run;
   run.enter('cleanup');
-  await light.markTargetComplete(ref);
+  await light.markTargetComplete.executeWithOptions(summary(`mark ${run.targetName} complete`), [ref]);
   if (input.backup && !input.options?.keepArtifacts) {
     await light.dropRestoredSource(ref);
     await light.cleanupWorkDir({ tenantId: input.tenantId, ok: true, sourceServer: input.source.server });
   }
   run.enter('done');
+  run.resultMemo();
 }
 
 /** Handles a run's failure; returns the error to throw (the cancellation itself, or a typed non-retryable failure). */
@@ -45,11 +47,13 @@ export async function finalizeFailure(run: TenantRun, err: unknown, ownsTarget: 
   const failed = run.result(false, { error: { type: cancelled ? FailureType.Cancelled : failureType(err), message }, validation: validationOf(err) });
   await CancellationScope.nonCancellable(async () => {
     try {
-      failed.reportPath = (await light.reportTenant({ ...ref, waveId: input.waveId }, failed, run.audit)).htmlPath;
+      failed.reportPath = run.reportPath = (await light.reportTenant.executeWithOptions(summary('write failure report'), [{ ...ref, waveId: input.waveId }, failed, run.audit])).htmlPath;
     } catch (reportErr) {
       log.warn('could not write the failure report', { error: innermostMessage(reportErr) });
     }
   });
+  run.showDetails();
+  run.resultMemo();
   if (cancelled) return err;
   return ApplicationFailure.create({
     type: failureType(err), nonRetryable: true, message: `tenant ${input.tenantId} (${workflowInfo().workflowId}): ${message}`,

@@ -2,10 +2,11 @@
 import type { TableResult, TenantMigrationResult, ValidationResult } from '../../contract/migration';
 import type { TenantRun } from '../tenantRun';
 import { light } from '../activityStubs';
+import { summary } from '../uiMetadata';
 
 export async function report(run: TenantRun, outcome: { tables: TableResult[]; validation?: ValidationResult }): Promise<TenantMigrationResult> {
   run.enter('report');
   const final = run.result(true, outcome);
-  final.reportPath = (await light.reportTenant({ ...run.ref, waveId: run.input.waveId }, final, run.audit)).htmlPath;
+  final.reportPath = run.reportPath = (await light.reportTenant.executeWithOptions(summary('write report'), [{ ...run.ref, waveId: run.input.waveId }, final, run.audit])).htmlPath;
   return final;
 }

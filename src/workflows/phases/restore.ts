@@ -5,6 +5,7 @@
 import type { TenantRun } from '../tenantRun';
 import { restores } from '../activityStubs';
 import { withPermits } from '../permits';
+import { summary } from '../uiMetadata';
 
 export async function stageAndRestore(run: TenantRun): Promise<void> {
   const { input } = run;
@@ -12,10 +13,11 @@ export async function stageAndRestore(run: TenantRun): Promise<void> {
   const backup = input.backup;
   const restore = async () => {
     run.enter('fetch');
-    const staged = await restores.stageBackup({ tenantId: input.tenantId, backup, sourceServer: input.source.server });
+    const staged = await restores.stageBackup.executeWithOptions(summary(`fetch backup s3://${backup.bucket}/${backup.key}`),
+      [{ tenantId: input.tenantId, backup, sourceServer: input.source.server }]);
     await run.untilResumed();
     run.enter('restore');
-    await restores.restoreBackup(run.ref, { backupPath: staged.workerPath });
+    await restores.restoreBackup.executeWithOptions(summary(`restore backup as ${run.sourceName}`), [run.ref, { backupPath: staged.workerPath }]);
   };
   if (run.opts.throttle) await withPermits([{ pool: `restore-${input.source.server}` }], input.tenantId, restore, { onWaiting: () => run.enter('waiting-permit') });
   else await restore();

@@ -9,6 +9,7 @@ import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../contract/names';
 import type { CopyWorkItem } from '../../activities/planCopy';
 import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
+import { rangeSummary, summary } from '../uiMetadata';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
 const light = proxyActivities<typeof activities>({ taskQueue: TASK_QUEUE, startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry });
@@ -65,11 +66,11 @@ export async function validate(run: TenantRun, described: DescribeResult, items:
  */
 export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promise<ValidationResult> {
   const results: TableValidation[] = [];
-  type Job = { tables: string[] } | { table: string; rangeId: number };
+  type Job = { tables: string[] } | { table: string; rangeId: number; ranges: number };
   const jobs: Job[] = [];
   const small: string[] = [];
   for (const t of plan.tables) {
-    if ((t.rangeIds?.length ?? 0) > 1) jobs.push(...t.rangeIds!.map((rangeId) => ({ table: t.table, rangeId })));
+    if ((t.rangeIds?.length ?? 0) > 1) jobs.push(...t.rangeIds!.map((rangeId) => ({ table: t.table, rangeId, ranges: t.rangeIds!.length })));
     else if ((t.estimatedRows ?? 0) >= SMALL_TABLE_ROWS) jobs.push({ tables: [t.table] });
     else small.push(t.table);
   }
@@ -80,9 +81,12 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   await Promise.all(Array.from({ length: plan.concurrency }, async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) {
       if ('tables' in job) {
-        results.push(...await heavy.validateTables(ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource }));
+        const what = job.tables.length === 1 ? `validate ${job.tables[0]}` : `validate ${job.tables.length} tables (${job.tables[0]} ... ${job.tables[job.tables.length - 1]})`;
+        results.push(...await heavy.validateTables.executeWithOptions(summary(what),
+          [ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource }]));
       } else {
-        const r = await heavy.validateTable(ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource });
+        const r = await heavy.validateTable.executeWithOptions(summary(rangeSummary('validate', job.table, job.rangeId, job.ranges)),
+          [ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource }]);
         ranged.set(job.table, [...(ranged.get(job.table) ?? []), r]);
       }
     }
@@ -90,7 +94,7 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   for (const parts of ranged.values()) results.push(mergeRanges(parts));
   results.sort((a, b) => a.table.localeCompare(b.table));
   const tables: TableResult[] = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: plan.copyMs?.get(t.table) ?? 0 }));
-  const integrity = await light.checkTenantIntegrity(ref);
+  const integrity = await light.checkTenantIntegrity.executeWithOptions(summary('check keys, foreign keys, types, sequences'), [ref]);
   const failed: ValidationFinding[] = [
     ...results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` }))),
     ...integrity.filter((f) => !f.ok),
