@@ -1,8 +1,8 @@
 import { continueAsNew, log, proxyActivities } from '@temporalio/workflow';
 import type { IntakeActivities } from '../activities/intakeBackups';
-import type { IntakeScanInput, IntakeScanTotals } from '../contract/intakeScan';
+import type { IntakeScanInput, IntakeScanTotals } from '../contract/backupIntake';
 
-export type { IntakeScanInput, IntakeScanTotals } from '../contract/intakeScan';
+export type { IntakeScanInput, IntakeScanTotals } from '../contract/backupIntake';
 
 const { listBackupObjects, startTenantMigrations } = proxyActivities<IntakeActivities>({
   startToCloseTimeout: '5 minutes',
