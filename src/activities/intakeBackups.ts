@@ -6,7 +6,7 @@ import { s3ClientFromConfig } from '../storage/s3Client';
 import { runActivity } from './runActivity';
 import { listBackupPage } from '../intake/listBackups';
 import { startTenantMigration } from '../intake/startMigration';
-import type { ListBackupsInput, ListBackupsResult, StartMigrationsInput, StartOutcome } from '../contract/intakeScan';
+import type { ListBackupsInput, ListBackupsResult, StartMigrationsInput, StartOutcome } from '../contract/backupIntake';
 
 export interface IntakeActivityDeps {
   /** Defaults to a client from the worker config's `s3` section. */

@@ -6,7 +6,7 @@
 import type { Command, CommanderError } from 'commander';
 import { type Client, type WorkflowExecutionDescription, WorkflowNotFoundError } from '@temporalio/client';
 import { connectClient } from '../temporal/connection';
-import { globalTarget } from './target';
+import { globalTarget } from './temporalTarget';
 import { GOVERNOR_WORKFLOW_TYPE } from '../contract/governorProtocol';
 
 export const ExitCode = {

@@ -5,37 +5,61 @@ import { z } from 'zod';
  * validates its own input with the same schema the CLI uses before starting anything.
  */
 const name = z.string().min(1).max(200);
-const databaseRef = z.object({ server: name.regex(/^[A-Za-z0-9_.-]+$/, 'server names use letters, digits, _ . -'), database: name }).strict();
+export const databaseRefSchema = z.object({ server: name.regex(/^[A-Za-z0-9_.-]+$/, 'server names use letters, digits, _ . -'), database: name }).strict();
+
+/** A manifest check the audit runs on the source (`options.auditChecks`). */
+export const auditCheckSchema = z.object({
+  table: name, column: name.optional(),
+  check: z.enum(['notNull', 'pattern', 'range', 'unique', 'references']),
+  pattern: z.string().optional(), min: z.union([z.string(), z.number()]).optional(), max: z.union([z.string(), z.number()]).optional(),
+  references: z.object({ table: name, column: name }).optional(),
+  policy: z.enum(['warn', 'block']).optional(),
+}).strict();
+
+/** A per-column target type override (`schema.table.column` as named in the source). */
+export const columnOverrideSchema = z.object({ column: name, targetType: name }).strict();
+
+/** A SQL Server backup to restore before migrating; the ETag is verified after download when given. */
+export const backupRefSchema = z.object({ bucket: name, key: z.string().min(1), etag: z.string().optional() }).strict();
 
 export const optionsSchema = z.object({
   maxConcurrentTenants: z.number().int().min(1).max(1000).optional(),
+  /** Rows per chunk (the unit of exactly-once commit and checksum). */
   chunkRows: z.number().int().min(1).max(10_000_000).optional(),
+  /** Tables (or key ranges of tables) copied at once within one tenant. */
   tableConcurrency: z.number().int().min(1).max(64).optional(),
+  /** Split tables with at least this many (estimated) rows into key ranges. */
   splitRowsThreshold: z.number().int().min(1).optional(),
+  /** Ranges per split table. */
   rangesPerTable: z.number().int().min(1).max(64).optional(),
   validation: z.enum(['full', 'sample', 'none']).optional(),
+  /** Share of chunks re-read in `sample` mode, and of chunks re-read from the source in `full` mode (0..1). */
   sampleRate: z.number().min(0).max(1).optional(),
+  /** Re-read every validated chunk from the source as well (proves the source did not change since the copy). */
   recheckSource: z.boolean().optional(),
+  /** Run the pre-migration audit. */
   audit: z.boolean().optional(),
-  auditChecks: z.array(z.object({
-    table: name, column: name.optional(),
-    check: z.enum(['notNull', 'pattern', 'range', 'unique', 'references']),
-    pattern: z.string().optional(), min: z.union([z.string(), z.number()]).optional(), max: z.union([z.string(), z.number()]).optional(),
-    references: z.object({ table: name, column: name }).optional(),
-    policy: z.enum(['warn', 'block']).optional(),
-  }).strict()).optional(),
+  auditChecks: z.array(auditCheckSchema).optional(),
+  /** Use concurrency governor permits for heavy phases. */
   throttle: z.boolean().optional(),
-  columnOverrides: z.array(z.object({ column: name, targetType: name }).strict()).optional(),
+  /** Per-column type overrides (SQL Server sources). */
+  columnOverrides: z.array(columnOverrideSchema).optional(),
+  /** Lower-case identifiers (SQL Server sources). */
   lowerCaseNames: z.boolean().optional(),
+  /** Keep the work directory and restored database after success (diagnosis). */
   keepArtifacts: z.boolean().optional(),
+  /**
+   * Replace a target database that tmig migrated for this tenant from another source (for
+   * example an older backup). Never touches a database tmig did not create.
+   */
   replaceExisting: z.boolean().optional(),
 }).strict();
 
 export const tenantSchema = z.object({
   tenantId: name.regex(/^[A-Za-z0-9_.-]+$/, 'tenant ids use letters, digits, _ . - (they become workflow ids)'),
-  source: databaseRef,
-  target: databaseRef,
-  backup: z.object({ bucket: name, key: z.string().min(1), etag: z.string().optional() }).strict().optional(),
+  source: databaseRefSchema,
+  target: databaseRefSchema,
+  backup: backupRefSchema.optional(),
   options: optionsSchema.optional(),
 }).strict();
 
@@ -54,3 +78,6 @@ export const waveSchema = z.object({
     targets.set(tk, i);
   });
 });
+
+/** The `tenantMigration` input: a tenant of a wave, plus the wave it belongs to. */
+export const tenantMigrationInputSchema = tenantSchema.extend({ waveId: z.string().optional() });

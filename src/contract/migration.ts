@@ -3,218 +3,148 @@
  * the Temporal UI / `temporal` CLI and what reports read. No secrets ever: servers are names
  * that workers resolve from their own config.
  */
+import { z } from 'zod';
+import {
+  auditCheckSchema, backupRefSchema, columnOverrideSchema, databaseRefSchema, optionsSchema, tenantMigrationInputSchema,
+  tenantSchema, waveSchema,
+} from './manifestSchema';
+import { MIGRATION_PHASES } from './phases';
 
-export interface DatabaseRef {
-  /** Server name from the worker config (`servers.<name>`). */
-  server: string;
-  database: string;
-}
-
-/** A SQL Server backup to restore before migrating (issue: backup intake). */
-export interface BackupRef {
-  bucket: string;
-  key: string;
-  /** ETag of the object as listed; verified after download when given. */
-  etag?: string;
-}
-
-export interface ColumnOverride {
-  /** `schema.table.column` as named in the source. */
-  column: string;
-  targetType: string;
-}
-
-export interface AuditCheckSpec {
-  table: string;
-  column?: string;
-  check: 'notNull' | 'pattern' | 'range' | 'unique' | 'references';
-  pattern?: string;
-  min?: string | number;
-  max?: string | number;
-  references?: { table: string; column: string };
-  policy?: 'warn' | 'block';
-}
-
-export interface MigrationOptions {
-  maxConcurrentTenants?: number;
-  /** Rows per chunk (the unit of exactly-once commit and checksum). */
-  chunkRows?: number;
-  /** Tables (or key ranges of tables) copied at once within one tenant. */
-  tableConcurrency?: number;
-  /** Split tables with at least this many (estimated) rows into key ranges. */
-  splitRowsThreshold?: number;
-  /** Ranges per split table. */
-  rangesPerTable?: number;
-  validation?: 'full' | 'sample' | 'none';
-  /** Share of chunks re-read in `sample` mode, and of chunks re-read from the source in `full` mode (0..1). */
-  sampleRate?: number;
-  /** Re-read every validated chunk from the source as well (proves the source did not change since the copy). */
-  recheckSource?: boolean;
-  /** Run the pre-migration audit. */
-  audit?: boolean;
-  auditChecks?: AuditCheckSpec[];
-  /** Use concurrency governor permits for heavy phases. */
-  throttle?: boolean;
-  /** Per-column type overrides (SQL Server sources). */
-  columnOverrides?: ColumnOverride[];
-  /** Lower-case identifiers (SQL Server sources). */
-  lowerCaseNames?: boolean;
-  /** Keep the work directory and restored database after success (diagnosis). */
-  keepArtifacts?: boolean;
-  /**
-   * Replace a target database that tmig migrated for this tenant from another source (for
-   * example an older backup). Never touches a database tmig did not create.
-   */
-  replaceExisting?: boolean;
-}
-
-export interface TenantSpec {
-  tenantId: string;
-  source: DatabaseRef;
-  target: DatabaseRef;
-  backup?: BackupRef;
-  options?: MigrationOptions;
-}
-
-export interface TenantMigrationInput extends TenantSpec {
-  waveId?: string;
-}
-
-export interface MigrationWaveInput {
-  waveId: string;
-  tenants: TenantSpec[];
-  options?: MigrationOptions;
-}
-
-import type { MigrationPhase } from './phases';
+/** Option fields are documented in README ("The manifest"); the schemas are in manifestSchema.ts. */
+export type DatabaseRef = z.infer<typeof databaseRefSchema>;
+export type BackupRef = z.infer<typeof backupRefSchema>;
+export type ColumnOverride = z.infer<typeof columnOverrideSchema>;
+export type AuditCheckSpec = z.infer<typeof auditCheckSchema>;
+export type MigrationOptions = z.infer<typeof optionsSchema>;
+export type TenantSpec = z.infer<typeof tenantSchema>;
+export type TenantMigrationInput = z.infer<typeof tenantMigrationInputSchema>;
+export type MigrationWaveInput = z.infer<typeof waveSchema>;
 
 export type { MigrationPhase } from './phases';
 
-export interface TableResult {
-  table: string;
-  key: string[] | null;
-  sourceRows: number;
-  targetRows: number;
-  chunks: number;
-  bytes: number;
-  copyMs: number;
-  ranges: number;
+const phaseSchema = z.enum(MIGRATION_PHASES);
+
+export const tableResultSchema = z.object({
+  table: z.string(),
+  key: z.array(z.string()).nullable(),
+  sourceRows: z.number(),
+  targetRows: z.number(),
+  chunks: z.number(),
+  bytes: z.number(),
+  copyMs: z.number(),
+  ranges: z.number(),
   /** Chunks re-read from the target and compared with the checksum taken from the source at copy time. */
-  chunksVerified: number;
+  chunksVerified: z.number(),
   /** Of those, chunks also re-read from the source (a sample, or all with recheckSource). */
-  sourceChunksReread?: number;
-  checksumOk: boolean;
+  sourceChunksReread: z.number().optional(),
+  checksumOk: z.boolean(),
   /**
    * Rows already committed where a retried copy attempt (after a crash or error) resumed, summed
    * over the ranges that had one; absent when no attempt was retried.
    */
-  resumedFromRows?: number;
-}
+  resumedFromRows: z.number().optional(),
+});
+export type TableResult = z.infer<typeof tableResultSchema>;
 
-export interface ValidationFinding {
-  check: string;
-  table?: string;
-  ok: boolean;
-  message: string;
-}
+export const validationFindingSchema = z.object({ check: z.string(), table: z.string().optional(), ok: z.boolean(), message: z.string() });
+export type ValidationFinding = z.infer<typeof validationFindingSchema>;
 
-export interface ValidationResult {
-  mode: 'full' | 'sample' | 'none';
-  ok: boolean;
-  tables: TableResult[];
-  findings: ValidationFinding[];
-}
+export const validationResultSchema = z.object({
+  mode: z.enum(['full', 'sample', 'none']),
+  ok: z.boolean(),
+  tables: z.array(tableResultSchema),
+  findings: z.array(validationFindingSchema),
+});
+export type ValidationResult = z.infer<typeof validationResultSchema>;
 
-export interface PhaseTiming {
-  phase: MigrationPhase;
-  startedAt: string;
-  endedAt?: string;
-  ms?: number;
-}
+export const phaseTimingSchema = z.object({ phase: phaseSchema, startedAt: z.string(), endedAt: z.string().optional(), ms: z.number().optional() });
+export type PhaseTiming = z.infer<typeof phaseTimingSchema>;
 
-export interface ThroughputSample {
-  at: string;
-  rows: number;
-  bytes: number;
-}
+export const throughputSampleSchema = z.object({ at: z.string(), rows: z.number(), bytes: z.number() });
+export type ThroughputSample = z.infer<typeof throughputSampleSchema>;
 
-export interface TenantProgress {
-  tenantId: string;
-  waveId?: string;
-  phase: MigrationPhase;
-  paused: boolean;
-  tablesTotal: number;
-  tablesDone: number;
-  rowsCopied: number;
-  rowsTotal: number;
-  bytesCopied: number;
-  rowsPerSecond: number;
-  etaSeconds: number | null;
-  permitsWaitedMs: number;
+/** What the tenant's `progress` query answers. */
+export const tenantProgressSchema = z.object({
+  tenantId: z.string(),
+  waveId: z.string().optional(),
+  phase: phaseSchema,
+  paused: z.boolean(),
+  tablesTotal: z.number(),
+  tablesDone: z.number(),
+  rowsCopied: z.number(),
+  rowsTotal: z.number(),
+  bytesCopied: z.number(),
+  rowsPerSecond: z.number(),
+  etaSeconds: z.number().nullable(),
+  permitsWaitedMs: z.number(),
   /** Copy activities running right now (0 once a pause has taken effect). */
-  activeCopies?: number;
-  errors: string[];
-  lastError?: string;
-  startedAt?: string;
-}
+  activeCopies: z.number().optional(),
+  errors: z.array(z.string()),
+  lastError: z.string().optional(),
+  startedAt: z.string().optional(),
+});
+export type TenantProgress = z.infer<typeof tenantProgressSchema>;
 
-export interface TenantMigrationResult {
-  tenantId: string;
-  ok: boolean;
+export const tenantMigrationResultSchema = z.object({
+  tenantId: z.string(),
+  ok: z.boolean(),
   /** True when a previous run had already completed and validated this target. */
-  alreadyComplete?: boolean;
-  error?: { type: string; message: string };
-  tables: TableResult[];
-  phases: PhaseTiming[];
-  throughput: ThroughputSample[];
-  validation?: ValidationResult;
-  reportPath?: string;
-  rowsCopied: number;
-  bytesCopied: number;
-}
+  alreadyComplete: z.boolean().optional(),
+  error: z.object({ type: z.string(), message: z.string() }).optional(),
+  tables: z.array(tableResultSchema),
+  phases: z.array(phaseTimingSchema),
+  throughput: z.array(throughputSampleSchema),
+  validation: validationResultSchema.optional(),
+  reportPath: z.string().optional(),
+  rowsCopied: z.number(),
+  bytesCopied: z.number(),
+});
+export type TenantMigrationResult = z.infer<typeof tenantMigrationResultSchema>;
 
-export interface WaveTenantOutcome {
-  tenantId: string;
-  ok: boolean;
-  error?: string;
-  rowsCopied?: number;
-  ms?: number;
-}
+export const waveTenantOutcomeSchema = z.object({
+  tenantId: z.string(), ok: z.boolean(), error: z.string().optional(), rowsCopied: z.number().optional(), ms: z.number().optional(),
+});
+export type WaveTenantOutcome = z.infer<typeof waveTenantOutcomeSchema>;
 
-export interface WaveProgress {
-  waveId: string;
-  paused: boolean;
-  total: number;
-  pending: number;
-  running: string[];
-  succeeded: number;
-  failed: WaveTenantOutcome[];
-  rowsCopied: number;
-  tenants: Record<string, TenantProgress>;
-}
+/** What the wave's `progress` query answers. */
+export const waveProgressSchema = z.object({
+  waveId: z.string(),
+  paused: z.boolean(),
+  total: z.number(),
+  pending: z.number(),
+  running: z.array(z.string()),
+  succeeded: z.number(),
+  failed: z.array(waveTenantOutcomeSchema),
+  rowsCopied: z.number(),
+  tenants: z.record(z.string(), tenantProgressSchema),
+});
+export type WaveProgress = z.infer<typeof waveProgressSchema>;
 
-export interface MigrationWaveResult {
-  waveId: string;
-  succeeded: WaveTenantOutcome[];
-  failed: WaveTenantOutcome[];
-  reportPath?: string;
-}
+export const migrationWaveResultSchema = z.object({
+  waveId: z.string(),
+  succeeded: z.array(waveTenantOutcomeSchema),
+  failed: z.array(waveTenantOutcomeSchema),
+  reportPath: z.string().optional(),
+});
+export type MigrationWaveResult = z.infer<typeof migrationWaveResultSchema>;
 
 /** Input of `validateMigration`: a migrated pair checked again, standalone. */
-export interface ValidateMigrationInput {
+export const validateMigrationInputSchema = z.object({
   /** Label for the report; defaults to the target database name. */
-  tenantId?: string;
-  source: DatabaseRef;
-  target: DatabaseRef;
-  mode?: 'full' | 'sample';
-  sampleRate?: number;
+  tenantId: z.string().optional(),
+  source: databaseRefSchema,
+  target: databaseRefSchema,
+  mode: z.enum(['full', 'sample']).optional(),
+  sampleRate: z.number().optional(),
   /** Re-read every chunk from the source too (default: a sample, plus every chunk from the target). */
-  recheckSource?: boolean;
-  concurrency?: number;
-}
+  recheckSource: z.boolean().optional(),
+  concurrency: z.number().optional(),
+});
+export type ValidateMigrationInput = z.infer<typeof validateMigrationInputSchema>;
 
-export interface ValidateMigrationResult {
-  tenantId: string;
-  validation: ValidationResult;
-  reportPath?: string;
-}
+export const validateMigrationResultSchema = z.object({
+  tenantId: z.string(),
+  validation: validationResultSchema,
+  reportPath: z.string().optional(),
+});
+export type ValidateMigrationResult = z.infer<typeof validateMigrationResultSchema>;

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { normalizeEtag } from '../storage/etag';
 import { classifyKey, compileTenantPattern } from './backupKeys';
-import type { BackupObject, ListBackupsInput, ListBackupsResult } from '../contract/intakeScan';
+import type { BackupObject, ListBackupsInput, ListBackupsResult } from '../contract/backupIntake';
 
 /** One page of a bucket listing, split into backups to migrate and keys passed over. */
 export async function listBackupPage(s3: S3Client, input: ListBackupsInput): Promise<ListBackupsResult> {

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyKey, compileTenantPattern } from './backupKeys';
 import { parseS3EventMessage } from './s3Event';
-import type { BackupObject, StartOutcome } from '../contract/intakeScan';
+import type { BackupObject, StartOutcome } from '../contract/backupIntake';
 
 /** Where malformed messages go: another SQS queue, or JSON files in a directory. */
 export type DeadLetter = { queueUrl: string } | { dir: string };

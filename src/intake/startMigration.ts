@@ -3,7 +3,7 @@ import { TASK_QUEUE, WorkflowType } from '../contract/names';
 import type { TenantMigrationInput } from '../contract/migration';
 import { TenantIdKey } from '../contract/searchAttributes';
 import { intakeWorkflowId } from './backupKeys';
-import type { BackupObject, IntakePlan, StartOutcome } from '../contract/intakeScan';
+import type { BackupObject, IntakePlan, StartOutcome } from '../contract/backupIntake';
 
 const fill = (template: string, tenant: string) => template.split('{tenant}').join(tenant);
 

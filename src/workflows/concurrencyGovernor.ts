@@ -15,6 +15,7 @@ import type * as governorActivities from '../activities/governorPermits';
 import {
   acquireSignal, permitGrantedSignal, releaseSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
 } from '../contract/governorProtocol';
+import { FailureType } from '../contract/failures';
 
 const { findClosedPermitHolders } = proxyActivities<typeof governorActivities>({
   startToCloseTimeout: '30 seconds',
@@ -27,7 +28,7 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
 
 export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
   if (typeof input?.pool !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(input.pool)) {
-    throw ApplicationFailure.create({ type: 'BadInput', nonRetryable: true,
+    throw ApplicationFailure.create({ type: FailureType.BadInput, nonRetryable: true,
       message: `concurrencyGovernor input: "pool" must be a pool name (letters, digits, _ . -), got ${JSON.stringify(input?.pool)}` });
   }
   const state: GovernorState = {

@@ -1,13 +1,14 @@
 import { continueAsNew, log, proxyActivities } from '@temporalio/workflow';
 import type { IntakeActivities } from '../activities/intakeBackups';
-import type { IntakeScanInput, IntakeScanTotals } from '../contract/intakeScan';
+import type { IntakeScanInput, IntakeScanTotals } from '../contract/backupIntake';
+import { FailureType } from '../contract/failures';
 
-export type { IntakeScanInput, IntakeScanTotals } from '../contract/intakeScan';
+export type { IntakeScanInput, IntakeScanTotals } from '../contract/backupIntake';
 
 const { listBackupObjects, startTenantMigrations } = proxyActivities<IntakeActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10,
-    nonRetryableErrorTypes: ['BadInput'] },
+    nonRetryableErrorTypes: [FailureType.BadInput] },
 });
 
 /** Pages handled per run before continuing as new (keeps history small for buckets with many thousand keys). */

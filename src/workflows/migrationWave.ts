@@ -15,6 +15,7 @@ import { innermostMessage } from '../contract/innermostMessage';
 import type * as activities from '../activities';
 import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
 import { tenantDetails, tenantMemo, tenantSummary, waveCurrentDetails } from './uiMetadata';
+import { FailureType } from '../contract/failures';
 
 const reportActivities = proxyActivities<typeof activities>({
   taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
@@ -40,7 +41,7 @@ const STARTS_PER_RUN = 200;
 export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry): Promise<MigrationWaveResult> {
   const parsed = waveSchema.safeParse(input);
   if (!parsed.success) {
-    throw ApplicationFailure.create({ type: 'BadInput', nonRetryable: true, message: `wave manifest invalid: ${formatZodError(parsed.error)}` });
+    throw ApplicationFailure.create({ type: FailureType.BadInput, nonRetryable: true, message: `wave manifest invalid: ${formatZodError(parsed.error)}` });
   }
   const state: WaveCarry = carry ?? { nextIndex: 0, succeeded: [], failed: [], rowsCopied: 0, paused: false };
   const window = resolveOptions(input.options).maxConcurrentTenants;

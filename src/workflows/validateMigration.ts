@@ -7,6 +7,7 @@ import { TASK_QUEUE } from '../contract/names';
 export type { ValidateMigrationInput, ValidateMigrationResult } from '../contract/migration';
 import { runValidation } from './phases/validate';
 import { isoNow } from './clock';
+import { FailureType } from '../contract/failures';
 
 const light = proxyActivities<typeof activities>({ taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', retry: { maximumAttempts: 5 } });
 
@@ -29,7 +30,7 @@ export async function validateMigration(input: ValidateMigrationInput): Promise<
   const asResult: TenantMigrationResult = {
     tenantId, ok: validation.ok, tables: validation.tables, validation, rowsCopied: 0, bytesCopied: 0, throughput: [],
     phases: [{ phase: 'validate', startedAt, endedAt: isoNow() }],
-    error: validation.ok ? undefined : { type: 'ValidationMismatch', message: validation.findings.filter((f) => !f.ok).map((f) => f.message).join('; ') },
+    error: validation.ok ? undefined : { type: FailureType.ValidationMismatch, message: validation.findings.filter((f) => !f.ok).map((f) => f.message).join('; ') },
   };
   const report = await light.reportTenant(ref, asResult);
   phase = 'done';

@@ -5,7 +5,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStack, type Stack } from '../helpers/stack';
 import { PG_ADMIN_URL, dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/contract/migration';
+import {
+  migrationWaveResultSchema, tenantMigrationResultSchema, type MigrationWaveInput, type MigrationWaveResult, type TenantMigrationResult,
+} from '../../src/contract/migration';
 
 const tenants = [
   { id: 'w1', rows: 300 },
@@ -50,6 +52,7 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
       taskQueue: 'migrations', workflowId: 'wave-core-wave', args: [input],
     });
     expect(result.succeeded.map((s) => s.tenantId).sort()).toEqual(['core-w1', 'core-w2', 'core-w3']);
+    expect(migrationWaveResultSchema.parse(result)).toEqual(result);
     expect(result.failed.map((f) => f.tenantId).sort()).toEqual(['core-missing', 'core-unreach']);
     expect(result.failed.find((f) => f.tenantId === 'core-missing')!.error).toMatch(/tmig_t_no_such_db.*does not exist/);
     expect(result.failed.find((f) => f.tenantId === 'core-unreach')!.error).toMatch(/unreachable/i);
@@ -76,6 +79,8 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
       expect(src['public.type_zoo'].rows).toBe(3);
       expect(dst).toEqual(src);
       const r: TenantMigrationResult = await env.client.workflow.getHandle(`tenant-core-${t.id}`).result();
+      // The result matches its contract schema exactly (no field outside it, none of the wrong type).
+      expect(tenantMigrationResultSchema.parse(r)).toEqual(r);
       expect(r.ok).toBe(true);
       expect(r.validation?.ok).toBe(true);
       expect(r.tables.find((x) => x.table === 'public.bookings')!.sourceRows).toBe(t.rows);

@@ -14,7 +14,7 @@ import { createIntakeActivities } from '../../src/activities/intakeBackups';
 import { intakeWorkflowId, normalizeEtag } from '../../src/intake/backupKeys';
 import { SqsIntakeConsumer, type PollStats } from '../../src/intake/sqsConsumer';
 import { startTenantMigration } from '../../src/intake/startMigration';
-import type { IntakePlan, IntakeScanInput, IntakeScanTotals } from '../../src/contract/intakeScan';
+import type { IntakePlan, IntakeScanInput, IntakeScanTotals } from '../../src/contract/backupIntake';
 import type { TenantMigrationInput } from '../../src/contract/migration';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/searchAttributes';
 import { fakeBackup, zipBuffer } from '../helpers/fixtureArchives';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NameAllocator, pgIdent, pgQualified, shortenIdentifier, targetIdentifier, targetSchemaName, msIdent } from '../../src/engines/mssql/names';
+import { NameAllocator, pgIdent, pgQualified, shortenIdentifier, targetIdentifier, targetSchemaName, msIdent } from '../../src/engines/mssql/identifiers';
 
 describe('identifier quoting', () => {
   it.each([

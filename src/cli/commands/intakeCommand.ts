@@ -7,7 +7,7 @@ import { credentialsFromEnv } from '../../storage/s3Client';
 import { compileTenantPattern } from '../../intake/backupKeys';
 import { startTenantMigration } from '../../intake/startMigration';
 import { SqsIntakeConsumer } from '../../intake/sqsConsumer';
-import type { IntakePlan, IntakeScanInput, IntakeScanTotals } from '../../contract/intakeScan';
+import type { IntakePlan, IntakeScanInput, IntakeScanTotals } from '../../contract/backupIntake';
 import type { MigrationOptions } from '../../contract/migration';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, usageExitCodes, withClient } from '../operator';
 

@@ -7,7 +7,7 @@ import { connectClient } from '../../temporal/connection';
 import { TASK_QUEUE, WorkflowType, waveWorkflowId } from '../../contract/names';
 import type { MigrationWaveInput } from '../../contract/migration';
 import { WaveIdKey } from '../../contract/searchAttributes';
-import { globalTarget } from '../target';
+import { globalTarget } from '../temporalTarget';
 import { usageExitCodes } from '../operator';
 
 /** Reads and validates a manifest file (JSON or YAML); errors name the field. */

@@ -3,7 +3,7 @@ import { connectClient } from '../../temporal/connection';
 import { TASK_QUEUE, WorkflowType } from '../../contract/names';
 import type { DatabaseRef } from '../../contract/migration';
 import type { ValidateMigrationInput, ValidateMigrationResult } from '../../contract/migration';
-import { globalTarget } from '../target';
+import { globalTarget } from '../temporalTarget';
 import { usageExitCodes } from '../operator';
 
 /** `server/database` -> DatabaseRef (the database name may itself contain slashes). */

@@ -1,6 +1,6 @@
 import type { AuditDialect } from '../auditDialect';
 
-import { msIdent as quoteIdent } from './names';
+import { msIdent as quoteIdent } from './identifiers';
 
 const INTEGER_MAX: Record<string, bigint> = {
   tinyint: 255n,

@@ -3,7 +3,7 @@ import sql from 'mssql';
 import type { MssqlServerSettings as ServerConfig } from './serverConfig';
 import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 import { openPool, errorNumber } from './connection';
-import { msIdent, msLiteral } from './names';
+import { msIdent, msLiteral } from './identifiers';
 
 /**
  * Restoring a `.bak` on SQL Server: RESTORE FILELISTONLY for the logical files, then

@@ -2,7 +2,7 @@ import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexMod
 import type { ColumnOverride } from '../../contract/migration';
 import type { RawSchema, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
-import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './names';
+import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './identifiers';
 import { inferComputedType, translateExpression, UntranslatableError, type ExprColumn } from './expressionTranslator';
 import { mapMsType, parseMsType } from './typeMapping';
 

@@ -2,7 +2,7 @@
 import { defineEngine } from '../engineDescriptor';
 import { mssqlAuditDialect } from './auditDialect';
 import { openPool } from './connection';
-import { msIdent } from './names';
+import { msIdent } from './identifiers';
 import { mssqlServerSchema } from './serverConfig';
 
 export const mssqlEngine = defineEngine({

@@ -1,6 +1,6 @@
 import { tokenize, isKeyword, isPunct, isName, type Token } from './tsqlLexer';
 import { mapMsType, parseMsType, type TypeMapping } from './typeMapping';
-import { pgIdent, pgLiteral } from './names';
+import { pgIdent, pgLiteral } from './identifiers';
 
 /**
  * Translates T-SQL scalar expressions as SQL Server stores them in its catalog (defaults,

@@ -1,7 +1,7 @@
 import type { TableModel } from '../schemaModel';
 import type { KeyRange, KeyValues } from '../sourceEngine';
 import type { TypeMapping } from './typeMapping';
-import { msIdent, msQualified } from './names';
+import { msIdent, msQualified } from './identifiers';
 import { projectionSql, readMapping } from './projection';
 import { addMicrosecond, formatTimestamp, parseDateTime, toUtc } from './valueEncoding';
 import { BadInputError } from '../../contract/failures';

@@ -1,6 +1,6 @@
 import type { SchemaModel, TableModel, ColumnModel } from '../schemaModel';
 import type { DdlStep } from '../sourceEngine';
-import { pgIdent, pgQualified } from './names';
+import { pgIdent, pgQualified } from './identifiers';
 import { referencedTable } from './buildModel';
 
 /**
