@@ -98,13 +98,13 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async count(table: TableModel, range?: KeyRange): Promise<number> {
-    const stmt = countQuery(table, range);
+    const stmt = countQuery(table, range, await this.flavor());
     const r = await (await this.request(stmt)).query(stmt.sql);
     return Number(r.recordset[0].n);
   }
 
   async planRanges(table: TableModel, parts: number): Promise<KeyRange[]> {
-    if (!table.key || parts <= 1) return [FULL_RANGE];
+    if (!table.key || parts <= 1 || (table.keyOrder?.[0] ?? 'natural') !== 'natural') return [FULL_RANGE];
     const { sql: text, mapping } = rangeBoundsQuery(table, parts);
     if (mapping.kind === 'bool') return [FULL_RANGE];
     const r = await (await this.db()).request().query(text);
@@ -113,7 +113,7 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async readChunk(req: ReadChunkRequest): Promise<Readable> {
-    const stmt = chunkQuery(req);
+    const stmt = chunkQuery(req, await this.flavor());
     const request = await this.request(stmt);
     request.arrayRowMode = true;
     const rows = request.toReadableStream({ highWaterMark: 512 });
