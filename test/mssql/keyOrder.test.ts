@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type sql from 'mssql';
 import { keyExpr, keyValueExpr, sqlServerGuidOrder } from '../../src/engines/postgres/sql';
-import { msKeyExpr, msKeyValue } from '../../src/engines/mssql/keyOrder';
+import { keyOrderOf, msKeyExpr, msKeyValue } from '../../src/engines/mssql/keyOrder';
 import type { ServerFlavor } from '../../src/engines/mssql/serverFlavor';
 import { canonicalClient } from './pgScratch';
 import { isBabelfish, mssqlAdminPool, mssqlUrlOrSkip } from '../helpers/mssqlEndpoint';
@@ -88,26 +88,38 @@ describe.skipIf(!MSSQL_URL)('T-SQL key order on the endpoint', () => {
   });
   afterAll(async () => { await pool?.close(); });
 
-  it('orders and compares uniqueidentifier keys in SQL Server\'s order (natively on SQL Server, spelled out on Babelfish)', async () => {
+  it('orders uniqueidentifier keys as keyOrderOf says: SQL Server\'s byte groups there, PostgreSQL\'s uuid order on Babelfish', async () => {
+    const order = keyOrderOf({ kind: 'uuid', orderSafe: false }, flavor);
+    expect(order).toBe(flavor === 'babelfish' ? 'natural' : 'sqlserver-guid');
     const values = guids.map((g) => `(CONVERT(uniqueidentifier, '${g}'))`).join(', ');
     const from = `FROM (VALUES ${values}) AS v(u)`;
-    const r = await pool.request().query(`SELECT LOWER(CONVERT(char(36), u)) AS u ${from} ORDER BY ${msKeyExpr('u', 'sqlserver-guid', 'uniqueidentifier', flavor)}`);
-    expect(r.recordset.map((x) => x.u)).toEqual(documented);
-    const pivot = documented[99];
+    const expected = order === 'sqlserver-guid' ? documented : [...guids].sort();
+    const r = await pool.request().query(`SELECT LOWER(CONVERT(char(36), u)) AS u ${from} ORDER BY ${msKeyExpr('u', order!, 'uniqueidentifier')}`);
+    expect(r.recordset.map((x) => x.u)).toEqual(expected);
+    const pivot = expected[99];
     const after = await pool.request().query(`SELECT LOWER(CONVERT(char(36), u)) AS u ${from}
-      WHERE ${msKeyExpr('u', 'sqlserver-guid', 'uniqueidentifier', flavor)} > ${msKeyValue(`CONVERT(uniqueidentifier, '${pivot}')`, 'sqlserver-guid', flavor)}
-      ORDER BY ${msKeyExpr('u', 'sqlserver-guid', 'uniqueidentifier', flavor)}`);
-    expect(after.recordset.map((x) => x.u)).toEqual(documented.slice(100));
+      WHERE ${msKeyExpr('u', order!, 'uniqueidentifier')} > ${msKeyValue(`CONVERT(uniqueidentifier, '${pivot}')`, order!)}
+      ORDER BY ${msKeyExpr('u', order!, 'uniqueidentifier')}`);
+    expect(after.recordset.map((x) => x.u)).toEqual(expected.slice(100));
+    // The PostgreSQL side reads back in the same order.
+    const pg = await canonicalClient();
+    try {
+      const pv = guids.map((g) => `('${g}'::uuid)`).join(', ');
+      const back = await pg.query(`SELECT u::text AS u FROM (VALUES ${pv}) AS v(u) ORDER BY ${keyExpr('u', order!)}`);
+      expect(back.rows.map((x) => x.u)).toEqual(expected);
+    } finally {
+      await pg.end();
+    }
   });
 
   it('orders nvarchar and varchar keys by code point under the binary collation', async () => {
     const values = texts.map((t) => `(N'${t.replace(/'/g, "''")}')`).join(', ');
-    const r = await pool.request().query(`SELECT k FROM (VALUES ${values}) AS v(k) ORDER BY ${msKeyExpr('k', 'binary', 'nvarchar(20)', flavor)}`);
+    const r = await pool.request().query(`SELECT k FROM (VALUES ${values}) AS v(k) ORDER BY ${msKeyExpr('k', 'binary', 'nvarchar(20)')}`);
     expect(r.recordset.map((x) => x.k)).toEqual(codePointOrder);
     // varchar holds only what its code page has: compare its Unicode form.
     const latin = texts.filter((t) => /^[\x20-\x7e\u00c0-\u00ff€]*$/.test(t));
     const vvalues = latin.map((t) => `(CONVERT(varchar(20), N'${t.replace(/'/g, "''")}'))`).join(', ');
-    const v = await pool.request().query(`SELECT CONVERT(nvarchar(20), k) AS k FROM (VALUES ${vvalues}) AS v(k) ORDER BY ${msKeyExpr('k', 'binary', 'varchar(20)', flavor)}`);
+    const v = await pool.request().query(`SELECT CONVERT(nvarchar(20), k) AS k FROM (VALUES ${vvalues}) AS v(k) ORDER BY ${msKeyExpr('k', 'binary', 'varchar(20)')}`);
     expect(v.recordset.map((x) => x.k)).toEqual(codePointOrder.filter((t) => latin.includes(t)));
   });
 });

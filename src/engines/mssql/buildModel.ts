@@ -1,6 +1,7 @@
 import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexModel, KeyOrder, SchemaModel, TableModel } from '../schemaModel';
 import { keyOrderOf } from './keyOrder';
 import type { ColumnOverride } from '../../contract/migration';
+import type { ServerFlavor } from './serverFlavor';
 import type { RawSchema, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './names';
@@ -21,6 +22,8 @@ import { mapMsType, parseMsType } from './typeMapping';
 
 export interface BuildOptions extends NamingOptions {
   overrides?: ColumnOverride[];
+  /** The server the catalog came from (key orders differ on Babelfish); SQL Server when absent. */
+  flavor?: ServerFlavor;
 }
 
 export interface MssqlCheckModel extends CheckModel {
@@ -197,7 +200,7 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
     const orderOf = (n: string) => {
       const m = mappings.get(n.toLowerCase());
       const generated = columns.find((c) => c.name.toLowerCase() === n.toLowerCase())?.generated;
-      return m && !generated ? keyOrderOf(m) : null;
+      return m && !generated ? keyOrderOf(m, opts.flavor) : null;
     };
     const notNull = (cols: string[]) => cols.every((n) => colByName.get(n.toLowerCase())?.nullable === false);
     const pk = indexes.find((i) => i.primaryKey);

@@ -7,7 +7,6 @@ import { addMicrosecond, formatTimestamp, parseDateTime, toUtc } from './valueEn
 import { BadInputError } from '../../contract/failures';
 import type { KeyOrder } from '../schemaModel';
 import { msKeyExpr, msKeyValue } from './keyOrder';
-import type { ServerFlavor } from './serverFlavor';
 
 /**
  * T-SQL for keyset chunk reads: `SELECT TOP (@n) ... WHERE (k1 > @a) OR (k1 = @a AND k2 > @b)
@@ -32,7 +31,6 @@ interface KeyCol {
   /** The column as ordered and compared (the identifier itself for natural order). */
   expr: string;
   order: KeyOrder;
-  flavor: ServerFlavor;
   m: TypeMapping;
   /** Source has sub-microsecond ticks (bucket semantics). */
   bucket: boolean;
@@ -41,7 +39,7 @@ interface KeyCol {
   style?: number;
 }
 
-function keyCol(table: TableModel, name: string, flavor: ServerFlavor): KeyCol {
+function keyCol(table: TableModel, name: string): KeyCol {
   const c = table.columns.find((x) => x.name === name);
   const order = table.keyOrder?.[(table.key ?? []).indexOf(name)] ?? 'natural';
   if (!c) throw new BadInputError(`table ${table.schema}.${table.name}: key column ${name} is not a column`);
@@ -51,7 +49,7 @@ function keyCol(table: TableModel, name: string, flavor: ServerFlavor): KeyCol {
   const bucket = ['time', 'timestamp', 'timestamptz'].includes(m.kind) && /^(time|datetime2|datetimeoffset)/.test(c.sourceType) && scale > 6;
   const style = m.kind === 'date' ? 23 : m.kind === 'timestamp' || m.kind === 'time' ? 121 : m.kind === 'smalldatetime' ? 120 : m.kind === 'timestamptz' ? 127 : undefined;
   const ident = msIdent(c.name);
-  return { ident, expr: msKeyExpr(ident, order, c.sourceType, flavor), order, flavor, m, bucket, convertType: c.sourceType, style };
+  return { ident, expr: msKeyExpr(ident, order, c.sourceType), order, m, bucket, convertType: c.sourceType, style };
 }
 
 /** Converts a PostgreSQL key text into text SQL Server converts back exactly. */
@@ -91,7 +89,7 @@ class Params {
 }
 
 function conv(k: KeyCol, param: string): string {
-  return msKeyValue(`CONVERT(${k.convertType}, ${param}${k.style !== undefined ? `, ${k.style}` : ''})`, k.order, k.flavor);
+  return msKeyValue(`CONVERT(${k.convertType}, ${param}${k.style !== undefined ? `, ${k.style}` : ''})`, k.order);
 }
 
 /** One comparison `k op value` with bucket semantics where needed. */
@@ -122,12 +120,12 @@ export function lexCompare(keys: KeyCol[], op: '>' | '<=', values: KeyValues, pa
   return terms.map((t) => `(${t})`).join(' OR ');
 }
 
-export function keyColumns(table: TableModel, flavor: ServerFlavor = 'sqlserver'): KeyCol[] {
-  return (table.key ?? []).map((n) => keyCol(table, n, flavor));
+export function keyColumns(table: TableModel): KeyCol[] {
+  return (table.key ?? []).map((n) => keyCol(table, n));
 }
 
-function conditions(table: TableModel, range: KeyRange | undefined, after: KeyValues | null, upTo: KeyValues | null | undefined, params: Params, flavor: ServerFlavor): string[] {
-  const keys = keyColumns(table, flavor);
+function conditions(table: TableModel, range: KeyRange | undefined, after: KeyValues | null, upTo: KeyValues | null | undefined, params: Params): string[] {
+  const keys = keyColumns(table);
   const conds: string[] = [];
   if (!keys.length) return conds;
   if (range?.lo != null) conds.push(compare(keys[0], '>', range.lo, params));
@@ -153,15 +151,15 @@ export interface ChunkQueryInput {
   limit: number | null;
 }
 
-export function chunkQuery(req: ChunkQueryInput, flavor: ServerFlavor = 'sqlserver'): KeysetStatement & { mappings: TypeMapping[] } {
+export function chunkQuery(req: ChunkQueryInput): KeysetStatement & { mappings: TypeMapping[] } {
   const { table } = req;
   const { sql: list, mappings } = selectList(table);
   const from = msQualified(table.schema, table.name);
   if (!table.key) return { sql: `SELECT ${list} FROM ${from}`, params: [], mappings };
   const params = new Params();
-  const conds = conditions(table, req.range, req.after, req.upTo, params, flavor);
+  const conds = conditions(table, req.range, req.after, req.upTo, params);
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-  const order = keyColumns(table, flavor).map((k) => k.expr).join(', ');
+  const order = keyColumns(table).map((k) => k.expr).join(', ');
   const top = req.limit === null ? '' : 'TOP (@limit) ';
   return {
     sql: `SELECT ${top}${list} FROM ${from}${where} ORDER BY ${order}`,
@@ -169,9 +167,9 @@ export function chunkQuery(req: ChunkQueryInput, flavor: ServerFlavor = 'sqlserv
   };
 }
 
-export function countQuery(table: TableModel, range?: KeyRange, flavor: ServerFlavor = 'sqlserver'): KeysetStatement {
+export function countQuery(table: TableModel, range?: KeyRange): KeysetStatement {
   const params = new Params();
-  const conds = range ? conditions(table, range, null, null, params, flavor) : [];
+  const conds = range ? conditions(table, range, null, null, params) : [];
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   return { sql: `SELECT COUNT_BIG(*) AS n FROM ${msQualified(table.schema, table.name)}${where}`, params: params.list };
 }

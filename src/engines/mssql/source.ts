@@ -71,6 +71,7 @@ export class MssqlSourceEngine implements SourceEngine {
       overrides: this.opts.overrides,
       lowerCaseNames: this.opts.lowerCaseNames,
       dboSchema: this.opts.dboSchema ?? this.opts.server.dboSchema,
+      flavor,
     });
   }
 
@@ -98,7 +99,7 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async count(table: TableModel, range?: KeyRange): Promise<number> {
-    const stmt = countQuery(table, range, await this.flavor());
+    const stmt = countQuery(table, range);
     const r = await (await this.request(stmt)).query(stmt.sql);
     return Number(r.recordset[0].n);
   }
@@ -113,7 +114,7 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async readChunk(req: ReadChunkRequest): Promise<Readable> {
-    const stmt = chunkQuery(req, await this.flavor());
+    const stmt = chunkQuery(req);
     const request = await this.request(stmt);
     request.arrayRowMode = true;
     const rows = request.toReadableStream({ highWaterMark: 512 });
