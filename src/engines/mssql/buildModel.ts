@@ -98,10 +98,14 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
       if (override) {
         const family = (t: string) => t.toLowerCase().replace(/\([^)]*\)/g, '').replace(/\s+/g, ' ').trim();
         const same = family(override) === family(mapMsType(parseMsType(m.sourceType === 'rowversion' ? 'timestamp' : m.sourceType)).targetType);
-        note(same || textStableOverride(override) ? 'info' : 'lossy', object, `type overridden: ${m.sourceType} -> ${override}`
+        if (!c.unresolvedType) note(same || textStableOverride(override) ? 'info' : 'lossy', object, `type overridden: ${m.sourceType} -> ${override}`
           + (same || textStableOverride(override) ? '' : `; values are sent in the text form of ${m.sourceType}: PostgreSQL must accept it, and validation compares it with how ${override} prints values`));
       }
       if (c.aliasType) note('info', object, `alias type ${c.aliasType} mapped through its base type ${m.sourceType}`);
+      if (c.unresolvedType && !override) {
+        note('unsupported', object, `type ${c.unresolvedType} is not a SQL Server system type and no alias type of that name is declared `
+          + '(CREATE TYPE ... FROM or sp_addtype): the column cannot be mapped; declare the type or give a columnOverrides entry');
+      }
       if (m.lossy && !override) note('lossy', object, m.lossy);
       if (c.xmlSchemaBound) note('lossy', object, 'typed xml: the XML schema collection is not enforced in PostgreSQL');
       for (const f of c.flags ?? []) note('info', object, f);
