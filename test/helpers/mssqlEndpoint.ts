@@ -1,7 +1,7 @@
 // The TDS endpoint the SQL Server suites run against (set by test/globalSetup.ts or by the
 // operator), as a server config plus an admin pool; says loudly when a suite must skip.
 import sql from 'mssql';
-import type { ServerConfig } from '../../src/config/schema';
+import type { MssqlServerConfig as ServerConfig } from '../../src/engines/mssql/serverConfig';
 
 export const MSSQL_URL = process.env.MSSQL_URL;
 

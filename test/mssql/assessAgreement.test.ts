@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type sql from 'mssql';
-import { assessScript } from '../../src/assess/assess';
+import { assessScript } from '../../src/assess/assessment';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
-import type { SchemaModel, TableModel } from '../../src/engines/model';
+import type { SchemaModel, TableModel } from '../../src/engines/schemaModel';
 import { createDatabaseFromScript, dropDatabase, isBabelfish, mssqlAdminPool, mssqlServerConfig, mssqlUrlOrSkip } from '../helpers/mssqlEndpoint';
 
 /**

@@ -5,7 +5,7 @@ import { startTemporal } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { createDatabaseFromScript, dropDatabase, mssqlAdminPool, mssqlServerConfig, mssqlUrlOrSkip } from '../helpers/mssqlEndpoint';
-import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
+import type { TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
 
 /**
  * Crash resume on a SQL Server source: a real worker is SIGKILLed mid-table three times, once

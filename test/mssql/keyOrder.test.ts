@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type sql from 'mssql';
-import { keyExpr, keyValueExpr, sqlServerGuidOrder } from '../../src/engines/postgres/sql';
+import { keyExpr, keyValueExpr, sqlServerGuidOrder } from '../../src/engines/postgres/quoting';
 import { keyOrderOf, msKeyExpr, msKeyValue } from '../../src/engines/mssql/keyOrder';
 import type { ServerFlavor } from '../../src/engines/mssql/serverFlavor';
 import { canonicalClient } from './pgScratch';

@@ -9,10 +9,10 @@ import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/wor
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { createDatabaseFromScript, dropDatabase, mssqlAdminPool, mssqlServerConfig, mssqlUrlOrSkip } from '../helpers/mssqlEndpoint';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
-import { FULL_RANGE } from '../../src/engines/types';
+import { FULL_RANGE } from '../../src/engines/sourceEngine';
 import { CANONICAL_SESSION_SETTINGS } from '../../src/engines/copyText';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/workflows/types';
-import type { SchemaModel, TableModel } from '../../src/engines/model';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult } from '../../src/contract/migration';
+import type { SchemaModel, TableModel } from '../../src/engines/schemaModel';
 
 /**
  * A whole SQL Server wave on the TDS endpoint: three tenants built by our own T-SQL scripts

@@ -236,9 +236,9 @@ export function rawFromCatalogRows(rows: CatalogRows | Omit<CatalogRows, 'declar
       flags: flags.length ? flags : undefined,
     };
     if (userDefined && assembly) col.type = typeName; // CLR UDT: mapped by name (unknown -> bytea rule)
-    // Babelfish reports computed columns with unreliable types (e.g. numeric(38,38) for a decimal
-    // product): infer them from the expression, as the script parser does.
-    if (flavor === 'babelfish' && col.computed) Object.assign(col, { type: '', length: null, precision: null, scale: null });
+    // Babelfish reports decimal computed columns with an unreliable type (numeric(38,38) for a
+    // decimal product): infer those from the expression, as the script parser does.
+    if (flavor === 'babelfish' && col.computed && ['decimal', 'numeric'].includes(col.type)) Object.assign(col, { type: '', length: null, precision: null, scale: null });
     table(r).columns.push(col);
   }
 

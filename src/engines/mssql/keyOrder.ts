@@ -1,6 +1,6 @@
 // Key orders both engines agree on, for SQL Server key columns: natural for numbers and dates,
 // binary for text, SQL Server's own order for uniqueidentifier (matched by the PostgreSQL side).
-import type { KeyOrder } from '../model';
+import type { KeyOrder } from '../schemaModel';
 import type { TypeMapping } from './typeMapping';
 import type { ServerFlavor } from './serverFlavor';
 
@@ -30,6 +30,7 @@ export function msKeyExpr(ident: string, order: KeyOrder, sourceType: string): s
       : `${ident} COLLATE ${BINARY_COLLATION}`;
     // The server's own order (index seeks); a Babelfish model never asks for it.
     case 'sqlserver-guid': return ident;
+    default: return ident;
   }
 }
 
@@ -39,5 +40,6 @@ export function msKeyValue(valueExpr: string, order: KeyOrder): string {
     case 'natural': return valueExpr;
     case 'binary': return `CONVERT(nvarchar(4000), ${valueExpr}) COLLATE ${BINARY_COLLATION}`;
     case 'sqlserver-guid': return valueExpr;
+    default: return valueExpr;
   }
 }

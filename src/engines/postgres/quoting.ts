@@ -1,4 +1,4 @@
-import type { KeyOrder } from '../model';
+import type { KeyOrder } from '../schemaModel';
 
 /** SQL text helpers for PostgreSQL. COPY cannot take bind parameters, so literals are escaped here. */
 
