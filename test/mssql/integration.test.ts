@@ -252,8 +252,10 @@ describe.skipIf(!MSSQL_URL)('SQL Server integration (MSSQL_URL)', () => {
 
   it('restores a backup under a per-tenant name with progress, then drops it', async () => {
     if (babelfish) {
-      // Babelfish has no BACKUP/RESTORE: the statements are covered by restore.test.ts and run here on SQL Server.
-      console.warn('*** restore: Babelfish cannot BACKUP/RESTORE; this case runs against SQL Server (MSSQL_URL) ***');
+      // Babelfish has no BACKUP/RESTORE: the restore refuses it at once, naming the server (the statements
+      // are covered by the restore statement tests and run here against a SQL Server in MSSQL_URL).
+      await expect(restoreDatabase({ serverName: 'it', server: { ...server, dataDir: '/var/opt/mssql/data' }, database: `${DB}_restored`, backupPath: '/tmp/x.bak' }))
+        .rejects.toMatchObject({ type: FailureType.BadInput, message: expect.stringMatching(/server "it" is Babelfish.*cannot RESTORE/) });
       return;
     }
     const props = await admin.request().query(`SELECT CONVERT(nvarchar(4000), SERVERPROPERTY('InstanceDefaultBackupPath')) AS b, CONVERT(nvarchar(4000), SERVERPROPERTY('InstanceDefaultDataPath')) AS d`);
