@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Starts Babelfish for the SQL Server suites when MSSQL_URL is unset (once per run).
+    globalSetup: ['test/globalSetup.ts'],
     testTimeout: 300_000,
     hookTimeout: 300_000,
     fileParallelism: false,

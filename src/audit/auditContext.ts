@@ -37,6 +37,29 @@ export class AuditContext {
   }
 
   /** Counts rows of `table` (alias `t`) matching `where`, with a few sample keys. */
+  /**
+   * Counts non-NULL values of a column not matching a regular expression, evaluated here (for
+   * engines without a regex operator: SQL Server before 2025, Babelfish), with sample keys in key order.
+   * Reads the column once (key and value as text), holding only the sample keys.
+   */
+  async notMatchingHere(table: TableModel, column: string, pattern: RegExp, what: string): Promise<{ count: number; sampleKeys: string[] }> {
+    this.checksRun++;
+    const key = this.sampleKey(table, 't');
+    const c = this.col(column);
+    const keys = key.exprs.map((e, i) => `${this.dialect.asText(e)} AS k${i}`).join(', ');
+    const order = key.exprs.length ? ` ORDER BY ${key.exprs.join(', ')}` : '';
+    const sql = `SELECT ${keys}${keys ? ', ' : ''}${this.dialect.asText(c)} AS v FROM ${this.from(table)} WHERE ${c} IS NOT NULL${order}`;
+    const rows = await this.run(sql, [], `${what} on ${sourceLabel(table)}`);
+    let count = 0;
+    const sampleKeys: string[] = [];
+    for (const r of rows) {
+      if (pattern.test(String(r.v))) continue;
+      count++;
+      if (sampleKeys.length < this.sampleSize) sampleKeys.push(key.labels.map((l, i) => `${l}=${r[`k${i}`] === null ? 'NULL' : String(r[`k${i}`])}`).join(', '));
+    }
+    return { count, sampleKeys };
+  }
+
   async matching(table: TableModel, where: string, params: unknown[], what: string): Promise<{ count: number; sampleKeys: string[] }> {
     this.checksRun++;
     const key = this.sampleKey(table, 't');

@@ -21,6 +21,7 @@ export async function runDeclaredCheck(ctx: AuditContext, model: SchemaModel, sp
   let where: string;
   let params: unknown[] = [];
   let rule: string;
+  let hereRegex: RegExp | undefined;
 
   switch (spec.check) {
     case 'notNull':
@@ -30,8 +31,15 @@ export async function runDeclaredCheck(ctx: AuditContext, model: SchemaModel, sp
     case 'pattern': {
       if (!spec.pattern) throw new BadInputError(`${what}: "pattern" is required`);
       const predicate = ctx.dialect.notMatching(c, ctx.dialect.param(1));
-      if (!predicate) throw new BadInputError(`${what}: pattern checks are not supported on ${ctx.dialect.kind} sources yet`);
       where = `${c} IS NOT NULL AND ${predicate}`;
+      if (!predicate) {
+        // No regex operator in the source's SQL: the values are matched here (JavaScript syntax, unanchored like ~).
+        try {
+          hereRegex = new RegExp(spec.pattern, 'u');
+        } catch (err) {
+          throw new BadInputError(`${what}: pattern is not a valid regular expression: ${(err as Error).message}`);
+        }
+      }
       params = [spec.pattern];
       rule = `do not match /${spec.pattern}/`;
       break;
@@ -70,7 +78,9 @@ export async function runDeclaredCheck(ctx: AuditContext, model: SchemaModel, sp
       throw new BadInputError(`${what}: unknown check "${(spec as { check: string }).check}"`);
   }
 
-  const { count, sampleKeys } = await ctx.matching(table, where, params, what);
+  const { count, sampleKeys } = hereRegex
+    ? await ctx.notMatchingHere(table, column.name, hereRegex, what)
+    : await ctx.matching(table, where, params, what);
   if (count === 0) return [];
   return [ctx.finding({
     check: spec.check, table: sourceLabel(table), column: column.name, count, sampleKeys, policy,

@@ -62,6 +62,12 @@ export interface TableModel {
    * unique not-null key. Null when the table has none: it is copied whole in one transaction.
    */
   key: string[] | null;
+  /**
+   * How each key column is ordered in chunk queries on both sides, when not by its type's natural
+   * order: `binary` (text by code point: COLLATE "C" / a BIN2 collation) or `sqlserver-guid`
+   * (SQL Server's uniqueidentifier byte-group order). Absent: natural order for every column.
+   */
+  keyOrder?: KeyOrder[];
   /** Planner estimate, used to decide on range splitting and chunk size. */
   estimatedRows: number;
   /** Average row width in bytes, when the source knows it (chunk size adapts to it). */
@@ -70,6 +76,8 @@ export interface TableModel {
   foreignKeys: ForeignKeyModel[];
   checks: CheckModel[];
 }
+
+export type KeyOrder = 'natural' | 'binary' | 'sqlserver-guid';
 
 export interface ConversionNote {
   severity: 'info' | 'lossy' | 'unsupported';

@@ -70,10 +70,17 @@ describe('SQL Server audit dialect', () => {
     expect(calls.some((c) => c.sql.includes('GROUP BY d.[Email] HAVING count(*) > 1'))).toBe(true);
   });
 
-  it('says clearly that pattern checks are not available on SQL Server yet', async () => {
-    const { query } = recorder(() => []);
-    await expect(auditDatabase(mssqlAuditDialect, query, model, [{ table: 'Customers', column: 'Email', check: 'pattern', pattern: '.+@.+' }]))
-      .rejects.toThrow(/pattern checks are not supported on mssql sources yet/);
+  it('matches pattern checks in the worker (T-SQL has no regex operator): reads key and value, counts non-matching values', async () => {
+    const { query, calls } = recorder((sql) => (sql.includes('AS v FROM [dbo].[Customers]')
+      ? [{ k0: '1', v: 'a@example.com' }, { k0: '2', v: 'nobody' }, { k0: '3', v: 'c@example.com' }, { k0: '4', v: 'x at y' }]
+      : []));
+    const r = await auditDatabase(mssqlAuditDialect, query, model, [{ table: 'Customers', column: 'Email', check: 'pattern', pattern: '^[^@]+@[^@]+$' }]);
+    const f = r.findings.find((x) => x.check === 'pattern')!;
+    expect(f).toMatchObject({ count: 2, sampleKeys: ['Id=2', 'Id=4'], column: 'Email' });
+    expect(calls.find((c) => c.sql.includes('AS v'))!.sql)
+      .toBe('SELECT CONVERT(nvarchar(4000), t.[Id]) AS k0, CONVERT(nvarchar(4000), t.[Email]) AS v FROM [dbo].[Customers] t WHERE t.[Email] IS NOT NULL ORDER BY t.[Id]');
+    await expect(auditDatabase(mssqlAuditDialect, query, model, [{ table: 'Customers', column: 'Email', check: 'pattern', pattern: '([a-z' }]))
+      .rejects.toThrow(/auditChecks\[0\].*not a valid regular expression/);
   });
 
   it('knows the integer limits of SQL Server identity types', () => {

@@ -48,9 +48,11 @@ describe('raw schema -> model', () => {
     expect(table(model, 'Guest').key).toEqual(['GuestId']);
     expect(table(model, 'BookingNight').key).toEqual(['BookingId', 'NightDate']);
     expect(table(model, 'AuditLog').key).toEqual(['LoggedAt', 'Seq']);
-    // uniqueidentifier PK and a sysname unique key: copied whole
-    expect(table(model, 'User').key).toBeNull();
-    expect(model.notes.some((n) => n.object === 'dbo.User' && /sort order/.test(n.message))).toBe(true);
+    // uniqueidentifier PK (and a sysname unique key): paged in SQL Server's GUID order, not split
+    expect(table(model, 'User').key).toEqual(['Id']);
+    expect(table(model, 'User').keyOrder).toEqual(['sqlserver-guid']);
+    expect(table(model, 'Guest').keyOrder).toBeUndefined();
+    expect(model.notes.some((n) => n.object === 'dbo.User' && /uniqueidentifier order/.test(n.message))).toBe(true);
   });
 
   it('reports lossy, unsupported and not migrated items', () => {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type sql from 'mssql';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
 import { CATALOG_QUERIES } from '../../src/engines/mssql/catalog';
+import { FLAVOR_QUERY } from '../../src/engines/mssql/serverFlavor';
 import { FULL_RANGE } from '../../src/engines/sourceEngine';
 import { hotelCatalog } from '../fixtures/mssql/hotelCatalog';
 
@@ -56,7 +57,7 @@ describe('MssqlSourceEngine wiring', () => {
     const pool = new FakePool((q) => byQuery.get(q as never) ?? []);
     const engine = new TestEngine(pool);
     const model = await engine.describe();
-    expect(pool.calls.map((c) => c.sql)).toEqual(Object.values(CATALOG_QUERIES));
+    expect(pool.calls.map((c) => c.sql)).toEqual([FLAVOR_QUERY, ...Object.values(CATALOG_QUERIES)]);
     expect(model.sourceKind).toBe('mssql');
     expect(model.tables.find((t) => t.name === 'Guest')?.targetSchema).toBe('hotel');
     expect((await engine.preDataSteps(model))[0].sql).toBe('CREATE SCHEMA IF NOT EXISTS "Billing"');

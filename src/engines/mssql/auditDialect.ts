@@ -14,7 +14,8 @@ const BAD_INPUT_NUMBERS = new Set([241, 242, 245, 8114, 8115]);
 
 /**
  * SQL Server source SQL for the audit (T-SQL; parameters are bound as @p1, @p2, ... by the
- * query function). Pattern checks need REGEXP_LIKE (SQL Server 2025) and are not offered yet.
+ * query function). T-SQL has no regex operator before SQL Server 2025 (and Babelfish has none):
+ * pattern checks read the column and match in the worker (AuditContext.notMatchingHere).
  */
 export const mssqlAuditDialect: AuditDialect = {
   kind: 'mssql',

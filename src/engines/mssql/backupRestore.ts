@@ -3,6 +3,7 @@ import sql from 'mssql';
 import type { MssqlServerSettings as ServerConfig } from './serverConfig';
 import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 import { openPool, errorNumber } from './connection';
+import { detectFlavor } from './serverFlavor';
 import { msIdent, msLiteral } from './identifiers';
 
 /**
@@ -107,6 +108,10 @@ export async function restoreDatabase(req: RestoreRequest): Promise<{ files: Bac
   const serverPath = serverBackupPath(req.server, req.backupPath);
   const pool = await openPool(req.serverName, req.server, 'master');
   try {
+    // Babelfish (a TDS endpoint on PostgreSQL) has no RESTORE: say so at once instead of a parse error.
+    if (await detectFlavor(pool) === 'babelfish') {
+      throw new BadInputError(`server "${req.serverName}" is Babelfish for PostgreSQL, which cannot RESTORE a .bak; restore backups on a SQL Server`);
+    }
     let files: BackupFile[];
     try {
       files = await readFileList(pool, serverPath);

@@ -1,5 +1,7 @@
-import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexModel, SchemaModel, TableModel } from '../schemaModel';
+import type { CheckModel, ColumnModel, ConversionNote, ForeignKeyModel, IndexModel, KeyOrder, SchemaModel, TableModel } from '../schemaModel';
+import { keyOrderOf } from './keyOrder';
 import type { ColumnOverride } from '../../contract/migration';
+import type { ServerFlavor } from './serverFlavor';
 import type { RawSchema, RawColumn } from './rawSchema';
 import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './identifiers';
@@ -20,6 +22,8 @@ import { mapMsType, parseMsType } from './typeMapping';
 
 export interface BuildOptions extends NamingOptions {
   overrides?: ColumnOverride[];
+  /** The server the catalog came from (key orders differ on Babelfish); SQL Server when absent. */
+  flavor?: ServerFlavor;
 }
 
 export interface MssqlCheckModel extends CheckModel {
@@ -94,10 +98,14 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
       if (override) {
         const family = (t: string) => t.toLowerCase().replace(/\([^)]*\)/g, '').replace(/\s+/g, ' ').trim();
         const same = family(override) === family(mapMsType(parseMsType(m.sourceType === 'rowversion' ? 'timestamp' : m.sourceType)).targetType);
-        note(same || textStableOverride(override) ? 'info' : 'lossy', object, `type overridden: ${m.sourceType} -> ${override}`
+        if (!c.unresolvedType) note(same || textStableOverride(override) ? 'info' : 'lossy', object, `type overridden: ${m.sourceType} -> ${override}`
           + (same || textStableOverride(override) ? '' : `; values are sent in the text form of ${m.sourceType}: PostgreSQL must accept it, and validation compares it with how ${override} prints values`));
       }
       if (c.aliasType) note('info', object, `alias type ${c.aliasType} mapped through its base type ${m.sourceType}`);
+      if (c.unresolvedType && !override) {
+        note('unsupported', object, `type ${c.unresolvedType} is not a SQL Server system type and no alias type of that name is declared `
+          + '(CREATE TYPE ... FROM or sp_addtype): the column cannot be mapped; declare the type or give a columnOverrides entry');
+      }
       if (m.lossy && !override) note('lossy', object, m.lossy);
       if (c.xmlSchemaBound) note('lossy', object, 'typed xml: the XML schema collection is not enforced in PostgreSQL');
       for (const f of c.flags ?? []) note('info', object, f);
@@ -190,23 +198,43 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
       });
     }
 
-    // ---- usable key: order must agree between SQL Server and PostgreSQL (chunk bounds are compared on both sides)
+    // ---- usable key: its order must agree between SQL Server and PostgreSQL (chunk bounds are compared
+    // on both sides): numbers and dates naturally, text by code point, uniqueidentifier in SQL Server's order
     const colByName = new Map(t.columns.map((c) => [c.name.toLowerCase(), c]));
-    const isOrderSafe = (cols: string[]) => cols.every((n) => mappings.get(n.toLowerCase())?.orderSafe && !columns.find((c) => c.name.toLowerCase() === n.toLowerCase())?.generated);
+    const orderOf = (n: string) => {
+      const m = mappings.get(n.toLowerCase());
+      const generated = columns.find((c) => c.name.toLowerCase() === n.toLowerCase())?.generated;
+      return m && !generated ? keyOrderOf(m, opts.flavor) : null;
+    };
     const notNull = (cols: string[]) => cols.every((n) => colByName.get(n.toLowerCase())?.nullable === false);
     const pk = indexes.find((i) => i.primaryKey);
     let key: string[] | null = null;
+    let keyOrder: KeyOrder[] = [];
     const candidates = [pk, ...indexes.filter((i) => i.unique && !i.primaryKey && !i.where)].filter((x): x is IndexModel => !!x);
-    for (const ix of candidates) {
-      const cols = ix.columns.map((c) => c.name);
-      if ((ix.primaryKey || notNull(cols)) && isOrderSafe(cols)) { key = cols; break; }
+    // Prefer a key in natural order (index seeks, range splitting), then any usable one.
+    for (const naturalOnly of [true, false]) {
+      for (const ix of candidates) {
+        const cols = ix.columns.map((c) => c.name);
+        const orders = cols.map(orderOf);
+        if (!(ix.primaryKey || notNull(cols)) || orders.some((o) => o === null)) continue;
+        if (naturalOnly && orders.some((o) => o !== 'natural')) continue;
+        key = cols;
+        keyOrder = orders as KeyOrder[];
+        break;
+      }
+      if (key) break;
     }
     if (!key) {
       note('info', label, candidates.length
-        ? 'no key whose sort order is the same in SQL Server and PostgreSQL (uniqueidentifier/text/binary keys sort differently): copied whole in one transaction'
+        ? 'no key whose sort order is the same in SQL Server and PostgreSQL (binary/xml/computed keys): copied whole in one transaction'
         : 'no primary or unique not-null key: copied whole in one transaction, restarted whole on retry');
-    } else if (pk && key !== pk.columns.map((c) => c.name) && key.join() !== pk.columns.map((c) => c.name).join()) {
-      note('info', label, `paged on unique key (${key.join(', ')}) because the primary key's sort order differs between the engines`);
+    } else {
+      if (pk && key.join() !== pk.columns.map((c) => c.name).join()) {
+        note('info', label, `paged on unique key (${key.join(', ')}) because the primary key's sort order differs between the engines`);
+      }
+      if (keyOrder.some((o) => o !== 'natural')) {
+        note('info', label, `key (${key.join(', ')}) paged in ${keyOrder.includes('sqlserver-guid') ? "SQL Server's uniqueidentifier order" : 'binary (code point) order'} on both sides; not split into parallel ranges`);
+      }
     }
 
     // ---- foreign keys
@@ -244,7 +272,7 @@ export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel
 
     tables.push({
       schema: t.schema, name: t.name, targetSchema: target.schema, targetName: target.name,
-      columns, key, estimatedRows: t.rowCount ?? 0, avgRowBytes: t.avgRowBytes,
+      columns, key, ...(key && keyOrder.some((o) => o !== 'natural') ? { keyOrder } : {}), estimatedRows: t.rowCount ?? 0, avgRowBytes: t.avgRowBytes,
       indexes, foreignKeys, checks,
     });
   }

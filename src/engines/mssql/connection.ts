@@ -53,7 +53,8 @@ export async function openPool(serverName: string, server: ServerConfig, databas
   try {
     await pool.connect();
   } catch (err) {
-    if (errorNumber(err) === CANNOT_OPEN_DATABASE || /Cannot open database/i.test(String((err as Error).message))) {
+    // Babelfish answers a login to a missing database with `database "x" does not exist` and no number.
+    if (errorNumber(err) === CANNOT_OPEN_DATABASE || /Cannot open database|^database ".*" does not exist/i.test(String((err as Error).message))) {
       throw new PermanentError(FailureType.SourceMissing, `server "${serverName}": database "${database}" does not exist or cannot be opened`);
     }
     if (errorNumber(err) === LOGIN_FAILED || /^Login failed for user/i.test(String((err as Error).message))) {

@@ -624,7 +624,16 @@ export function translateExpression(text: string, ctx: ExprContext): Translation
  * The SQL Server type a computed column most likely has, from its expression (used when a DDL
  * script, unlike the catalog, does not state it).
  */
+/** Functions whose T-SQL result type is int whatever their arguments (DATEDIFF, LEN, DATEPART, ...). */
+const INT_FUNCTIONS = /^\(*\s*(DATEDIFF|LEN|DATALENGTH|DATEPART|YEAR|MONTH|DAY|CHARINDEX|PATINDEX|SIGN)\s*\(/i;
+
 export function inferComputedType(text: string, columns: Map<string, ExprColumn>): string {
+  if (INT_FUNCTIONS.test(text) && /\)\s*\)*\s*$/.test(text) && balancedSingleCall(text)) return /^\(*\s*DATEDIFF_BIG/i.test(text) ? 'bigint' : 'int';
+  // Integer columns and integer literals under + - * / %: int, or bigint when a bigint is involved.
+  const refs = [...text.matchAll(/\[([^\]]+)\]|\b([A-Za-z_]\w*)\b/g)].map((m) => (m[1] ?? m[2]).toLowerCase());
+  if (refs.length && /^[\s()\[\]\w+\-*/%]+$/.test(text) && refs.every((r) => columns.get(r)?.mapping.kind === 'int' || columns.get(r)?.mapping.kind === 'bigint')) {
+    return refs.some((r) => columns.get(r)?.mapping.kind === 'bigint') ? 'bigint' : 'int';
+  }
   let ty: Ty = 'unknown';
   try {
     ty = new Printer({ purpose: 'check', columns }).ty(parseTsqlExpression(text));
@@ -639,4 +648,16 @@ export function inferComputedType(text: string, columns: Map<string, ExprColumn>
     case 'binary': return 'varbinary(max)';
     default: return 'nvarchar(max)';
   }
+}
+
+/** The whole expression is one call: its first '(' closes at the end (ignoring outer parentheses). */
+function balancedSingleCall(text: string): boolean {
+  const t = text.trim().replace(/^\(+/, '');
+  const open = t.indexOf('(');
+  let depth = 0;
+  for (let i = open; i < t.length; i++) {
+    if (t[i] === '(') depth++;
+    else if (t[i] === ')' && --depth === 0) return /^\)*$/.test(t.slice(i + 1).trim());
+  }
+  return false;
 }

@@ -5,6 +5,8 @@ import { msIdent, msQualified } from './identifiers';
 import { projectionSql, readMapping } from './projection';
 import { addMicrosecond, formatTimestamp, parseDateTime, toUtc } from './valueEncoding';
 import { BadInputError } from '../../contract/failures';
+import type { KeyOrder } from '../schemaModel';
+import { msKeyExpr, msKeyValue } from './keyOrder';
 
 /**
  * T-SQL for keyset chunk reads: `SELECT TOP (@n) ... WHERE (k1 > @a) OR (k1 = @a AND k2 > @b)
@@ -26,6 +28,9 @@ export interface KeysetStatement {
 
 interface KeyCol {
   ident: string;
+  /** The column as ordered and compared (the identifier itself for natural order). */
+  expr: string;
+  order: KeyOrder;
   m: TypeMapping;
   /** Source has sub-microsecond ticks (bucket semantics). */
   bucket: boolean;
@@ -36,13 +41,15 @@ interface KeyCol {
 
 function keyCol(table: TableModel, name: string): KeyCol {
   const c = table.columns.find((x) => x.name === name);
+  const order = table.keyOrder?.[(table.key ?? []).indexOf(name)] ?? 'natural';
   if (!c) throw new BadInputError(`table ${table.schema}.${table.name}: key column ${name} is not a column`);
   const m = readMapping(c);
   const sub = /\((\d)\)/.exec(c.sourceType);
   const scale = sub ? Number(sub[1]) : 7;
   const bucket = ['time', 'timestamp', 'timestamptz'].includes(m.kind) && /^(time|datetime2|datetimeoffset)/.test(c.sourceType) && scale > 6;
   const style = m.kind === 'date' ? 23 : m.kind === 'timestamp' || m.kind === 'time' ? 121 : m.kind === 'smalldatetime' ? 120 : m.kind === 'timestamptz' ? 127 : undefined;
-  return { ident: msIdent(c.name), m, bucket, convertType: c.sourceType, style };
+  const ident = msIdent(c.name);
+  return { ident, expr: msKeyExpr(ident, order, c.sourceType), order, m, bucket, convertType: c.sourceType, style };
 }
 
 /** Converts a PostgreSQL key text into text SQL Server converts back exactly. */
@@ -82,13 +89,13 @@ class Params {
 }
 
 function conv(k: KeyCol, param: string): string {
-  return `CONVERT(${k.convertType}, ${param}${k.style !== undefined ? `, ${k.style}` : ''})`;
+  return msKeyValue(`CONVERT(${k.convertType}, ${param}${k.style !== undefined ? `, ${k.style}` : ''})`, k.order);
 }
 
 /** One comparison `k op value` with bucket semantics where needed. */
 function compare(k: KeyCol, op: '>' | '=' | '<' | '<=', pgText: string, params: Params): string {
   if (!k.bucket) {
-    return `${k.ident} ${op} ${conv(k, params.add(keyParamText(k, pgText)))}`;
+    return `${k.expr} ${op} ${conv(k, params.add(keyParamText(k, pgText)))}`;
   }
   const lo = () => conv(k, params.add(keyParamText(k, pgText)));
   const end = bucketEnd(k, pgText);
@@ -152,7 +159,7 @@ export function chunkQuery(req: ChunkQueryInput): KeysetStatement & { mappings: 
   const params = new Params();
   const conds = conditions(table, req.range, req.after, req.upTo, params);
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-  const order = keyColumns(table).map((k) => k.ident).join(', ');
+  const order = keyColumns(table).map((k) => k.expr).join(', ');
   const top = req.limit === null ? '' : 'TOP (@limit) ';
   return {
     sql: `SELECT ${top}${list} FROM ${from}${where} ORDER BY ${order}`,
@@ -167,7 +174,10 @@ export function countQuery(table: TableModel, range?: KeyRange): KeysetStatement
   return { sql: `SELECT COUNT_BIG(*) AS n FROM ${msQualified(table.schema, table.name)}${where}`, params: params.list };
 }
 
-/** Boundaries splitting the first key column into `parts` tiles of about equal row counts. */
+/**
+ * Boundaries splitting the first key column into `parts` tiles of about equal row counts (keys in
+ * natural order only: MAX() would not follow a binary or GUID order; such tables are not split).
+ */
 export function rangeBoundsQuery(table: TableModel, parts: number): { sql: string; mapping: TypeMapping } {
   const k = keyColumns(table)[0];
   const inner = `SELECT ${k.ident} AS k, NTILE(${Math.max(1, Math.floor(parts))}) OVER (ORDER BY ${k.ident}) AS tile FROM ${msQualified(table.schema, table.name)}`;

@@ -10,6 +10,11 @@ export interface RawColumn {
   type: string;
   /** Alias type `schema.name` when the column uses a user-defined alias type. */
   aliasType?: string;
+  /**
+   * The type as written when it could not be resolved to a system type (a script naming an alias
+   * type it does not declare): never mapped silently; reported, refused unless overridden.
+   */
+  unresolvedType?: string;
   /** Characters for char/varchar/nchar/nvarchar, bytes for binary/varbinary; -1 = max. */
   length?: number | null;
   precision?: number | null;

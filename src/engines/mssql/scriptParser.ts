@@ -270,6 +270,18 @@ class ScriptParser {
     this.i++;
     this.skipStatement();
     const strings = this.toks.slice(start, this.i).filter((t) => t.kind === 'nstring' || t.kind === 'string');
+    // EXEC sp_addtype N'Phone', N'nvarchar(25)', N'NOT NULL': an alias type the old way.
+    const proc = this.toks.slice(start + 1, this.i).find((t) => t.kind === 'ident' || t.kind === 'quoted');
+    if (proc && /^(sys\.)?sp_addtype$/i.test(proc.value) && strings.length >= 2) {
+      const parts = strings[0].value.split('.').map((x) => x.trim().replace(/^\[|\]$/g, ''));
+      const t = parseMsType(strings[1].value);
+      const base: RawColumn = { name: '', type: t.name, length: t.length ?? null, precision: t.precision ?? null, scale: t.scale ?? null, nullable: true };
+      const nullable = !/not\s+null/i.test(strings[2]?.value ?? '');
+      const name = parts[parts.length - 1];
+      this.aliasTypes.set(`${parts.length > 1 ? parts[0] : 'dbo'}.${name}`.toLowerCase(), { base, nullable });
+      this.aliasTypes.set(name.toLowerCase(), { base, nullable });
+      return;
+    }
     for (const s of strings) {
       const m = /^\s*CREATE\s+(?:OR\s+ALTER\s+)?(VIEW|PROCEDURE|PROC|FUNCTION|TRIGGER)\s+((?:\[[^\]]+\]|\w+)(?:\s*\.\s*(?:\[[^\]]+\]|\w+))?)/i.exec(s.value);
       if (!m) continue;
@@ -316,8 +328,11 @@ class ScriptParser {
       return { ...alias.base, name: '', aliasType: parts.length > 1 ? parts.join('.') : `dbo.${parts[0]}`, nullable: alias.nullable };
     }
     const t = parseMsType(spelled);
+    // Neither a system type nor an alias declared in this script (CREATE TYPE ... FROM / sp_addtype):
+    // unresolved, reported; never guessed (it may be an alias created elsewhere or a CLR type).
+    const unresolvedType = SYSTEM_TYPES.has(t.name) ? undefined : parts.join('.');
     return { name: '', type: t.name, length: t.length ?? null, precision: t.precision ?? null, scale: t.scale ?? null, nullable: true,
-      xmlSchemaBound: xmlSchemaBound || undefined };
+      xmlSchemaBound: xmlSchemaBound || undefined, unresolvedType };
   }
 
   private table(schema: string, name: string): RawTable {

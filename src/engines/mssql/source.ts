@@ -10,6 +10,7 @@ import { escapeCopyText, NULL_FIELD } from '../copyText';
 import { openPool } from './connection';
 import { rawFromCatalogRows, readCatalogRows } from './catalog';
 import { buildModel } from './buildModel';
+import { detectFlavor, type ServerFlavor } from './serverFlavor';
 import { preDataSteps, postDataSteps } from './pgDdl';
 import { chunkQuery, countQuery, rangeBoundsQuery, rangesFromBounds, type KeysetStatement } from './keysetQuery';
 import { encodeValue, ValueEncodingError } from './valueEncoding';
@@ -43,6 +44,17 @@ export class MssqlSourceEngine implements SourceEngine {
     return openPool(this.opts.serverName, this.opts.server, this.opts.database);
   }
 
+  private serverFlavor?: Promise<ServerFlavor>;
+
+  /** SQL Server or Babelfish (decides the few catalog queries and statements that differ). */
+  flavor(): Promise<ServerFlavor> {
+    if (!this.serverFlavor) {
+      this.serverFlavor = this.db().then(detectFlavor);
+      this.serverFlavor.catch(() => { this.serverFlavor = undefined; });
+    }
+    return this.serverFlavor;
+  }
+
   private db(): Promise<sql.ConnectionPool> {
     if (!this.pool) {
       this.pool = this.connect();
@@ -52,11 +64,14 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async describe(): Promise<SchemaModel> {
-    const raw = rawFromCatalogRows(await readCatalogRows(await this.db()));
+    const pool = await this.db();
+    const flavor = await this.flavor();
+    const raw = rawFromCatalogRows(await readCatalogRows(pool, flavor), flavor);
     return buildModel(raw, {
       overrides: this.opts.overrides,
       lowerCaseNames: this.opts.lowerCaseNames,
       dboSchema: this.opts.dboSchema ?? this.opts.server.dboSchema,
+      flavor,
     });
   }
 
@@ -90,7 +105,7 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async planRanges(table: TableModel, parts: number): Promise<KeyRange[]> {
-    if (!table.key || parts <= 1) return [FULL_RANGE];
+    if (!table.key || parts <= 1 || (table.keyOrder?.[0] ?? 'natural') !== 'natural') return [FULL_RANGE];
     const { sql: text, mapping } = rangeBoundsQuery(table, parts);
     if (mapping.kind === 'bool') return [FULL_RANGE];
     const r = await (await this.db()).request().query(text);

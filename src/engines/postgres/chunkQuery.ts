@@ -1,5 +1,6 @@
 import type { KeyRange, KeyValues } from '../sourceEngine';
-import { keyCompare, qualified, quoteIdent, quoteLiteral } from './quoting';
+import type { KeyOrder } from '../schemaModel';
+import { keyCompare, keyExpr, keyValueExpr, qualified, quoteIdent } from './quoting';
 
 /** The PostgreSQL side of a table as a chunk query sees it (source names or target names). */
 export interface PgTableShape {
@@ -9,6 +10,8 @@ export interface PgTableShape {
   columns: string[];
   key: string[] | null;
   keyTypes: string[];
+  /** Per key column: how it is ordered (natural when absent). */
+  keyOrder?: KeyOrder[];
 }
 
 export interface ChunkBounds {
@@ -22,12 +25,13 @@ export interface ChunkBounds {
 export function chunkConditions(t: PgTableShape, b: Pick<ChunkBounds, 'range' | 'after' | 'upTo'>): string[] {
   const conds: string[] = [];
   if (!t.key) return conds;
-  const first = quoteIdent(t.key[0]);
+  const orders = t.keyOrder ?? [];
+  const first = keyExpr(t.key[0], orders[0]);
   const firstType = t.keyTypes[0];
-  if (b.range.lo !== null) conds.push(`${first} > ${quoteLiteral(b.range.lo)}::${firstType}`);
-  if (b.range.hi !== null) conds.push(`${first} <= ${quoteLiteral(b.range.hi)}::${firstType}`);
-  if (b.after) conds.push(keyCompare(t.key, t.keyTypes, '>', b.after));
-  if (b.upTo) conds.push(keyCompare(t.key, t.keyTypes, '<=', b.upTo));
+  if (b.range.lo !== null) conds.push(`${first} > ${keyValueExpr(b.range.lo, firstType, orders[0])}`);
+  if (b.range.hi !== null) conds.push(`${first} <= ${keyValueExpr(b.range.hi, firstType, orders[0])}`);
+  if (b.after) conds.push(keyCompare(t.key, t.keyTypes, '>', b.after, orders));
+  if (b.upTo) conds.push(keyCompare(t.key, t.keyTypes, '<=', b.upTo, orders));
   return conds;
 }
 
@@ -41,7 +45,7 @@ export function chunkCopyOut(t: PgTableShape, b: ChunkBounds): string {
   }
   const conds = chunkConditions(t, b);
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-  const order = t.key.map(quoteIdent).join(', ');
+  const order = t.key.map((k, i) => keyExpr(k, t.keyOrder?.[i])).join(', ');
   const limit = b.limit === null ? '' : ` LIMIT ${Math.floor(b.limit)}`;
   return `COPY (SELECT ${cols} FROM ${from}${where} ORDER BY ${order}${limit}) TO STDOUT`;
 }

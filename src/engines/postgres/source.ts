@@ -232,5 +232,6 @@ export function targetShape(table: TableModel): PgTableShape {
     columns: copied.map((c) => c.targetName),
     key: table.key ? table.key.map((k) => byName.get(k)!.targetName) : null,
     keyTypes: (table.key ?? []).map((k) => byName.get(k)!.targetType),
+    keyOrder: table.keyOrder,
   };
 }
