@@ -4,11 +4,12 @@
 //   node scripts/setup.mjs --minimal  # npm deps and the Temporal CLI only (demo)
 //   node scripts/setup.mjs --bench    # also the benchmark's peers (pgcopydb, pgloader)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { goTools, toolCache, toolPath } from './tools.mjs';
+import { ferretdbBinary, goTools, toolCache, toolPath } from './tools.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const minimal = process.argv.includes('--minimal');
@@ -53,10 +54,52 @@ function goTool(name) {
   return undefined;
 }
 
+/**
+ * FerretDB (MongoDB wire protocol on SQLite) for the lazy migration's tests, demo and bench.
+ * Not a plain `go install`: that binary panics at start because the module ships without its
+ * generated build/version/version.txt. So: download the module, copy it, write the file, build.
+ */
+function ferretdb() {
+  const out = ferretdbBinary.path;
+  if (existsSync(out)) return out;
+  if (!has('go')) {
+    log('ferretdb: Go is not installed; lazy-migration tests need MONGO_URL or FerretDB');
+    return undefined;
+  }
+  log(`building FerretDB ${ferretdbBinary.version} from the Go module proxy (first run only, a few minutes)`);
+  const mod = `${ferretdbBinary.module}@${ferretdbBinary.version}`;
+  const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', mod], { encoding: 'utf8' }));
+  const work = mkdtempSync(join(tmpdir(), 'ferretdb-build-'));
+  try {
+    cpSync(info.Dir, work, { recursive: true });
+    const makeWritable = (dir) => {
+      chmodSync(dir, 0o755);
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) makeWritable(p);
+        else chmodSync(p, 0o644);
+      }
+    };
+    makeWritable(work);
+    writeFileSync(join(work, 'build', 'version', 'version.txt'), `${ferretdbBinary.version}\n`);
+    mkdirSync(toolCache, { recursive: true });
+    const tmpOut = `${out}.build`;
+    const res = spawnSync('go', ['build', '-trimpath', '-o', tmpOut, './cmd/ferretdb'], { cwd: work, stdio: 'inherit', env: { ...process.env, CGO_ENABLED: '0' } });
+    if (res.status !== 0 || !existsSync(tmpOut)) {
+      log('ferretdb did not build');
+      return undefined;
+    }
+    renameSync(tmpOut, out);
+    return out;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function debianTools() {
   // pg_dump/psql: the PostgreSQL engine's schema path; archives and report tests: bsdtar, chromium.
   const wanted = { pg_dump: 'postgresql-client', psql: 'postgresql-client' };
-  if (!minimal) Object.assign(wanted, { bsdtar: 'libarchive-tools', chromium: 'chromium' });
+  if (!minimal) Object.assign(wanted, { bsdtar: 'libarchive-tools', chromium: 'chromium', mariadbd: 'mariadb-server' });
   if (bench) Object.assign(wanted, { pgcopydb: 'pgcopydb', pgloader: 'pgloader' });
   const missing = [...new Set(Object.entries(wanted).filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg))];
   if (!missing.length) return;
@@ -75,5 +118,6 @@ npmDeps();
 const temporal = goTool('temporal');
 debianTools();
 if (!minimal) goTool('minio');
+if (!minimal || bench) ferretdb();
 if (temporal) log(`temporal CLI: ${temporal} (${(statSync(temporal).size / 1e6).toFixed(0)} MB)`);
 log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

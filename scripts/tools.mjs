@@ -13,3 +13,10 @@ export function toolPath(name) {
   const tool = goTools[name];
   return join(toolCache, tool?.binary ?? name);
 }
+
+/** FerretDB is built by setup.mjs (not `go install`, see there); the file name carries the version. */
+export const ferretdbBinary = {
+  module: 'github.com/FerretDB/FerretDB',
+  version: 'v1.24.2',
+  path: join(toolCache, 'ferretdb-v1.24.2'),
+};

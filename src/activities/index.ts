@@ -12,3 +12,7 @@ export { checkTenantIntegrity } from './checkTenantIntegrity';
 export { reportTenant, reportWave } from './reportRun';
 export { listBackupObjects, startTenantMigrations } from './intakeBackups';
 export { restoreBackup, dropRestoredSource } from './restoreBackup';
+export { lazyInstall, lazySetStage, lazyReverseSync, lazyConfirmWriters, lazyCounts } from './lazyStages';
+export { lazyBackfillCollection } from './lazyBackfill';
+export { lazyValidate, lazyMarkBackfillDone } from './lazyValidate';
+export { lazyArchiveAndDrop } from './lazyCleanup';

@@ -32,6 +32,8 @@ export const FailureType = {
   MigrationFailed: 'MigrationFailed',
   /** The operator cancelled the run (reported, never retried). */
   Cancelled: 'Cancelled',
+  /** A lazy-migration stage change whose precondition does not hold (the operator acts; never retried). */
+  AdvanceRefused: 'AdvanceRefused',
 } as const;
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 

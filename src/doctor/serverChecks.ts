@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import type { MigratorConfig, ServerConfig } from '../config/configSchema';
 import { connectionUrl } from '../engines/serverConnection';
 import { openPool } from '../engines/mssql/connection';
-import { fail, ok, reason, warn, type CheckResult } from './checkResult';
+import { fail, ok, reason, skip, warn, type CheckResult } from './checkResult';
 
 export interface ServerFacts {
   name: string;
@@ -33,6 +33,10 @@ export interface ServerCheckOptions {
 }
 
 export async function checkServer(name: string, server: ServerConfig, opts: ServerCheckOptions = {}): Promise<{ results: CheckResult[]; facts: ServerFacts }> {
+  if (server.kind === 'mongodb' || server.kind === 'mysql') {
+    // Lazy-migration servers: their connections are checked by `tmig lazy start` (install), not here yet.
+    return { results: [skip('server', name, `${server.kind} server at ${hostOf(server)}: not checked by doctor`)], facts: { name, kind: server.kind, reachable: false } };
+  }
   return server.kind === 'postgres' ? checkPostgres(name, server, opts) : checkMssql(name, server, opts);
 }
 

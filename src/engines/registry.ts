@@ -10,8 +10,10 @@ import type { SourceEngine } from './sourceEngine';
 import type { TargetEngine } from './targetEngine';
 import { postgresEngine } from './postgres/descriptor';
 import { mssqlEngine } from './mssql/descriptor';
+import { mongodbEngine } from './mongodb/descriptor';
+import { mysqlEngine } from './mysql/descriptor';
 
-export const builtinEngines = [postgresEngine, mssqlEngine] as const;
+export const builtinEngines = [postgresEngine, mssqlEngine, mongodbEngine, mysqlEngine] as const;
 
 /** A server's config: the union of the built-in engines' config schemas, discriminated on `kind`. */
 export type ServerConfig = z.infer<(typeof builtinEngines)[number]['configSchema']>;

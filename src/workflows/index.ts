@@ -4,3 +4,4 @@ export { migrationWave } from './migrationWave';
 export { validateMigration } from './validateMigration';
 export { concurrencyGovernor } from './concurrencyGovernor';
 export { intakeScan } from './intakeScan';
+export { lazyMigration } from './lazyMigration';

@@ -1,0 +1,74 @@
+/**
+ * Starts a local FerretDB (MongoDB wire protocol on SQLite, data under `.tmig/`) on a free port,
+ * for tests, the demo and the bench. `MONGO_URL` skips it and uses that server instead.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MongoClient } from 'mongodb';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+
+export function ferretdbPath(): string {
+  const cache = process.env.TMIG_TOOL_CACHE ?? join(homedir(), '.cache', 'tmig', 'bin');
+  return process.env.FERRETDB_PATH ?? join(cache, `ferretdb-${FERRETDB_VERSION}`);
+}
+
+export interface MongoServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export async function startMongoServer(name = 'ferretdb'): Promise<MongoServer> {
+  if (process.env.MONGO_URL) return { url: process.env.MONGO_URL, stop: async () => undefined };
+  const bin = ferretdbPath();
+  if (!existsSync(bin)) throw new Error(`FerretDB not found at ${bin}: run \`node scripts/setup.mjs\` (it builds it), or set MONGO_URL`);
+  const port = await freePort();
+  const dir = resolve('.tmig', `${name}-${port}-${process.pid}`);
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  const child: ChildProcess = spawn(bin, [
+    '--handler=sqlite', `--sqlite-url=file:${join(dir, 'data')}/`, `--state-dir=${join(dir, 'state')}`,
+    `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const url = `mongodb://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`FerretDB exited with ${child.exitCode}: ${err}`);
+    try {
+      const c = await MongoClient.connect(url, { serverSelectionTimeoutMS: 500 });
+      await c.db('admin').command({ ping: 1 });
+      await c.close();
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`FerretDB did not answer on ${url}: ${(e as Error).message} ${err}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
