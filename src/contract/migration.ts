@@ -1,3 +1,5 @@
+import type { SourceSplit, SplitPlan } from './splitPlan';
+
 /**
  * Workflow inputs, results and query shapes. Plain JSON: these are what operators type into
  * the Temporal UI / `temporal` CLI and what reports read. No secrets ever: servers are names
@@ -8,6 +10,8 @@ export interface DatabaseRef {
   /** Server name from the worker config (`servers.<name>`). */
   server: string;
   database: string;
+  /** A source that is one tenant's slice of a shared database (issue 14; src/split). */
+  split?: SourceSplit;
 }
 
 /** A SQL Server backup to restore before migrating (issue: backup intake). */
@@ -84,6 +88,8 @@ export interface MigrationWaveInput {
   waveId: string;
   tenants: TenantSpec[];
   options?: MigrationOptions;
+  /** Split plans tenants name in `source.split.plan` (resolved into each child's input). */
+  splitPlans?: Record<string, SplitPlan>;
 }
 
 import type { MigrationPhase } from './phases';
