@@ -69,6 +69,15 @@ export function discoverPlan(model: SchemaModel, tenantColumn: string, overrides
     }
   }
 
+  // A single-column FK to the root's tenant column is a tenant column by another name (orders.owner_client).
+  for (const root of roots) {
+    for (const [n, t] of tables) {
+      if (!open(n)) continue;
+      const fk = t.foreignKeys.find((f) => `${f.refSchema}.${f.refTable}` === root && f.columns.length === 1 && f.refColumns[0] === rooted.get(root));
+      if (fk) rooted.set(n, fk.columns[0]);
+    }
+  }
+
   const reached = new Map<string, SplitPath>();
   for (const [n, p] of Object.entries(overrides.reached ?? {})) {
     known('reached', n);
