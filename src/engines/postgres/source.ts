@@ -163,7 +163,8 @@ export class PostgresSourceEngine implements SourceEngine {
     const shape = sourceShape(table);
     const col = quoteIdent(table.key[0]);
     const from = qualified(shape.schema, shape.name) + (filter ? ` WHERE ${filter}` : '');
-    if (keyCol && integerTypes.has(keyCol.sourceType)) {
+    // A slice's keys are sparse in the global key space: split it at positions of its own rows instead.
+    if (keyCol && integerTypes.has(keyCol.sourceType) && !filter) {
       const r = await db.query<{ lo: string | null; hi: string | null }>(`SELECT min(${col})::text AS lo, max(${col})::text AS hi FROM ${from}`);
       const { lo, hi } = r.rows[0];
       if (lo === null || hi === null) return [FULL_RANGE];
