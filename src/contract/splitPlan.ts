@@ -41,7 +41,7 @@ export const splitPlanSchema = z.object({
   alternatePaths: z.record(name, z.array(splitPathSchema)).default({}),
   /** Rows with a NULL or unknown tenant: fail the wave (default) or leave them behind, reported. */
   onOrphans: rowPolicy.default('fail'),
-  /** Rows that reach two tenants: fail the wave (default) or copy them by the chosen path, reported. */
+  /** Rows that reach two tenants: fail the wave (default) or leave them behind (copied to no tenant), reported. */
   onTwoTenants: rowPolicy.default('fail'),
   /** Report sample keys of orphan and two-tenant rows (keys may be personal data). */
   reportKeys: z.boolean().default(false),

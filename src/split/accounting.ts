@@ -21,10 +21,10 @@ export interface TableAccounting {
   /** Rows of tenants that are not in the wave's tenant list. */
   unknownTenantRows: number;
   unknownTenants: number;
-  /** Rows whose paths reach two different tenants (copied by the chosen path). */
+  /** Rows whose paths reach two different tenants (in no slice when the plan skips them). */
   twoTenantRows: number;
   sampleKeys?: { noTenant: string[][]; twoTenants: string[][] };
-  /** sourceRows = sum of tenantRows + noTenantRows + unknownTenantRows (shared: copied whole). */
+  /** sourceRows = sum of tenantRows + noTenantRows + unknownTenantRows + twoTenantRows (shared: copied whole). */
   balanced: boolean;
 }
 
@@ -59,13 +59,13 @@ export async function accountSource(run: RunQuery, d: SliceDialect, model: Schem
       const n = Number(row.n);
       const tenant = row.tenant === null ? null : String(row.tenant);
       acc.sourceRows += n;
-      acc.twoTenantRows += Number(row.multi ?? 0);
-      if (tenant === null) acc.noTenantRows += n;
-      else if (wanted.has(tenant)) acc.tenantRows[tenant] = n;
+      if (Number(row.multi) === 1) acc.twoTenantRows += n;
+      else if (tenant === null) acc.noTenantRows += n;
+      else if (wanted.has(tenant)) acc.tenantRows[tenant] = (acc.tenantRows[tenant] ?? 0) + n;
       else { acc.unknownTenantRows += n; acc.unknownTenants++; }
     }
     const sum = Object.values(acc.tenantRows).reduce((s, n) => s + n, 0);
-    acc.balanced = acc.sourceRows === sum + acc.noTenantRows + acc.unknownTenantRows;
+    acc.balanced = acc.sourceRows === sum + acc.noTenantRows + acc.unknownTenantRows + acc.twoTenantRows;
     if (plan.reportKeys && q.sampleSql && (acc.noTenantRows || acc.twoTenantRows)) {
       const sample = async (cond: string) => (await run(q.sampleSql!.replace('{cond}', cond).replace('{limit}', '5')))
         .map((r) => Object.values(r).map((v) => String(v)));
@@ -86,7 +86,7 @@ export function verdict(tables: TableAccounting[], plan: SplitPlan): Pick<SplitA
       (plan.onOrphans === 'fail' ? failures : warnings).push(msg);
     }
     if (t.twoTenantRows) {
-      const msg = `table ${t.table}: ${t.twoTenantRows} rows reach two tenants by different paths (copied by the chosen path)`;
+      const msg = `table ${t.table}: ${t.twoTenantRows} rows reach two tenants by different paths (copied to none)`;
       (plan.onTwoTenants === 'fail' ? failures : warnings).push(msg);
     }
     if (!t.balanced) failures.push(`table ${t.table}: accounting does not add up (source ${t.sourceRows} rows)`);

@@ -11,7 +11,7 @@ import { pathJoin, tableRole, type SliceDialect, type TableLookup } from './slic
 
 export interface AccountingQuery {
   table: string;
-  /** Rows: tenant (text, NULL for no tenant), n (rows), multi (rows reaching two tenants). */
+  /** Rows: tenant (text, NULL for no tenant), multi (1: the row reaches two tenants), n (rows). */
   sql: string;
   /** Select of sample keys; `{cond}` is replaced by `orphan` or `multi`, `{limit}` by the limit. */
   sampleSql: string | null;
@@ -44,7 +44,7 @@ export function accountingQuery(d: SliceDialect, plan: SplitPlan, table: TableMo
     // A row's tenant is the one its chosen path (a0) reaches; several tenants over one path (a0 <> b0) also count as two.
     inner = `SELECT a0 AS tenant, CASE WHEN ${multi} THEN 1 ELSE 0 END AS multi${keys.length ? ', ' + keys.join(', ') : ''} FROM (SELECT ${vals.join(', ')}${keyCols.length ? ', ' + keyCols.join(', ') : ''} FROM ${self}) AS x`;
   }
-  const sql = `SELECT tenant, COUNT(*) AS n, SUM(multi) AS multi FROM (${inner}) AS y GROUP BY tenant`;
+  const sql = `SELECT tenant, multi, COUNT(*) AS n FROM (${inner}) AS y GROUP BY tenant, multi`;
   const keySel = (table.key ?? []).map((k) => d.ident('k_' + k)).join(', ');
   const sampleSql = keySel
     ? d.kind === 'mssql'

@@ -106,7 +106,15 @@ export function slicePredicate(d: SliceDialect, plan: SplitPlan, table: TableMod
     }
     case 'reached': {
       const j = pathJoin(d, plan, role.path, self, tables);
-      return `EXISTS (SELECT 1 FROM ${j.from} WHERE ${j.where} AND ${j.tenant} = ${d.literal(tenantValue, j.tenantType)})`;
+      const conds = [`EXISTS (SELECT 1 FROM ${j.from} WHERE ${j.where} AND ${j.tenant} = ${d.literal(tenantValue, j.tenantType)})`];
+      if (plan.onTwoTenants === 'skip') {
+        // Rows that also reach another tenant stay behind (reported): copied, they would break an FK.
+        for (const p of [role.path, ...(plan.alternatePaths[planTableName(table)] ?? [])]) {
+          const a = pathJoin(d, plan, p, self, tables);
+          conds.push(`NOT EXISTS (SELECT 1 FROM ${a.from} WHERE ${a.where} AND ${a.tenant} <> ${d.literal(tenantValue, a.tenantType)})`);
+        }
+      }
+      return conds.join(' AND ');
     }
   }
 }

@@ -61,4 +61,7 @@ export const TENANT_ROWS: Record<string, (k: number) => string> = {
   'public.order_lines': (k) => `SELECT l.* FROM order_lines l JOIN orders o USING (order_no) WHERE o."OwnerClient" = ${k}`,
   'public.line_notes': (k) => `SELECT n.* FROM line_notes n JOIN orders o USING (order_no) WHERE o."OwnerClient" = ${k}`,
   'public.categories': (k) => `SELECT * FROM categories WHERE client_id = ${k}`,
+  // By the chosen path (over categories), without the three planted rows whose customer is another tenant's.
+  'public.enrollments': (k) => `SELECT e.* FROM enrollments e JOIN categories c ON c.id = e.category_id JOIN customers cu ON cu.id = e.customer_id
+    WHERE c.client_id = ${k} AND cu.client_id = ${k}`,
 };
