@@ -9,6 +9,25 @@ import { accountSource } from '../../src/split/accounting';
 import { planTableName, splitPlanSchema, type SplitPlan } from '../../src/split/planSchema';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { writeTestConfig } from '../helpers/worker';
+
+/** Runs the real CLI process; returns its exit code and output. */
+async function tmig(config: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await promisify(execFile)(process.execPath, [resolve(__dirname, '../../bin/tmig.js'), ...args],
+      { env: { ...process.env, MIGRATOR_CONFIG: config }, cwd: resolve(__dirname, '../..') });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 const DB = 'tmig_split_plan';
 const endpoint = () => ({ serverName: 'local', server: { kind: 'postgres' as const, url: PG_ADMIN_URL, maxConcurrency: 2 }, database: DB });
@@ -151,4 +170,35 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
       + `WHERE s1.[order_no] = [public].[line_notes].[order_no] AND s1.[line_no] = [public].[line_notes].[line_no] AND s2.[OwnerClient] = CAST(N'7''' AS integer))`);
     expect(createHash('sha1').update(sql!).digest('hex')).toHaveLength(40);
   });
+
+  it('tmig split plan prints the plan for review and refuses the unplaceable table by name; split wave refuses uncovered rows, then writes phase manifests', async () => {
+    const config = writeTestConfig();
+    const dir = mkdtempSync(join(tmpdir(), 'tmig-split-cli-'));
+    const refused = await tmig(config, 'split', 'plan', '--source', `local/${DB}`, '--column', 'client_id');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot place table public\.audit_log/);
+    expect(parseYaml(refused.stdout).review.unplaceable).toEqual(['public.audit_log']);
+    const ok = await tmig(config, 'split', 'plan', '--source', `local/${DB}`, '--column', 'client_id', '--exclude', 'public.audit_log,public.members,public.teams', '--format', 'json');
+    expect(ok.code).toBe(0);
+    const doc = JSON.parse(ok.stdout);
+    expect(doc.review.cycles).toEqual([['public.members', 'public.teams']]);
+    expect(doc.review.multiplePaths[0].table).toBe('public.enrollments');
+    const planPath = join(dir, 'plan.json');
+    writeFileSync(planPath, ok.stdout);
+    const waveArgs = ['split', 'wave', '--plan', planPath, '--source', `local/${DB}`, '--tenants-from', 'SELECT id FROM clients WHERE id <= 5 ORDER BY id',
+      '--target-server', 'target', '--target-database', 'split_{tenant}', '--phase-size', '2', '--out', dir];
+    const blocked = await tmig(config, ...waveArgs);
+    expect(blocked.code).toBe(4);
+    expect(blocked.stdout).toMatch(/REFUSED: table public\.customers: 2 rows with no tenant, 240 rows of 1 tenants not in the wave/);
+    expect(existsSync(join(dir, 'split-phase-01.json'))).toBe(false);
+    writeFileSync(planPath, JSON.stringify({ ...doc, onOrphans: 'skip', onTwoTenants: 'skip' }));
+    const written = await tmig(config, ...waveArgs);
+    expect(written.code).toBe(0);
+    const phases = ['01', '02', '03'].map((p) => JSON.parse(readFileSync(join(dir, `split-phase-${p}.json`), 'utf8')));
+    expect(phases.map((w) => w.tenants.map((t: { tenantId: string }) => t.tenantId))).toEqual([['1', '2'], ['3', '4'], ['5']]);
+    expect(phases[0].tenants[0]).toMatchObject({ source: { server: 'local', database: DB, split: { tenantKey: { value: '1' }, plan: 'split' } }, target: { server: 'target', database: 'split_1' } });
+    expect(phases[0].splitPlans.split.rooted['public.orders']).toBe('OwnerClient');
+    const acc = JSON.parse(readFileSync(join(dir, 'split-accounting.json'), 'utf8'));
+    expect(acc.tables.find((t: { table: string }) => t.table === 'public.enrollments').twoTenantRows).toBe(3);
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import { registerReport } from './reportCommand';
 import { registerAssess } from './assessCommand';
 import { registerValidate } from './validateCommand';
 import { registerDoctor } from './doctorCommand';
+import { registerSplit } from './splitCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerAssess(program);
   registerValidate(program);
   registerDoctor(program);
+  registerSplit(program);
 }
