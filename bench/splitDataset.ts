@@ -79,12 +79,14 @@ export async function ensureSplitDatasets(opts: { tenants: number; mb: number; r
     await recreateDatabase(db, SEP_TEMPLATE);
     await withDb(db, async (c) => {
       await c.query(dataSql(`client_id = ${i + 1}`));
-      await c.query('DROP TABLE split_sizes; VACUUM (FREEZE, ANALYZE)');
+      await c.query('DROP TABLE split_sizes');
+      await c.query('VACUUM (FREEZE, ANALYZE)');
     });
   }
   await dropDatabase(SEP_TEMPLATE);
   await withDb(SPLIT_SOURCE, async (c) => {
-    await c.query('DROP TABLE split_sizes; VACUUM (FREEZE, ANALYZE)');
+    await c.query('DROP TABLE split_sizes');
+    await c.query('VACUUM (FREEZE, ANALYZE)');
     await c.query(`CREATE TABLE ${quoteIdent(MARKER)} (spec text); INSERT INTO ${MARKER} VALUES ($1)`.replace('$1', `'${spec}'`));
   });
   return { source: SPLIT_SOURCE, separate };
