@@ -6,6 +6,7 @@ import { discoverPlan, SplitPlanError } from '../../src/split/discoverPlan';
 import { SliceSourceEngine } from '../../src/split/sliceSource';
 import { slicePredicate, pgSliceDialect, mssqlSliceDialect } from '../../src/split/sliceSql';
 import { accountSource } from '../../src/split/accounting';
+import { runAudit } from '../../src/audit/runAudit';
 import { planTableName, splitPlanSchema, type SplitPlan } from '../../src/split/planSchema';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
@@ -158,6 +159,25 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
     expect(quiet.tables.every((x) => x.sampleKeys === undefined)).toBe(true);
     expect(quiet.failures).toEqual([]);
     expect(quiet.warnings.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('audits a slice: only the tenant\'s rows, FK breaks inside the slice block, tables every slice must scan are warned with their size', async () => {
+    const found = discoverPlan(model, 'client_id', { excluded: ['public.audit_log', 'public.members', 'public.teams'] });
+    const slice = new SliceSourceEngine(new PostgresSourceEngine(endpoint()), { tenantKey: { value: '1' }, plan: splitPlanSchema.parse(found.plan) }, 'tenant 1');
+    try {
+      const sliceModel = await slice.describe();
+      const audit = await withDb(DB, (db) => runAudit(db, sliceModel));
+      const scan = audit.findings.find((f) => f.check === 'sliceScan' && f.table === 'public.categories')!;
+      expect(scan.policy).toBe('warn');
+      expect(scan.message).toMatch(/SCANNED: no index starts with client_id.*~37 rows/);
+      expect(audit.findings.some((f) => f.check === 'sliceScan' && f.table === 'public.customers')).toBe(false);
+      // Tenant 1's slice (by the category path) holds one enrollment whose customer is tenant 3's.
+      const orphan = audit.findings.find((f) => f.check === 'orphans' && f.table === 'public.enrollments')!;
+      expect(orphan.count).toBe(1);
+      expect(audit.blocked).toBe(true);
+    } finally {
+      await slice.close();
+    }
   });
 
   it('writes the same slice predicate for SQL Server with bracket quoting and a typed literal', () => {
