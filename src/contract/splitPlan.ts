@@ -45,6 +45,11 @@ export const splitPlanSchema = z.object({
   onTwoTenants: rowPolicy.default('fail'),
   /** Report sample keys of orphan and two-tenant rows (keys may be personal data). */
   reportKeys: z.boolean().default(false),
+  /**
+   * Drop the tenant column from every rooted table in the targets (with the indexes, FKs and checks
+   * on it). A tenant column that is part of a table's key is kept (and said so in the notes).
+   */
+  dropTenantColumn: z.boolean().default(false),
   /** Keep sequences at the source's global value instead of past the tenant's own max. */
   keepGlobalSequences: z.boolean().default(false),
   /** Only for review: what discovery could not decide. Must be empty to use the plan. */

@@ -148,7 +148,7 @@ export function discoverPlan(model: SchemaModel, tenantColumn: string, overrides
     shared: [...shared].sort(),
     excluded: [...excluded].sort(),
     alternatePaths,
-    onOrphans: 'fail', onTwoTenants: 'fail', reportKeys: false, keepGlobalSequences: false,
+    onOrphans: 'fail', onTwoTenants: 'fail', reportKeys: false, keepGlobalSequences: false, dropTenantColumn: false,
     unplaceable,
   };
   return { plan, unplaceable, sharedDiscovered: sharedDiscovered.sort(), multiplePaths, cycles: fkCycles(model), roots };

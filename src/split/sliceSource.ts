@@ -53,7 +53,11 @@ export class SliceSourceEngine implements SourceEngine {
         continue;
       }
       const filter = slicePredicate(dialect, plan, t, this.split.tenantKey.value, lookup);
-      const slice: TableModel = filter ? { ...t, rowFilter: filter } : { ...t };
+      let slice: TableModel = filter ? { ...t, rowFilter: filter } : { ...t };
+      if (role.kind === 'rooted' && plan.dropTenantColumn) {
+        if (t.key?.includes(role.column)) notes.push({ severity: 'info', object: n, message: `split: tenant column ${role.column} kept: it is part of the key` });
+        else slice = withoutColumn(slice, role.column);
+      }
       if (filter) slice.estimatedRows = await this.base.count(t, undefined, filter);
       notes.push({ severity: 'info', object: n, message: accessNote(t, role, plan) });
       tables.push(slice);
@@ -61,13 +65,42 @@ export class SliceSourceEngine implements SourceEngine {
     return { ...full, tables, notes };
   }
 
-  // The full schema goes to every tenant (excluded tables included, empty).
+  // The full schema goes to every tenant (excluded tables included, empty), less dropped tenant columns.
   async preDataSteps(model: SchemaModel): Promise<DdlStep[]> {
-    return this.base.preDataSteps(await this.withExcluded(model));
+    const steps = await this.base.preDataSteps(await this.withExcluded(model));
+    if (this.base.kind !== 'postgres') return steps; // model-driven DDL: the model has no dropped column
+    const drops = (await this.dropped(model)).columns;
+    if (!drops.length) return steps;
+    const q = (s: string) => '"' + s.replace(/"/g, '""') + '"';
+    return [...steps, { label: 'split: drop tenant columns', group: 1,
+      sql: drops.map((d) => `ALTER TABLE ONLY ${q(d.schema)}.${q(d.table)} DROP COLUMN ${q(d.column)} CASCADE;`).join('\n') }];
   }
 
   async postDataSteps(model: SchemaModel): Promise<DdlStep[]> {
-    return this.base.postDataSteps(await this.withExcluded(model));
+    const steps = await this.base.postDataSteps(await this.withExcluded(model));
+    if (this.base.kind !== 'postgres') return steps;
+    const gone = (await this.dropped(model)).labels;
+    return gone.size ? steps.filter((s) => !gone.has(s.label.replace(/ #\d+$/, ''))) : steps;
+  }
+
+  /** What dropping tenant columns removed from the slice model: the columns, and pg_dump labels of the indexes and constraints on them. */
+  private async dropped(model: SchemaModel): Promise<{ columns: { schema: string; table: string; column: string }[]; labels: Set<string> }> {
+    const columns: { schema: string; table: string; column: string }[] = [];
+    const labels = new Set<string>();
+    if (!model.tables.some((t) => t.rowFilter)) return { columns, labels };
+    const full = new Map((await this.base.describe()).tables.map((t) => [planTableName(t), t]));
+    for (const t of model.tables) {
+      const f = full.get(planTableName(t));
+      if (!f) continue;
+      for (const c of f.columns) if (!t.columns.some((x) => x.name === c.name)) columns.push({ schema: t.schema, table: t.name, column: c.name });
+      for (const i of f.indexes) {
+        if (t.indexes.some((x) => x.name === i.name)) continue;
+        labels.add(`INDEX ${t.schema}.${i.name}`);
+        labels.add(`CONSTRAINT ${t.schema}.${t.name} ${i.name}`);
+      }
+      for (const k of f.foreignKeys) if (!t.foreignKeys.some((x) => x.name === k.name)) labels.add(`FK CONSTRAINT ${t.schema}.${t.name} ${k.name}`);
+    }
+    return { columns, labels };
   }
 
   private async withExcluded(model: SchemaModel): Promise<SchemaModel> {
@@ -124,4 +157,16 @@ export function accessNote(t: TableModel, role: ReturnType<typeof tableRole>, pl
         : `split: reached via ${via}; SCANNED: no index on ${t.schema}.${t.name}(${role.path.steps[0].columns.join(', ')}), so the semi-join scans the table for each slice`;
     }
   }
+}
+
+/** The table without the tenant column and without the indexes, FKs and checks that use it. */
+export function withoutColumn(t: TableModel, column: string): TableModel {
+  const mentions = new RegExp(`(^|[^A-Za-z0-9_])"?${column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^A-Za-z0-9_])`);
+  return {
+    ...t,
+    columns: t.columns.filter((c) => c.name !== column),
+    indexes: t.indexes.filter((i) => !i.columns.some((c) => c.name === column) && !i.include.includes(column)),
+    foreignKeys: t.foreignKeys.filter((f) => !f.columns.includes(column)),
+    checks: t.checks.filter((c) => !mentions.test(c.expression)),
+  };
 }

@@ -16,6 +16,7 @@ const SRC = 'tmig_split_src';
 const TENANTS = ['1', '2', '3', '4', '5'];
 const target = (k: string) => `tmig_split_t${k}`;
 const CRASH_DST = 'tmig_split_crash';
+const DROP_DST = 'tmig_split_dropcol';
 
 /** Rows of a query as sorted text lines (independent of tmig's own encoding). */
 async function rowsOf(database: string, sql: string): Promise<string[]> {
@@ -33,7 +34,7 @@ describe('split a shared database into one database per tenant (real Temporal, r
   const workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    await dropDatabases(SRC, CRASH_DST, ...TENANTS.map(target));
+    await dropDatabases(SRC, CRASH_DST, DROP_DST, ...TENANTS.map(target));
     await withDb('postgres', (db) => db.query(`CREATE DATABASE ${SRC}`));
     await withDb(SRC, (db) => db.query(SHARED_SCHEMA + SHARED_DATA + `
       -- A large rooted table for the crash test (tenant 2 holds 50k rows).
@@ -55,7 +56,7 @@ describe('split a shared database into one database per tenant (real Temporal, r
   afterAll(async () => {
     for (const w of workers) await w.stop('SIGKILL');
     await env?.teardown();
-    await dropDatabases(SRC, CRASH_DST, ...TENANTS.map(target));
+    await dropDatabases(SRC, CRASH_DST, DROP_DST, ...TENANTS.map(target));
   });
 
   it('splits to 5 tenants: each target equals the source filtered by its tenant, FKs valid, sequences past the tenant\'s own max', async () => {
@@ -129,4 +130,25 @@ describe('split a shared database into one database per tenant (real Temporal, r
     expect(chunks.rows.map((c) => c.chunk_no)).toEqual(chunks.rows.map((_, i) => i + 1));
     expect(chunks.rows.some((c) => c.attempt > 1)).toBe(true);
   }, 300_000);
+
+  it('drops the tenant column from every rooted table by option, with the indexes and FKs on it, and still validates', async () => {
+    const input: TenantMigrationInput = {
+      tenantId: 'dropcol-3', source: { server: 'local', database: SRC, split: { tenantKey: { value: '3' }, plan: { ...plan, dropTenantColumn: true } } },
+      target: { server: 'target', database: DROP_DST }, options: { chunkRows: 5_000 },
+    };
+    const result: TenantMigrationResult = await env.client.workflow.execute('tenantMigration', { taskQueue: 'migrations', workflowId: 'tenant-dropcol-3', args: [input] });
+    expect(result.ok).toBe(true);
+    const cols = await withDb(DROP_DST, (db) => db.query<{ t: string; c: string }>(`SELECT table_name AS t, column_name AS c FROM information_schema.columns
+      WHERE table_schema = 'public' AND column_name IN ('client_id', 'OwnerClient', 'id') ORDER BY 1, 2`)).then((r) => r.rows.map((x) => `${x.t}.${x.c}`));
+    expect(cols.filter((c) => !c.endsWith('.id'))).toEqual([]);
+    expect(cols).toContain('clients.id'); // the root's tenant column is its key: kept
+    const [want, got] = await Promise.all([
+      rowsOf(SRC, `SELECT id, country, name FROM customers WHERE client_id = 3`), rowsOf(DROP_DST, 'SELECT id, country, name FROM customers')]);
+    expect(got).toEqual(want);
+    const [wo, go] = await Promise.all([
+      rowsOf(SRC, `SELECT order_no, customer_id, placed FROM orders WHERE "OwnerClient" = 3`), rowsOf(DROP_DST, 'SELECT order_no, customer_id, placed FROM orders')]);
+    expect(go).toEqual(wo);
+    const fks = await withDb(DROP_DST, (db) => db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace AND convalidated`));
+    expect(fks.rows[0].n).toBe(7);
+  }, 180_000);
 });
