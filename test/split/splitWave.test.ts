@@ -8,8 +8,12 @@ import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { PostgresSourceEngine } from '../../src/engines/postgres/source';
 import { discoverPlan } from '../../src/split/discoverPlan';
 import { splitPlanSchema, type SplitPlan } from '../../src/split/planSchema';
-import { splitWaveManifests } from '../../src/split/waveManifests';
-import type { MigrationWaveResult, TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
 
 const SRC = 'tmig_split_src';
@@ -17,6 +21,18 @@ const TENANTS = ['1', '2', '3', '4', '5'];
 const target = (k: string) => `tmig_split_t${k}`;
 const CRASH_DST = 'tmig_split_crash';
 const DROP_DST = 'tmig_split_dropcol';
+
+/** Runs the real CLI process against the test's Temporal server. */
+async function tmig(config: string, address: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await promisify(execFile)(process.execPath, [resolve(__dirname, '../../bin/tmig.js'), '--address', address, ...args],
+      { env: { ...process.env, MIGRATOR_CONFIG: config }, cwd: resolve(__dirname, '../..'), maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 /** Rows of a query as sorted text lines (independent of tmig's own encoding). */
 async function rowsOf(database: string, sql: string): Promise<string[]> {
@@ -60,13 +76,25 @@ describe('split a shared database into one database per tenant (real Temporal, r
   });
 
   it('splits to 5 tenants: each target equals the source filtered by its tenant, FKs valid, sequences past the tenant\'s own max', async () => {
-    const [wave] = splitWaveManifests({
-      wavePrefix: 'split-test', source: { server: 'local', database: SRC }, targetServer: 'target', targetDatabase: 'tmig_split_t{tenant}',
-      plan, tenants: TENANTS, phaseSize: 50, options: { maxConcurrentTenants: 5, chunkRows: 400, splitRowsThreshold: 100, rangesPerTable: 2 },
-    });
-    const result: MigrationWaveResult = await env.client.workflow.execute('migrationWave', { taskQueue: 'migrations', workflowId: `wave-${wave.waveId}`, args: [wave] });
-    expect(result.failed).toEqual([]);
-    expect(result.succeeded.map((s) => s.tenantId).sort()).toEqual(TENANTS);
+    // Through the operator CLI: accounting first, then the phase's wave, then every target checked against the accounting.
+    const dir = mkdtempSync(join(tmpdir(), 'tmig-split-wave-'));
+    const planPath = join(dir, 'plan.json');
+    writeFileSync(planPath, JSON.stringify(plan));
+    const cli = await tmig(config, env.address, 'split', 'wave', '--plan', planPath, '--source', `local/${SRC}`,
+      '--tenants-from', 'SELECT id FROM clients WHERE id <= 5 ORDER BY id', '--target-server', 'target', '--target-database', 'tmig_split_t{tenant}',
+      '--phase-size', '50', '--wave-prefix', 'split-test', '--out', dir, '--start',
+      '--options', JSON.stringify({ maxConcurrentTenants: 5, chunkRows: 400, splitRowsThreshold: 100, rangesPerTable: 2 }));
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/wave split-test-phase-01: 5 succeeded, 0 failed/);
+    expect(cli.stdout).toMatch(/split accounting: every row accounted for/);
+    const reportsDir = (JSON.parse(readFileSync(config, 'utf8')) as { reports: { dir: string } }).reports.dir;
+    const accounting = JSON.parse(readFileSync(join(reportsDir, 'waves', 'split-test', 'split-accounting.json'), 'utf8'));
+    expect(accounting.targetProblems).toEqual([]);
+    const customers = accounting.tables.find((t: { table: string }) => t.table === 'public.customers');
+    expect(customers).toMatchObject({ noTenantRows: 2, unknownTenantRows: 240, twoTenantRows: 0, balanced: true, tenantRows: { 1: 40, 2: 80, 3: 120, 4: 160, 5: 200 } });
+    expect(accounting.tables.find((t: { table: string }) => t.table === 'public.enrollments').twoTenantRows).toBe(3);
+    expect(JSON.stringify(accounting)).not.toMatch(/sampleKeys/); // reportKeys is off: no key leaves the source
 
     for (const k of TENANTS) {
       for (const [table, sql] of Object.entries(TENANT_ROWS)) {
