@@ -5,9 +5,9 @@
  */
 import { PostgresSourceEngine } from '../../src/engines/postgres/source';
 import { discoverPlan } from '../../src/split/discoverPlan';
-import { splitPlanSchema } from '../../src/split/planSchema';
+import { splitPlanSchema } from '../../src/contract/splitPlan';
 import { splitWaveManifests } from '../../src/split/waveManifests';
-import type { TenantSpec } from '../../src/workflows/types';
+import type { TenantSpec } from '../../src/contract/migration';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { quantile } from '../resultTable';
 import { dropDatabase, SERVER_URL, verifyRowCounts, withDb } from '../pg';
@@ -41,7 +41,7 @@ export async function runSplitScenario(opts: { source: string; separate: string[
   const base = (dataset: string): BenchResult => ({ tool: 'tmig', dataset, seconds: null, bytes: 0, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false });
   const reason = tmigUnavailable();
   if (reason) return { results: [{ ...base(`split ${n}`), note: `not run: ${reason}` }] };
-  const engine = new PostgresSourceEngine({ serverName: SERVER, server: { kind: 'postgres', url: SERVER_URL, maxConcurrency: 64 } as never, database: opts.source });
+  const engine = new PostgresSourceEngine({ serverName: SERVER, server: { url: SERVER_URL }, database: opts.source });
   const found = discoverPlan(await engine.describe(), 'client_id', { excluded: [`public.${SPLIT_MARKER_TABLE}`] });
   await engine.close();
   if (found.unplaceable.length) throw new Error(`split bench: cannot place ${found.unplaceable.join(', ')}`);

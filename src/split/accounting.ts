@@ -1,6 +1,6 @@
-import type { SchemaModel } from '../engines/model';
-import type { SplitPlan } from './planSchema';
-import { planTableName } from './planSchema';
+import type { SchemaModel } from '../engines/schemaModel';
+import type { SplitPlan } from '../contract/splitPlan';
+import { planTableName } from '../contract/splitPlan';
 import { accountingQuery } from './accountingSql';
 import { tableRole, type SliceDialect } from './sliceSql';
 

@@ -1,6 +1,6 @@
-import type { TableModel } from '../engines/model';
-import type { SplitPlan } from './planSchema';
-import { planTableName } from './planSchema';
+import type { TableModel } from '../engines/schemaModel';
+import type { SplitPlan } from '../contract/splitPlan';
+import { planTableName } from '../contract/splitPlan';
 import { pathJoin, tableRole, type SliceDialect, type TableLookup } from './sliceSql';
 
 /**

@@ -1,5 +1,5 @@
-import type { SchemaModel, TableModel } from '../engines/model';
-import { BadInputError } from '../common/errors';
+import type { SchemaModel, TableModel } from '../engines/schemaModel';
+import { BadInputError } from '../contract/failures';
 import { planTableName, type PathStep, type SplitPath, type SplitPlan } from '../contract/splitPlan';
 
 /**

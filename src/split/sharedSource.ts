@@ -1,7 +1,7 @@
-import type { MigratorConfig } from '../config/schema';
-import { serverConfig } from '../config/load';
-import type { SchemaModel } from '../engines/model';
-import { createSourceEngine } from '../engines/registry';
+import type { MigratorConfig } from '../config/configSchema';
+import { serverConfig } from '../config/loadConfig';
+import type { SchemaModel } from '../engines/schemaModel';
+import { openSource } from '../config/openEngines';
 import { connectPg } from '../engines/postgres/connection';
 import type { RunQuery } from './accounting';
 import { sliceDialect, type SliceDialect } from './sliceSql';
@@ -20,7 +20,7 @@ export interface SharedSource {
 
 export async function openSharedSource(config: MigratorConfig, ref: { server: string; database: string }): Promise<SharedSource> {
   const server = serverConfig(config, ref.server);
-  const engine = await createSourceEngine(config, ref);
+  const engine = await openSource(config, ref);
   const closers: (() => Promise<unknown>)[] = [() => engine.close()];
   let query: RunQuery;
   if (server.kind === 'postgres') {

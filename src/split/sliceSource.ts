@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import type { SchemaModel, TableModel, ConversionNote } from '../engines/model';
-import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../engines/types';
+import type { SchemaModel, TableModel, ConversionNote } from '../engines/schemaModel';
+import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../engines/sourceEngine';
 import { checkPlan, discoverPlan, SplitPlanError } from './discoverPlan';
 import { planTableName, type SourceSplit, type SplitPlan } from '../contract/splitPlan';
 import { pathIndex, slicePredicate, sliceDialect, tableRole, tenantIndex } from './sliceSql';

@@ -1,4 +1,4 @@
-import type { TableModel } from '../engines/model';
+import type { TableModel } from '../engines/schemaModel';
 import type { SplitPath, SplitPlan } from '../contract/splitPlan';
 import { planTableName } from '../contract/splitPlan';
 

@@ -1,8 +1,8 @@
-import type { MigratorConfig } from '../config/schema';
-import { createTarget } from '../engines/registry';
+import type { MigratorConfig } from '../config/configSchema';
+import { openTarget } from '../config/openEngines';
 import { PostgresTarget } from '../engines/postgres/target';
-import { qualified } from '../engines/postgres/sql';
-import { planTableName } from './planSchema';
+import { qualified } from '../engines/postgres/quoting';
+import { planTableName } from '../contract/splitPlan';
 
 /**
  * Row counts of every table in each tenant's target, keyed by the source table name (the
@@ -13,7 +13,7 @@ export async function countTargetTables(config: MigratorConfig, targets: { tenan
   for (const { tenant, target } of targets) {
     let db;
     try {
-      db = await createTarget(config, target).connect('tmig-split-accounting');
+      db = await openTarget(config, target).connect('tmig-split-accounting');
     } catch {
       continue; // No target database: the accounting reports "no target counts" for this tenant.
     }

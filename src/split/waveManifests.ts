@@ -1,5 +1,5 @@
-import type { MigrationOptions, MigrationWaveInput, TenantSpec } from '../workflows/types';
-import type { SplitPlan } from './planSchema';
+import type { MigrationOptions, MigrationWaveInput, TenantSpec } from '../contract/migration';
+import type { SplitPlan } from '../contract/splitPlan';
 
 /**
  * Turns a split plan and the list of tenant key values into wave manifests of `phaseSize`

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { PostgresSourceEngine } from '../../src/engines/postgres/source';
-import type { SchemaModel } from '../../src/engines/model';
+import type { SchemaModel } from '../../src/engines/schemaModel';
 import { discoverPlan, SplitPlanError } from '../../src/split/discoverPlan';
 import { SliceSourceEngine } from '../../src/split/sliceSource';
 import { slicePredicate, pgSliceDialect, mssqlSliceDialect } from '../../src/split/sliceSql';
 import { accountSource } from '../../src/split/accounting';
 import { runAudit } from '../../src/audit/runAudit';
-import { planTableName, splitPlanSchema, type SplitPlan } from '../../src/split/planSchema';
+import { planTableName, splitPlanSchema, type SplitPlan } from '../../src/contract/splitPlan';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
 import { execFile } from 'node:child_process';
@@ -31,7 +31,7 @@ async function tmig(config: string, ...args: string[]): Promise<{ code: number; 
 }
 
 const DB = 'tmig_split_plan';
-const endpoint = () => ({ serverName: 'local', server: { kind: 'postgres' as const, url: PG_ADMIN_URL, maxConcurrency: 2 }, database: DB });
+const endpoint = () => ({ serverName: 'local', server: { url: PG_ADMIN_URL }, database: DB });
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string[]> {
   let text = '';

@@ -7,13 +7,13 @@ import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/wor
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { PostgresSourceEngine } from '../../src/engines/postgres/source';
 import { discoverPlan } from '../../src/split/discoverPlan';
-import { splitPlanSchema, type SplitPlan } from '../../src/split/planSchema';
+import { splitPlanSchema, type SplitPlan } from '../../src/contract/splitPlan';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import type { TenantMigrationInput, TenantMigrationResult } from '../../src/workflows/types';
+import type { TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
 
 const SRC = 'tmig_split_src';
@@ -58,7 +58,7 @@ describe('split a shared database into one database per tenant (real Temporal, r
       CREATE INDEX events_tenant ON events (client_id, id);
       INSERT INTO events SELECT g, 1 + (g % 3), repeat('x', 40) || g FROM generate_series(1, 150000) g;
       ANALYZE events;`));
-    const engine = new PostgresSourceEngine({ serverName: 'local', server: { kind: 'postgres', url: PG_ADMIN_URL, maxConcurrency: 2 }, database: SRC });
+    const engine = new PostgresSourceEngine({ serverName: 'local', server: { url: PG_ADMIN_URL }, database: SRC });
     const found = discoverPlan(await engine.describe(), 'client_id');
     await engine.close();
     expect(found.unplaceable).toEqual([]);

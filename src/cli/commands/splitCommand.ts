@@ -2,21 +2,20 @@ import type { Command } from 'commander';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { loadConfig } from '../../config/load';
-import { formatZodError } from '../../common/validation';
-import { TASK_QUEUE } from '../../common/temporal';
-import { WaveIdKey } from '../../workflows/searchAttributes';
-import type { MigrationWaveResult, MigrationOptions } from '../../workflows/types';
-import { optionsSchema } from '../../manifest/schema';
+import { loadConfig } from '../../config/loadConfig';
+import { formatZodError } from '../../contract/formatZodError';
+import { WaveIdKey } from '../../contract/searchAttributes';
+import type { MigrationWaveResult, MigrationOptions } from '../../contract/migration';
+import { optionsSchema } from '../../contract/manifestSchema';
 import { discoverPlan, checkPlan, SplitPlanError } from '../../split/discoverPlan';
-import { splitPlanSchema, type SplitPlan } from '../../split/planSchema';
+import { splitPlanSchema, type SplitPlan } from '../../contract/splitPlan';
 import { openSharedSource } from '../../split/sharedSource';
 import { accountSource, checkTargets } from '../../split/accounting';
 import { splitWaveManifests } from '../../split/waveManifests';
 import { countTargetTables } from '../../split/targetCounts';
 import { CliError, ExitCode, out, parsePositiveInt, usageExitCodes, withClient } from '../operator';
-import { parseDatabaseRef } from './validate';
-import { waveWorkflowId } from './start';
+import { parseDatabaseRef } from './validateCommand';
+import { TASK_QUEUE, waveWorkflowId } from '../../contract/names';
 
 /** `tmig split plan` and `tmig split wave`: review a discovered split plan, then cut a shared database into tenant waves. */
 
