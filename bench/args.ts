@@ -20,6 +20,11 @@ export interface BenchArgs {
   clean: boolean;
   /** Run tmig a second time with its copying worker SIGKILLed mid-copy. */
   crash: boolean;
+  /** Run the split scenario: a shared database split into per-tenant databases vs the same data as separate databases. */
+  split: boolean;
+  splitTenants: number;
+  /** Approximate size of the shared database in MB. */
+  splitMb: number;
   /** Seconds before a tmig wave is given up (default by scale). */
   tmigTimeoutS?: number;
   help: boolean;
@@ -39,7 +44,11 @@ export const USAGE = `usage: npm run bench -- [options]
                             rows copied again (at most one chunk per range)
   --keep-targets            keep the target databases (default: dropped after verification)
   --clean                   drop every tmig_bench_* database (sources, fleet, targets) and exit
-  --regenerate              rebuild the source data even if it is already there`;
+  --regenerate              rebuild the source data even if it is already there
+  --split                   also split a shared database (Zipf-sized tenants) into one database per tenant,
+                            against the same rows as separate databases: wall times, per-tenant overhead, read amplification
+  --split-tenants N         tenants of the shared database (default 456)
+  --split-mb N              approximate size of the shared database in MB (default 300)`;
 
 function positiveInt(flag: string, value: string | undefined): number {
   const n = Number(value);
@@ -49,7 +58,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300 };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -99,6 +108,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         break;
       }
       case '--crash': args.crash = true; break;
+      case '--split': args.split = true; break;
+      case '--split-tenants': args.splitTenants = positiveInt('--split-tenants', value()); break;
+      case '--split-mb': args.splitMb = positiveInt('--split-mb', value()); break;
       case '--clean': args.clean = true; break;
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;

@@ -17,6 +17,8 @@ import { configurePgcopydb, pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
 import { configureTmig, runTmigFleet, stopTmigSession, tmigCrashRunner, tmigRunner } from './runners/tmig';
 import type { BenchReport, BenchResult, Scale } from './types';
+import { ensureSplitDatasets } from './splitDataset';
+import { runSplitScenario } from './runners/tmigSplit';
 
 const DEFAULT_TMIG_TIMEOUT_S: Record<Scale, number> = { tiny: 300, small: 1800, full: 4 * 3600 };
 
@@ -120,6 +122,18 @@ async function main(): Promise<void> {
         });
       }
     }
+    if (args.split) {
+      try {
+        const data = await ensureSplitDatasets({ tenants: args.splitTenants, mb: args.splitMb, regenerate: args.regenerate, log });
+        const split = await runSplitScenario({ ...data, jobs: args.jobs, keepTargets: args.keepTargets, log });
+        report.results.push(...split.results);
+        if (split.summary) report.split = split.summary;
+      } catch (err) {
+        log(`split: failed: ${(err as Error).message}`);
+        report.results.push({ tool: 'tmig', dataset: `split ${args.splitTenants}`, seconds: null, bytes: 0, mbPerSec: null, ratioToRawPipe: null,
+          peakRssMb: null, treeRssMb: null, verified: false, note: `failed: ${(err as Error).message.split('\n')[0]}` });
+      }
+    }
   } finally {
     await stopTmigSession();
   }
@@ -127,6 +141,13 @@ async function main(): Promise<void> {
   console.log('');
   console.log(formatResults(report.results));
   if (report.fleet) console.log('\n' + formatFleet(report.fleet));
+  if (report.split) {
+    const s = report.split;
+    console.log(`\nsplit ${s.tenants} tenants: ${s.splitSeconds?.toFixed(1)} s vs ${s.separateSeconds?.toFixed(1)} s as separate databases (x${s.ratioToSeparate?.toFixed(2)}); `
+      + `median per-tenant overhead ${s.split?.medianOverheadMs} ms (separate ${s.separate?.medianOverheadMs} ms), median extra wall per tenant ${s.medianExtraMsPerTenant} ms; `
+      + `source read amplification ${s.readAmplification.toFixed(2)} (${(s.bytesRead / 1048576).toFixed(0)} MB read of ${(s.sourceBytes / 1048576).toFixed(0)} MB)`);
+    for (const [t, v] of Object.entries(s.seqScans)) console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans`);
+  }
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
     log(`results written to ${args.json}`);

@@ -62,4 +62,6 @@ export interface BenchReport {
   tmigWorkers: 'all' | 'split';
   results: BenchResult[];
   fleet?: FleetSummary;
+  /** The split scenario (bench/runners/tmigSplit.ts). */
+  split?: import('./runners/tmigSplit').SplitSummary;
 }

@@ -17,7 +17,7 @@ const REPO = resolve(__dirname, '..', '..');
 const WORKER_ENTRY = join(REPO, 'src', 'workers', 'main.ts');
 const WORKFLOWS_ENTRY = join(REPO, 'src', 'workflows', 'index.ts');
 /** Server name the worker config gives the bench PostgreSQL. */
-const SERVER = 'bench';
+export const SERVER = 'bench';
 
 let session: { server: DevServer; client: Client; connection: Connection; configDir: string; configPath: string } | undefined;
 
@@ -155,7 +155,7 @@ function memoryNote(peaks: WorkerPeak[]): string {
   return peaks.map((p) => `${p.role} worker RSS: high-water ${mb(p.peakRssKb)} MB (${mb(p.readyHwmKb)} MB at start-up), max ${mb(p.workRssKb)} MB sampled during the wave`).join('; ');
 }
 
-interface WaveRun {
+export interface WaveRun {
   result: MigrationWaveResult;
   seconds: number;
   /** Largest single worker process, and the sum of the workers' tree peaks. */
@@ -175,7 +175,7 @@ interface CrashPlan {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function runWave(input: MigrationWaveInput, log: (m: string) => void, crash?: CrashPlan): Promise<WaveRun> {
+export async function runWave(input: MigrationWaveInput, log: (m: string) => void, crash?: CrashPlan): Promise<WaveRun> {
   const s = await ensureSession(log);
   const workers: WorkerHandle[] = [];
   const peaks: WorkerPeak[] = [];
@@ -271,12 +271,12 @@ async function runWave(input: MigrationWaveInput, log: (m: string) => void, cras
   }
 }
 
-function waveFailures(result: MigrationWaveResult): string | undefined {
+export function waveFailures(result: MigrationWaveResult): string | undefined {
   if (!result.failed.length) return undefined;
   return `tmig: ${result.failed.length} tenant(s) failed: ${result.failed.slice(0, 3).map((f) => `${f.tenantId}: ${f.error ?? 'failed'}`).join('; ')}`;
 }
 
-async function tenantResult(tenantId: string): Promise<TenantMigrationResult | undefined> {
+export async function tenantResult(tenantId: string): Promise<TenantMigrationResult | undefined> {
   if (!session) return undefined;
   try {
     return (await session.client.workflow.getHandle(`tenant-${tenantId}`).result()) as TenantMigrationResult;
@@ -285,7 +285,7 @@ async function tenantResult(tenantId: string): Promise<TenantMigrationResult | u
   }
 }
 
-function tmigUnavailable(): string | null {
+export function tmigUnavailable(): string | null {
   if (!existsSync(WORKFLOWS_ENTRY)) return 'src/workflows/index.ts does not exist yet (migrationWave workflow not built)';
   if (!existsSync(WORKER_ENTRY)) return 'src/workers/main.ts does not exist yet (worker not built)';
   if (!existsSync(TEMPORAL_BIN)) return `Temporal CLI not found at ${TEMPORAL_BIN} (run npm run setup)`;

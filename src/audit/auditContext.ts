@@ -22,7 +22,10 @@ export class AuditContext {
 
   /** `alias`-qualified source table, e.g. `"public"."orders" t`. */
   from(table: TableModel, alias = 't'): string {
-    return `${this.dialect.qualifiedTable(table.schema, table.name)} ${alias}`;
+    const qualified = this.dialect.qualifiedTable(table.schema, table.name);
+    // A tenant slice of a shared database: only the tenant's rows are audited (its condition names the table unaliased).
+    if (table.rowFilter) return `(SELECT * FROM ${qualified} WHERE ${table.rowFilter}) ${alias}`;
+    return `${qualified} ${alias}`;
   }
 
   col(name: string, alias = 't'): string {

@@ -7,6 +7,7 @@ import type { AuditFinding, AuditOptions, AuditResult } from '../contract/auditR
 import { AuditContext } from './auditContext';
 import { checkIdentityOverflow, checkLossyTypes, checkNoKey, checkOrphans, checkWideRows } from './automaticChecks';
 import { runDeclaredCheck } from './declaredChecks';
+import { checkSliceScans } from './sliceChecks';
 import { postgresAuditDialect } from '../engines/postgres/auditDialect';
 import { mssqlAuditDialect } from '../engines/mssql/auditDialect';
 
@@ -27,6 +28,7 @@ export async function auditDatabase(dialect: AuditDialect, query: AuditQuery, mo
     for (const fk of table.foreignKeys) findings.push(...await checkOrphans(ctx, model, table, fk));
   }
   findings.push(...await checkLossyTypes(ctx, model));
+  findings.push(...checkSliceScans(ctx, model));
   for (const [i, spec] of checks.entries()) findings.push(...await runDeclaredCheck(ctx, model, spec, i));
 
   const finished = Date.now();

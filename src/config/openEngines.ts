@@ -10,9 +10,12 @@ import type { SourceEngine } from '../engines/sourceEngine';
 import { PostgresTarget } from '../engines/postgres/target';
 import type { MigratorConfig } from './configSchema';
 import { serverConfig } from './loadConfig';
+import { SliceSourceEngine } from '../split/sliceSource';
 
-export function openSource(config: MigratorConfig, ref: DatabaseRef, options: MigrationOptions = {}): Promise<SourceEngine> {
-  return createSourceEngine(ref.server, serverConfig(config, ref.server), ref.database, options);
+export async function openSource(config: MigratorConfig, ref: DatabaseRef, options: MigrationOptions = {}): Promise<SourceEngine> {
+  const base = await createSourceEngine(ref.server, serverConfig(config, ref.server), ref.database, options);
+  // A tenant slice of a shared database: the shared database's engine, filtered per tenant (src/split).
+  return ref.split ? new SliceSourceEngine(base, ref.split, `${ref.server}/${ref.database} tenant ${ref.split.tenantKey.value}`) : base;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AuditCheckSpec } from './migration';
 
 /** Checks the audit runs by itself, from the schema model alone. */
-export type AutomaticCheck = 'noKey' | 'lossyType' | 'unsupportedType' | 'identityOverflow' | 'wideRows' | 'orphans';
+export type AutomaticCheck = 'noKey' | 'lossyType' | 'unsupportedType' | 'identityOverflow' | 'wideRows' | 'orphans' | 'sliceScan';
 export type AuditCheckName = AutomaticCheck | AuditCheckSpec['check'];
 export type AuditPolicy = 'warn' | 'block';
 
@@ -55,6 +55,7 @@ export const DEFAULT_POLICIES: Record<AutomaticCheck, AuditPolicy> = {
   identityOverflow: 'warn',
   wideRows: 'warn',
   orphans: 'block',
+  sliceScan: 'warn',
 };
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sourceSplitSchema, splitPlanSchema } from './splitPlan';
 
 /**
  * The wave manifest: the `migrationWave` input. Deterministic and I/O-free, so the workflow
@@ -57,7 +58,7 @@ export const optionsSchema = z.object({
 
 export const tenantSchema = z.object({
   tenantId: name.regex(/^[A-Za-z0-9_.-]+$/, 'tenant ids use letters, digits, _ . - (they become workflow ids)'),
-  source: databaseRefSchema,
+  source: databaseRefSchema.extend({ split: sourceSplitSchema.optional() }),
   target: databaseRefSchema,
   backup: backupRefSchema.optional(),
   options: optionsSchema.optional(),
@@ -67,12 +68,15 @@ export const waveSchema = z.object({
   waveId: name.regex(/^[A-Za-z0-9_.-]+$/, 'wave ids use letters, digits, _ . -'),
   tenants: z.array(tenantSchema).min(1),
   options: optionsSchema.optional(),
+  splitPlans: z.record(name, splitPlanSchema).optional(),
 }).strict().superRefine((wave, ctx) => {
   const seen = new Map<string, number>();
   const targets = new Map<string, number>();
   wave.tenants.forEach((t, i) => {
     if (seen.has(t.tenantId)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'tenantId'], message: `duplicate tenant id ${t.tenantId} (also tenants[${seen.get(t.tenantId)}])` });
     seen.set(t.tenantId, i);
+    const plan = t.source.split?.plan;
+    if (typeof plan === 'string' && !wave.splitPlans?.[plan]) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'source', 'split', 'plan'], message: `split plan "${plan}" is not in splitPlans` });
     const tk = `${t.target.server}/${t.target.database}`;
     if (targets.has(tk)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'target'], message: `target ${tk} is also the target of tenants[${targets.get(tk)}]` });
     targets.set(tk, i);

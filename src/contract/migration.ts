@@ -9,9 +9,11 @@ import {
   tenantSchema, waveSchema,
 } from './manifestSchema';
 import { MIGRATION_PHASES } from './phases';
+import type { SourceSplit } from './splitPlan';
 
 /** Option fields are documented in README ("The manifest"); the schemas are in manifestSchema.ts. */
-export type DatabaseRef = z.infer<typeof databaseRefSchema>;
+/** A server name and database; a source may be one tenant's slice of a shared database (src/split). */
+export type DatabaseRef = z.infer<typeof databaseRefSchema> & { split?: SourceSplit };
 export type BackupRef = z.infer<typeof backupRefSchema>;
 export type ColumnOverride = z.infer<typeof columnOverrideSchema>;
 export type AuditCheckSpec = z.infer<typeof auditCheckSchema>;

@@ -59,6 +59,6 @@ function targetKinds(): string[] {
  * from (a newer upload of the same tenant is a different source).
  */
 export function sourceLabel(ref: DatabaseRef, backup?: BackupRef): string {
-  const base = `${ref.server}/${ref.database}`;
+  const base = `${ref.server}/${ref.database}${ref.split ? ` split tenant ${ref.split.tenantKey.value}` : ''}`;
   return backup ? `${base} restored from s3://${backup.bucket}/${backup.key}${backup.etag ? `@${backup.etag}` : ''}` : base;
 }

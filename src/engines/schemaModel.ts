@@ -75,6 +75,11 @@ export interface TableModel {
   indexes: IndexModel[];
   foreignKeys: ForeignKeyModel[];
   checks: CheckModel[];
+  /**
+   * A tenant slice of a shared database: the condition (in the source's dialect) selecting this
+   * tenant's rows, fixed when the slice is described so every retry reads the same rows.
+   */
+  rowFilter?: string;
 }
 
 export type KeyOrder = 'natural' | 'binary' | 'sqlserver-guid';

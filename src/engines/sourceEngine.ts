@@ -42,6 +42,8 @@ export interface ReadChunkRequest {
   upTo?: KeyValues | null;
   /** Row limit; null = no limit. */
   limit: number | null;
+  /** Extra row condition in the source's dialect (a tenant slice of a shared database). */
+  filter?: string | null;
 }
 
 /**
@@ -59,8 +61,9 @@ export interface SourceEngine {
   postDataSteps(model: SchemaModel): Promise<DdlStep[]>;
   /** Sequence positions to carry over (sequences are then also set past the max of their columns). */
   sequenceStates(model: SchemaModel): Promise<SequenceState[]>;
-  count(table: TableModel, range?: KeyRange): Promise<number>;
-  planRanges(table: TableModel, parts: number): Promise<KeyRange[]>;
+  /** `filter`: an extra row condition in the source's dialect (a tenant slice), as in ReadChunkRequest. */
+  count(table: TableModel, range?: KeyRange, filter?: string | null): Promise<number>;
+  planRanges(table: TableModel, parts: number, filter?: string | null): Promise<KeyRange[]>;
   readChunk(req: ReadChunkRequest): Promise<Readable>;
   /**
    * The locale the target database should be created with, when the source has one that

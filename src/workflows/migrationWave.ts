@@ -3,12 +3,13 @@ import {
   ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, patched, proxyActivities, setHandler,
   setCurrentDetails, startChild, upsertMemo, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress, WaveTenantOutcome } from '../contract/migration';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec, WaveProgress, WaveTenantOutcome } from '../contract/migration';
 import { tenantMigration } from './tenantMigration';
 import { pauseSignal, resumeSignal, waveProgressQuery } from '../contract/signals';
 import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from '../contract/searchAttributes';
 import { mergeOptions, resolveOptions } from './options';
 import { waveSchema } from '../contract/manifestSchema';
+import { resolveSplitPlan } from '../contract/splitPlan';
 import { formatZodError } from '../contract/formatZodError';
 import { workflowNow } from './clock';
 import { innermostMessage } from '../contract/innermostMessage';
@@ -88,7 +89,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
         staticSummary: tenantSummary(identity),
         staticDetails: tenantDetails(identity),
         memo: tenantMemo(identity),
-        args: [{ ...spec, waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
+        args: [{ ...spec, ...withSplitPlan(spec, input.splitPlans), waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
         taskQueue: TASK_QUEUE,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -156,4 +157,10 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   // A cancelled wave ends CANCELLED in Temporal (its tenants are reported as cancelled).
   if (cancelled) throw new CancelledFailure(`wave ${input.waveId} cancelled: ${state.failed.length} tenants did not finish`);
   return result;
+}
+
+/** A tenant naming a wave split plan gets the plan itself, so its input is self-contained. */
+function withSplitPlan(spec: TenantSpec, plans: MigrationWaveInput['splitPlans']): Partial<TenantSpec> {
+  const split = spec.source.split;
+  return split ? { source: { ...spec.source, split: resolveSplitPlan(spec.tenantId, split, plans) } } : {};
 }

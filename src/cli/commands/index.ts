@@ -13,6 +13,7 @@ import { registerAssess } from './assessCommand';
 import { registerValidate } from './validateCommand';
 import { registerDoctor } from './doctorCommand';
 import { registerLazy } from './lazyCommand';
+import { registerSplit } from './splitCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerValidate(program);
   registerDoctor(program);
   registerLazy(program);
+  registerSplit(program);
 }

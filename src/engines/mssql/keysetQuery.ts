@@ -149,15 +149,17 @@ export interface ChunkQueryInput {
   after: KeyValues | null;
   upTo?: KeyValues | null;
   limit: number | null;
+  /** Extra row condition in T-SQL (a tenant slice). */
+  filter?: string | null;
 }
 
 export function chunkQuery(req: ChunkQueryInput): KeysetStatement & { mappings: TypeMapping[] } {
   const { table } = req;
   const { sql: list, mappings } = selectList(table);
   const from = msQualified(table.schema, table.name);
-  if (!table.key) return { sql: `SELECT ${list} FROM ${from}`, params: [], mappings };
+  if (!table.key) return { sql: `SELECT ${list} FROM ${from}${req.filter ? ` WHERE ${req.filter}` : ''}`, params: [], mappings };
   const params = new Params();
-  const conds = conditions(table, req.range, req.after, req.upTo, params);
+  const conds = [...(req.filter ? [`(${req.filter})`] : []), ...conditions(table, req.range, req.after, req.upTo, params)];
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   const order = keyColumns(table).map((k) => k.expr).join(', ');
   const top = req.limit === null ? '' : 'TOP (@limit) ';
@@ -167,9 +169,9 @@ export function chunkQuery(req: ChunkQueryInput): KeysetStatement & { mappings: 
   };
 }
 
-export function countQuery(table: TableModel, range?: KeyRange): KeysetStatement {
+export function countQuery(table: TableModel, range?: KeyRange, filter?: string | null): KeysetStatement {
   const params = new Params();
-  const conds = range ? conditions(table, range, null, null, params) : [];
+  const conds = [...(filter ? [`(${filter})`] : []), ...(range ? conditions(table, range, null, null, params) : [])];
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   return { sql: `SELECT COUNT_BIG(*) AS n FROM ${msQualified(table.schema, table.name)}${where}`, params: params.list };
 }
@@ -178,9 +180,10 @@ export function countQuery(table: TableModel, range?: KeyRange): KeysetStatement
  * Boundaries splitting the first key column into `parts` tiles of about equal row counts (keys in
  * natural order only: MAX() would not follow a binary or GUID order; such tables are not split).
  */
-export function rangeBoundsQuery(table: TableModel, parts: number): { sql: string; mapping: TypeMapping } {
+export function rangeBoundsQuery(table: TableModel, parts: number, filter?: string | null): { sql: string; mapping: TypeMapping } {
   const k = keyColumns(table)[0];
-  const inner = `SELECT ${k.ident} AS k, NTILE(${Math.max(1, Math.floor(parts))}) OVER (ORDER BY ${k.ident}) AS tile FROM ${msQualified(table.schema, table.name)}`;
+  const where = filter ? ` WHERE ${filter}` : '';
+  const inner = `SELECT ${k.ident} AS k, NTILE(${Math.max(1, Math.floor(parts))}) OVER (ORDER BY ${k.ident}) AS tile FROM ${msQualified(table.schema, table.name)}${where}`;
   return { sql: `SELECT ${projectionSql('MAX(x.k)', k.m)} AS b FROM (${inner}) AS x GROUP BY x.tile ORDER BY x.tile`, mapping: k.m };
 }
 

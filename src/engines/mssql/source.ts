@@ -98,15 +98,15 @@ export class MssqlSourceEngine implements SourceEngine {
     return req;
   }
 
-  async count(table: TableModel, range?: KeyRange): Promise<number> {
-    const stmt = countQuery(table, range);
+  async count(table: TableModel, range?: KeyRange, filter?: string | null): Promise<number> {
+    const stmt = countQuery(table, range, filter);
     const r = await (await this.request(stmt)).query(stmt.sql);
     return Number(r.recordset[0].n);
   }
 
-  async planRanges(table: TableModel, parts: number): Promise<KeyRange[]> {
+  async planRanges(table: TableModel, parts: number, filter?: string | null): Promise<KeyRange[]> {
     if (!table.key || parts <= 1 || (table.keyOrder?.[0] ?? 'natural') !== 'natural') return [FULL_RANGE];
-    const { sql: text, mapping } = rangeBoundsQuery(table, parts);
+    const { sql: text, mapping } = rangeBoundsQuery(table, parts, filter);
     if (mapping.kind === 'bool') return [FULL_RANGE];
     const r = await (await this.db()).request().query(text);
     const bounds = (r.recordset as { b: unknown }[]).map((x) => encodeValue(x.b, mapping)).filter((b): b is string => b !== null);

@@ -19,11 +19,13 @@ export interface ChunkBounds {
   after: KeyValues | null;
   upTo?: KeyValues | null;
   limit: number | null;
+  /** Extra row condition (a tenant slice). */
+  filter?: string | null;
 }
 
 /** WHERE conditions for a key range plus keyset bounds. */
-export function chunkConditions(t: PgTableShape, b: Pick<ChunkBounds, 'range' | 'after' | 'upTo'>): string[] {
-  const conds: string[] = [];
+export function chunkConditions(t: PgTableShape, b: Pick<ChunkBounds, 'range' | 'after' | 'upTo' | 'filter'>): string[] {
+  const conds: string[] = b.filter ? [`(${b.filter})`] : [];
   if (!t.key) return conds;
   const orders = t.keyOrder ?? [];
   const first = keyExpr(t.key[0], orders[0]);
@@ -40,8 +42,8 @@ export function chunkCopyOut(t: PgTableShape, b: ChunkBounds): string {
   const cols = t.columns.map(quoteIdent).join(', ');
   const from = qualified(t.schema, t.name);
   if (!t.key) {
-    // No usable key: the whole table, order-independent checksum.
-    return `COPY (SELECT ${cols} FROM ${from}) TO STDOUT`;
+    // No usable key: the whole table (or slice), order-independent checksum.
+    return `COPY (SELECT ${cols} FROM ${from}${b.filter ? ` WHERE ${b.filter}` : ''}) TO STDOUT`;
   }
   const conds = chunkConditions(t, b);
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
@@ -50,8 +52,8 @@ export function chunkCopyOut(t: PgTableShape, b: ChunkBounds): string {
   return `COPY (SELECT ${cols} FROM ${from}${where} ORDER BY ${order}${limit}) TO STDOUT`;
 }
 
-export function countQuery(t: PgTableShape, range?: KeyRange): string {
-  const conds = range ? chunkConditions(t, { range, after: null }) : [];
+export function countQuery(t: PgTableShape, range?: KeyRange, filter?: string | null): string {
+  const conds = chunkConditions(t, { range: range ?? { lo: null, hi: null }, after: null, filter });
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   return `SELECT count(*)::bigint AS n FROM ${qualified(t.schema, t.name)}${where}`;
 }

@@ -150,20 +150,21 @@ export class PostgresSourceEngine implements SourceEngine {
     return states;
   }
 
-  async count(table: TableModel, range?: KeyRange): Promise<number> {
+  async count(table: TableModel, range?: KeyRange, filter?: string | null): Promise<number> {
     const db = await this.db();
-    const r = await db.query<{ n: string }>(countQuery(sourceShape(table), range));
+    const r = await db.query<{ n: string }>(countQuery(sourceShape(table), range, filter));
     return Number(r.rows[0].n);
   }
 
-  async planRanges(table: TableModel, parts: number): Promise<KeyRange[]> {
+  async planRanges(table: TableModel, parts: number, filter?: string | null): Promise<KeyRange[]> {
     if (!table.key || parts <= 1) return [FULL_RANGE];
     const keyCol = table.columns.find((c) => c.name === table.key![0]);
     const db = await this.db();
     const shape = sourceShape(table);
     const col = quoteIdent(table.key[0]);
-    const from = qualified(shape.schema, shape.name);
-    if (keyCol && integerTypes.has(keyCol.sourceType)) {
+    const from = qualified(shape.schema, shape.name) + (filter ? ` WHERE ${filter}` : '');
+    // A slice's keys are sparse in the global key space: split it at positions of its own rows instead.
+    if (keyCol && integerTypes.has(keyCol.sourceType) && !filter) {
       const r = await db.query<{ lo: string | null; hi: string | null }>(`SELECT min(${col})::text AS lo, max(${col})::text AS hi FROM ${from}`);
       const { lo, hi } = r.rows[0];
       if (lo === null || hi === null) return [FULL_RANGE];

@@ -1,0 +1,104 @@
+/**
+ * The split scenario: the shared database split into one database per tenant by tmig, against
+ * the same rows migrated from as many separate databases, in one run. Reports both wall times,
+ * the median per-tenant overhead of each, and the source's read amplification.
+ */
+import { PostgresSourceEngine } from '../../src/engines/postgres/source';
+import { discoverPlan } from '../../src/split/discoverPlan';
+import { splitPlanSchema } from '../../src/contract/splitPlan';
+import { splitWaveManifests } from '../../src/split/waveManifests';
+import type { TenantSpec } from '../../src/contract/migration';
+import { summarizeFleet, tenantTiming } from '../fleetTiming';
+import { quantile } from '../resultTable';
+import { dropDatabase, SERVER_URL, verifyRowCounts, withDb } from '../pg';
+import { SPLIT_MARKER_TABLE, sepTargetName, splitTargetName } from '../splitDataset';
+import type { BenchResult, FleetSummary } from '../types';
+import { runWave, SERVER, tenantResult, tmigUnavailable, waveFailures } from './tmig';
+
+export interface SplitSummary {
+  tenants: number;
+  sourceBytes: number;
+  /** Logical reads of the shared source's tables and indexes during the split (blocks x 8 KB). */
+  bytesRead: number;
+  readAmplification: number;
+  splitSeconds: number | null;
+  separateSeconds: number | null;
+  /** split wall time / separate databases wall time. */
+  ratioToSeparate: number | null;
+  split?: FleetSummary;
+  separate?: FleetSummary;
+  /** Median over tenants of (split wall time - separate wall time) of the same tenant. */
+  medianExtraMsPerTenant: number | null;
+  /** Sequential scans of each source table during the split (none expected on indexed tenant tables). */
+  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number }>;
+}
+
+const blocks = `SELECT coalesce(sum(heap_blks_read + heap_blks_hit + coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0)
+  + coalesce(toast_blks_read, 0) + coalesce(toast_blks_hit, 0)), 0)::bigint::text AS b FROM pg_statio_user_tables`;
+
+export async function runSplitScenario(opts: { source: string; separate: string[]; jobs: number; keepTargets: boolean; log: (m: string) => void }): Promise<{ results: BenchResult[]; summary?: SplitSummary }> {
+  const n = opts.separate.length;
+  const base = (dataset: string): BenchResult => ({ tool: 'tmig', dataset, seconds: null, bytes: 0, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false });
+  const reason = tmigUnavailable();
+  if (reason) return { results: [{ ...base(`split ${n}`), note: `not run: ${reason}` }] };
+  const engine = new PostgresSourceEngine({ serverName: SERVER, server: { url: SERVER_URL }, database: opts.source });
+  const found = discoverPlan(await engine.describe(), 'client_id', { excluded: [`public.${SPLIT_MARKER_TABLE}`] });
+  await engine.close();
+  if (found.unplaceable.length) throw new Error(`split bench: cannot place ${found.unplaceable.join(', ')}`);
+  const plan = splitPlanSchema.parse(found.plan);
+  const tenants = opts.separate.map((_, i) => String(i + 1));
+  const sourceBytes = await withDb(opts.source, async (c) => Number((await c.query<{ s: string }>('SELECT pg_database_size(current_database())::text AS s')).rows[0].s));
+  const options = { maxConcurrentTenants: opts.jobs, tableConcurrency: opts.jobs };
+  const [splitWave] = splitWaveManifests({ wavePrefix: `split-${Date.now()}`, source: { server: SERVER, database: opts.source }, targetServer: SERVER,
+    targetDatabase: 'tmig_bench_split_dst_{tenant}', plan, tenants, phaseSize: n, options });
+  // Target names padded like the other bench databases.
+  splitWave.tenants.forEach((t, i) => { t.tenantId = `split-${String(i + 1).padStart(4, '0')}`; t.target.database = splitTargetName(i + 1); });
+  const sepSpecs: TenantSpec[] = opts.separate.map((database, i) => ({ tenantId: `sep-${String(i + 1).padStart(4, '0')}`, source: { server: SERVER, database }, target: { server: SERVER, database: sepTargetName(i + 1) } }));
+  for (let i = 1; i <= n; i++) { await dropDatabase(splitTargetName(i)); await dropDatabase(sepTargetName(i)); }
+  const results: BenchResult[] = [];
+  try {
+    await withDb(opts.source, (c) => c.query('SELECT pg_stat_reset()'));
+    opts.log(`tmig split: ${n} tenant slices of ${opts.source}, ${opts.jobs} at a time`);
+    const split = await runWave(splitWave, opts.log);
+    await new Promise((r) => setTimeout(r, 2000)); // backends flush their statistics when they end
+    const bytesRead = await withDb(opts.source, async (c) => Number((await c.query<{ b: string }>(blocks)).rows[0].b) * 8192);
+    const scans = await withDb(opts.source, (c) => c.query<{ t: string; seq_scan: string; seq_tup_read: string; idx_scan: string | null }>(
+      `SELECT relname AS t, seq_scan::text, seq_tup_read::text, idx_scan::text FROM pg_stat_user_tables ORDER BY relname`));
+    const splitTimings = [];
+    const problems: string[] = [];
+    for (const [i, t] of splitWave.tenants.entries()) {
+      const r = await tenantResult(t.tenantId);
+      if (r?.ok) splitTimings.push(tenantTiming(r));
+      const check = await verifyRowCounts(opts.separate[i], t.target.database, { exclude: [SPLIT_MARKER_TABLE] });
+      problems.push(...check.problems);
+    }
+    results.push({ ...base(`split ${n}`), bytes: sourceBytes, seconds: split.seconds, peakRssMb: split.peak.peakRssKb / 1024, treeRssMb: split.peak.treeRssKb / 1024,
+      verified: !problems.length && !split.result.failed.length, note: [waveFailures(split.result), problems.slice(0, 3).join('; ') || undefined].filter(Boolean).join('; ') || undefined });
+    opts.log(`tmig split: ${split.seconds.toFixed(1)} s; now the same rows from ${n} separate databases`);
+    const sep = await runWave({ waveId: `split-separate-${Date.now()}`, tenants: sepSpecs, options }, opts.log);
+    const sepTimings = [];
+    const sepProblems: string[] = [];
+    for (const t of sepSpecs) {
+      const r = await tenantResult(t.tenantId);
+      if (r?.ok) sepTimings.push(tenantTiming(r));
+      sepProblems.push(...(await verifyRowCounts(t.source.database, t.target.database)).problems);
+    }
+    results.push({ ...base(`separate ${n}`), bytes: sourceBytes, seconds: sep.seconds, peakRssMb: sep.peak.peakRssKb / 1024, treeRssMb: sep.peak.treeRssKb / 1024,
+      verified: !sepProblems.length && !sep.result.failed.length, note: [waveFailures(sep.result), sepProblems.slice(0, 3).join('; ') || undefined].filter(Boolean).join('; ') || undefined });
+    const sepWall = new Map(sepTimings.map((t) => [t.tenantId.replace(/^sep-/, ''), t.wallMs]));
+    const extra = splitTimings.map((t) => t.wallMs - (sepWall.get(t.tenantId.replace(/^split-/, '')) ?? NaN)).filter((x) => Number.isFinite(x));
+    return {
+      results,
+      summary: {
+        tenants: n, sourceBytes, bytesRead, readAmplification: bytesRead / sourceBytes,
+        splitSeconds: split.seconds, separateSeconds: sep.seconds, ratioToSeparate: split.seconds / sep.seconds,
+        split: summarizeFleet(splitTimings, n, split.result.succeeded.length, split.seconds),
+        separate: summarizeFleet(sepTimings, n, sep.result.succeeded.length, sep.seconds),
+        medianExtraMsPerTenant: quantile(extra, 0.5),
+        seqScans: Object.fromEntries(scans.rows.map((r) => [r.t, { seqScans: Number(r.seq_scan), seqRowsRead: Number(r.seq_tup_read), indexScans: Number(r.idx_scan ?? 0) }])),
+      },
+    };
+  } finally {
+    if (!opts.keepTargets) for (let i = 1; i <= n; i++) { await dropDatabase(splitTargetName(i)); await dropDatabase(sepTargetName(i)); }
+  }
+}
