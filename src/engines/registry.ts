@@ -60,3 +60,4 @@ export function sourceLabel(ref: DatabaseRef, backup?: BackupRef): string {
   const base = `${ref.server}/${ref.database}`;
   return backup ? `${base} restored from s3://${backup.bucket}/${backup.key}${backup.etag ? `@${backup.etag}` : ''}` : base;
 }
+
