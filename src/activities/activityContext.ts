@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
 import { FailureType, PermanentError } from '../contract/failures';
+import { classifySqlState, redactDataMessage, sqlStateOf, statementOf } from '../contract/sqlState';
 
 export function config(): MigratorConfig {
   return loadConfig();
@@ -25,6 +26,13 @@ export async function classified<T>(what: string, body: () => Promise<T>): Promi
     return await body();
   } catch (err) {
     if (err instanceof PermanentError) throw err.toFailure();
+    const code = sqlStateOf(err);
+    if (classifySqlState(code) === 'permanent') {
+      // Can never succeed: fail at once, naming what (tenant, table, range) and the statement.
+      const statement = statementOf(err);
+      throw ApplicationFailure.create({ type: FailureType.DatabaseError, nonRetryable: true,
+        message: `${what}: ${redactDataMessage(code!, (err as Error).message)} (SQLSTATE ${code}${statement ? `; statement: ${statement}` : ''})` });
+    }
     if (isUnreachable(err)) {
       const limit = safeUnreachableAttempts();
       if (attempt() >= limit) {

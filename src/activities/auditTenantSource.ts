@@ -24,6 +24,7 @@ export async function auditTenantSource(t: TenantRef): Promise<AuditResult> {
   return classified(`${tenantLabel(t)}: audit source ${t.source.server}/${t.source.database}`, async () =>
     withHeartbeat({ phase: 'audit' }, async () => {
       const model = await loadModel(t);
-      return auditSource(config(), t.source, model, t.options?.auditChecks ?? []);
+      // Sample keys (possibly personal data) only when the manifest asks for them.
+      return auditSource(config(), t.source, model, t.options?.auditChecks ?? [], { reportKeys: t.options?.reportKeys ?? false });
     }));
 }

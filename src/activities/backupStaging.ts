@@ -33,7 +33,8 @@ export async function stageBackup(input: StageBackupInput): Promise<StageBackupR
     const ctx = Context.current();
     const fetched = await fetchTenantBackup(config, { tenantId: input.tenantId, backup: input.backup }, ctx);
     const { dir, files } = await extractTenantArchive(config, { tenantId: input.tenantId, path: fetched.path, limits: input.limits }, ctx);
-    const placed = await placeBackup(config, { tenantId: input.tenantId, dir, sourceServer: input.sourceServer });
+    const placed = await placeBackup(config, { tenantId: input.tenantId, dir, sourceServer: input.sourceServer,
+      origin: { bucket: input.backup.bucket, key: input.backup.key, etag: fetched.etag } });
     ctx.log.info('backup staged', { tenantId: input.tenantId, serverPath: placed.serverPath, bytes: placed.bytes });
     return { ...placed, fetched, files };
   });

@@ -3,11 +3,13 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeats } from './activityContext';
 import { openSource, openTarget } from '../config/openEngines';
-import type { TableModel } from '../engines/schemaModel';
+import { tableLabel, type TableModel } from '../engines/schemaModel';
+import { FailureType, PermanentError } from '../contract/failures';
 import type { SourceEngine } from '../engines/sourceEngine';
 import { lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
 import { targetShape } from '../engines/postgres/source';
-import { qualified, quoteIdent } from '../engines/postgres/quoting';
+import { qualified } from '../engines/postgres/quoting';
+import { copyIntoSql } from '../engines/postgres/chunkQuery';
 import { CopyTap, keyFromLine } from '../engines/copyText';
 import { findTable, loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
@@ -33,6 +35,9 @@ export interface CopySliceResult {
   /** Rows already in the target when this call started (a resumed range). */
   resumedAtRows: number;
 }
+
+/** A table (or page range) copied in one transaction must finish within this, below the 30-minute activity limit. */
+export const WHOLE_TABLE_BUDGET_MS = 25 * 60_000;
 
 /** Upper bound of bytes per chunk: keeps one transaction and one COPY buffer modest. */
 const CHUNK_TARGET_BYTES = 64 * 1024 * 1024;
@@ -61,7 +66,8 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
       bytesThisCall: 0, chunksThisCall: 0, rowsDone: 0, ms: 0, resumedAtRows: 0 };
     try {
       // Bulk-load settings that keep durability: each chunk's commit is still flushed.
-      await db.query(`SET synchronous_commit = on; SET maintenance_work_mem = '256MB'`);
+      // lock_timeout: waiting behind a stale attempt's checkpoint lock fails (and is retried) instead of hanging.
+      await db.query(`SET synchronous_commit = on; SET maintenance_work_mem = '256MB'; SET lock_timeout = '2min'`);
       const [initial] = await readCheckpoints(db, req.table).then((cps) => cps.filter((c) => c.rangeId === req.rangeId));
       if (!initial) throw new Error(`no checkpoint row for ${req.table} range ${req.rangeId}: planCopy has not run`);
       result.rowsDone = initial.rowsDone;
@@ -72,7 +78,8 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
       }
       const chunkRows = adaptChunkRows(req.chunkRows, table.avgRowBytes);
       let cp = initial;
-      const progress = () => ({ table: req.table, rangeId: req.rangeId, rowsDone: cp.rowsDone, lastKey: cp.lastKey });
+      // No key values here (they may be personal data): the checkpoint row in the target has them.
+      const progress = () => ({ table: req.table, rangeId: req.rangeId, rowsDone: cp.rowsDone, chunks: cp.chunks });
       await withHeartbeats(progress, async () => {
         while (!cp.done) {
           throwIfCancelled();
@@ -112,7 +119,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     await lockCheckpoint(db, cp);
     const source = await engine.readChunk({ table, range: cp.range, after: cp.lastKey, limit: chunkRows });
     const tap = new CopyTap('ordered-sha256');
-    const sink = db.query(copyFrom(`COPY ${qualified(shape.schema, shape.name)} (${shape.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
+    const sink = db.query(copyFrom(copyIntoSql(shape)));
     await pipeline(source, tap, sink);
     const rows = tap.rows;
     const done = rows < chunkRows;
@@ -127,17 +134,29 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
   }
 }
 
-/** A table without a usable key: emptied and copied whole in one transaction (restarted whole on retry). */
+/** A table without a usable key, or one page range of it: copied in one transaction (restarted whole on retry). */
 async function copyWholeTable(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint): Promise<ChunkStep> {
   const shape = targetShape(table);
   await db.query('BEGIN');
   try {
     await lockCheckpoint(db, cp);
-    await db.query(`TRUNCATE ${qualified(shape.schema, shape.name)}`);
+    // The whole table in one range: start from empty (ONLY: an inheritance parent must not empty its children).
+    // A page range needs no clean-up: it commits with its checkpoint or not at all.
+    if (cp.range.lo === null && cp.range.hi === null) await db.query(`TRUNCATE ONLY ${qualified(shape.schema, shape.name)}`);
     const source = await engine.readChunk({ table, range: cp.range, after: null, limit: null });
     const tap = new CopyTap('multiset-sha256');
-    const sink = db.query(copyFrom(`COPY ${qualified(shape.schema, shape.name)} (${shape.columns.map(quoteIdent).join(', ')}) FROM STDIN`));
-    await pipeline(source, tap, sink);
+    const sink = db.query(copyFrom(copyIntoSql(shape)));
+    // What stays whole gets a time budget (inside the activity's 30 minutes) and a clear error, not a
+    // timeout followed by silent retries from zero.
+    const budget = setTimeout(() => source.destroy(new PermanentError(FailureType.CopyTimeBudget,
+      `${tableLabel(table)}${cp.range.lo !== null || cp.range.hi !== null ? ` range ${cp.rangeId}` : ''} has no order-safe key and was not copied ` +
+      `in one piece within ${WHOLE_TABLE_BUDGET_MS / 60_000} minutes (${tap.rows} rows read); give it a primary key or unique NOT NULL key to copy it in resumable chunks`)),
+    WHOLE_TABLE_BUDGET_MS);
+    try {
+      await pipeline(source, tap, sink);
+    } finally {
+      clearTimeout(budget);
+    }
     const checkpoint = await recordWholeTable(db, cp,
       { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() });
     await db.query('COMMIT');

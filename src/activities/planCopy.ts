@@ -6,6 +6,10 @@ import { FULL_RANGE } from '../engines/sourceEngine';
 import { loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 
+/** Rows per page range of a keyless table (one transaction each). */
+export const KEYLESS_RANGE_ROWS = 100_000;
+const MAX_KEYLESS_RANGES = 1_000;
+
 export interface CopyWorkItem {
   table: string;
   rangeId: number;
@@ -30,7 +34,12 @@ export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number;
         const label = tableLabel(table);
         if (existing.has(label)) continue;
         const split = table.key && table.estimatedRows >= opts.splitRowsThreshold && opts.rangesPerTable > 1;
-        const ranges = split ? await engine.planRanges(table, opts.rangesPerTable) : [FULL_RANGE];
+        // A keyless PostgreSQL table is split into page ranges, each one transaction and one checkpoint:
+        // a retry redoes one range, not the whole table.
+        const pageSplit = !table.key && engine.kind === 'postgres' && table.estimatedRows >= KEYLESS_RANGE_ROWS;
+        const ranges = split ? await engine.planRanges(table, opts.rangesPerTable)
+          : pageSplit ? await engine.planRanges(table, Math.min(MAX_KEYLESS_RANGES, Math.max(opts.rangesPerTable, Math.ceil(table.estimatedRows / KEYLESS_RANGE_ROWS))))
+            : [FULL_RANGE];
         await recordPlan(db, label, ranges);
       }
       const estimated = new Map(model.tables.map((tb) => [tableLabel(tb), tb.estimatedRows]));

@@ -20,7 +20,7 @@ export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
     } finally {
       await engine.close();
     }
-    return target.prepare(t.tenantId, sourceLabel(t.source, t.backup), locale, t.options?.replaceExisting ?? false);
+    return target.prepare(t.tenantId, sourceLabel(t.source, t.backup), locale, t.options?.replaceExisting ?? false, t.options?.replaceCompleted ?? false);
   });
 }
 

@@ -6,6 +6,7 @@ import type { MigrationWaveResult, TenantMigrationResult } from '../contract/mig
 import type { AuditResult } from '../contract/auditResult';
 import { publishTenantReport, publishWaveReport, type PublishedReport } from '../reports/publish';
 import { withHeartbeat } from './auditTenantSource';
+import { openTarget } from '../config/openEngines';
 
 /**
  * Activity: writes the tenant's JSON + HTML report (and uploads it when reports.s3 is set).
@@ -21,7 +22,13 @@ export async function reportTenant(t: TenantRef & { waveId?: string }, result: T
     } catch {
       model = undefined; // Failed before describe (or the target is gone): the report has no conversion notes.
     }
-    return publishTenantReport(config(), result, audit, model, { waveId: t.waveId, source: t.source, target: t.target });
+    let replacedDatabase: string | undefined;
+    try {
+      replacedDatabase = await openTarget(config(), t.target).replacedDatabase();
+    } catch {
+      replacedDatabase = undefined; // No target or no bookkeeping (failed early): nothing was replaced.
+    }
+    return publishTenantReport(config(), result, audit, model, { waveId: t.waveId, source: t.source, target: t.target, replacedDatabase });
   }));
 }
 

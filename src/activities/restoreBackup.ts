@@ -1,4 +1,4 @@
-import { classified, config, heartbeat } from './activityContext';
+import { classified, config, heartbeat, withHeartbeats } from './activityContext';
 import { serverConfig } from '../config/loadConfig';
 import { BadInputError } from '../contract/failures';
 import { engineDescriptor } from '../engines/registry';
@@ -10,11 +10,14 @@ export async function restoreBackup(t: TenantRef, req: { backupPath: string }): 
     const server = serverConfig(config(), t.source.server);
     const restore = engineDescriptor(server.kind, t.source.server).restore;
     if (!restore) throw new BadInputError(`${tenantLabel(t)}: backups restore on mssql servers; "${t.source.server}" is ${server.kind}`);
-    heartbeat({ percent: 0 });
-    return restore.restore({
+    let state: { percent: number; waiting?: string } = { percent: 0 };
+    heartbeat(state);
+    // A timer heartbeat too: STATS messages can be minutes apart (a large file's allocation, the redo phase).
+    return withHeartbeats(() => state, () => restore.restore({
       serverName: t.source.server, server, database: t.source.database, backupPath: req.backupPath,
-      onProgress: (percent) => heartbeat({ percent }),
-    });
+      onProgress: (percent: number) => { state = { percent }; heartbeat(state); },
+      onWaiting: (waiting: string) => { state = { percent: 0, waiting }; heartbeat(state); },
+    }), 30_000);
   });
 }
 

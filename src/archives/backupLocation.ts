@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, posix, win32 } from 'node:path';
 import { backupDirOf, serverConfig } from '../config/loadConfig';
 import type { MigratorConfig } from '../config/configSchema';
@@ -11,6 +11,17 @@ export interface LocateBackupInput {
   dir: string;
   /** SQL Server that will restore the backup (`servers.<name>` with `backupDir`). */
   sourceServer: string;
+  /**
+   * The download the extracted tree came from. A `.bak` already placed for the tenant is reused
+   * (after a retry moved it) only when its marker names this same object and ETag.
+   */
+  origin?: BackupOrigin;
+}
+
+export interface BackupOrigin {
+  bucket: string;
+  key: string;
+  etag: string;
 }
 
 export interface LocateBackupResult {
@@ -79,15 +90,18 @@ export async function placeBackup(config: MigratorConfig, input: LocateBackupInp
   try {
     source = await findBackupFile(input.dir, `the backup of tenant ${input.tenantId}`);
   } catch (err) {
-    // Already moved by an earlier attempt: the extracted tree no longer has it.
+    // Already moved by an earlier attempt of this same download: the extracted tree no longer has it.
+    // A .bak left by an earlier upload must never stand in for a new archive that has none (or two).
     const placed = await exists(workerPath);
     if (err instanceof PermanentError && err.type === FailureType.NoBackupFound && placed !== undefined
-      && await isSqlServerBackup(workerPath)) {
+      && await sameOrigin(workerPath, input.origin) && await isSqlServerBackup(workerPath)) {
       return { workerPath, serverPath, bytes: placed };
     }
     throw err;
   }
   await mkdir(join(backupDir.worker, input.tenantId), { recursive: true });
+  // The marker is written before the move: whenever the placed file can be this download's, the marker says so.
+  await writeFile(markerPath(workerPath), JSON.stringify(input.origin ?? null));
   const bytes = (await stat(source)).size;
   try {
     await rename(source, workerPath);
@@ -100,4 +114,19 @@ export async function placeBackup(config: MigratorConfig, input: LocateBackupInp
     await rm(source, { force: true });
   }
   return { workerPath, serverPath, bytes };
+}
+
+function markerPath(workerPath: string): string {
+  return `${workerPath}.origin.json`;
+}
+
+/** True when the placed file's marker names the same object and ETag as this download. */
+async function sameOrigin(workerPath: string, origin: BackupOrigin | undefined): Promise<boolean> {
+  if (!origin) return false;
+  try {
+    const marker = JSON.parse(await readFile(markerPath(workerPath), 'utf8')) as BackupOrigin | null;
+    return !!marker && marker.bucket === origin.bucket && marker.key === origin.key && marker.etag === origin.etag;
+  } catch {
+    return false;
+  }
 }

@@ -10,6 +10,7 @@ export class AuditContext {
   readonly maxRowBytes: number;
   readonly identityThreshold: number;
   readonly sampleSize: number;
+  readonly reportKeys: boolean | undefined;
   readonly policies: typeof DEFAULT_POLICIES;
   checksRun = 0;
 
@@ -17,6 +18,7 @@ export class AuditContext {
     this.maxRowBytes = options.maxRowBytes ?? AUDIT_DEFAULTS.maxRowBytes;
     this.identityThreshold = options.identityThreshold ?? AUDIT_DEFAULTS.identityThreshold;
     this.sampleSize = options.sampleSize ?? AUDIT_DEFAULTS.sampleSize;
+    this.reportKeys = options.reportKeys;
     this.policies = { ...DEFAULT_POLICIES, ...options.policies };
   }
 
@@ -69,7 +71,7 @@ export class AuditContext {
     const sql = this.dialect.countAndSample(this.from(table), where, key.exprs, this.sampleSize);
     const rows = await this.run(sql, params, `${what} on ${sourceLabel(table)}`);
     const count = rows.length ? Number(rows[0].total) : 0;
-    const sampleKeys = rows.map((r) => key.labels.map((l, i) => `${l}=${r[`k${i}`] === null ? 'NULL' : String(r[`k${i}`])}`).join(', '));
+    const sampleKeys = this.reportKeys === false ? [] : rows.map((r) => key.labels.map((l, i) => `${l}=${r[`k${i}`] === null ? 'NULL' : String(r[`k${i}`])}`).join(', '));
     return { count, sampleKeys };
   }
 

@@ -19,7 +19,7 @@ export const s3Schema = z.object({
   forcePathStyle: z.boolean().default(false),
   accessKeyIdEnv: z.string().optional(),
   secretAccessKeyEnv: z.string().optional(),
-});
+}).strict();
 
 /** The worker config's schema, for the given engines (the registered ones when reading a file). */
 export function configSchemaFor(engines: readonly EngineDescriptor<any>[]) {
@@ -33,11 +33,11 @@ const configObject = (servers: z.ZodType<ServerConfig, any>) => z.object({
   workDir: z.string().default('.tmig/work'),
   reports: z.object({
     dir: z.string().default('reports'),
-    s3: z.object({ bucket: z.string(), prefix: z.string().default('reports/') }).optional(),
-  }).default({ dir: 'reports' }),
+    s3: z.object({ bucket: z.string(), prefix: z.string().default('reports/') }).strict().optional(),
+  }).strict().default({ dir: 'reports' }),
   /** Attempts at reaching a server before the tenant fails with ServerUnreachable. */
   unreachableAttempts: z.number().int().positive().default(4),
-});
+}).strict();
 
 export const configSchema = configSchemaFor(builtinEngines);
 

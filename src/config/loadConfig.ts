@@ -47,9 +47,22 @@ export function serverConfig(config: MigratorConfig, name: string): ServerConfig
   return server;
 }
 
-export { connectionUrl } from '../engines/serverConnection';
 
 /** The backup share of a server that restores backups (`backupDir`), when its kind has one. */
 export function backupDirOf(server: ServerConfig): { worker: string; server: string } | undefined {
   return 'backupDir' in server ? server.backupDir : undefined;
 }
+
+/**
+ * The server's URL pointed at one database, without a password (passwords never travel in URLs:
+ * `%` in them would be decoded twice). The database name is percent-encoded once, here.
+ */
+export function databaseUrl(server: ServerConfig, database: string): URL {
+  const url = new URL(server.url);
+  url.password = '';
+  url.pathname = '/' + encodeURIComponent(database);
+  return url;
+}
+
+/** PostgreSQL and SQL Server identifiers (database names) longer than this are cut, and then collide. */
+export const MAX_DATABASE_NAME_BYTES = 63;

@@ -25,6 +25,8 @@ export interface AuditOptions {
   identityThreshold?: number;
   /** Sample keys kept per finding. */
   sampleSize?: number;
+  /** Keep sample keys in findings (default true here; the audit activity passes options.reportKeys, default false). */
+  reportKeys?: boolean;
   /** Overrides of the default policy of the automatic checks. */
   policies?: Partial<Record<AutomaticCheck, AuditPolicy>>;
 }

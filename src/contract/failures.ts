@@ -34,6 +34,12 @@ export const FailureType = {
   Cancelled: 'Cancelled',
   /** A lazy-migration stage change whose precondition does not hold (the operator acts; never retried). */
   AdvanceRefused: 'AdvanceRefused',
+  /** PostgreSQL refused a statement for a reason that retrying cannot change (SQLSTATE class 42, 22, 23, ...). */
+  DatabaseError: 'DatabaseError',
+  /** The source uses a feature tmig cannot migrate exactly (refused before the copy). */
+  UnsupportedFeature: 'UnsupportedFeature',
+  /** A table without an order-safe key could not be copied in one piece within its time budget. */
+  CopyTimeBudget: 'CopyTimeBudget',
 } as const;
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 

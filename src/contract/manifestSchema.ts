@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sourceSplitSchema, splitPlanSchema } from './splitPlan';
+import { isTargetTypeName, TARGET_TYPE_RULE } from './typeName';
 
 /**
  * The wave manifest: the `migrationWave` input. Deterministic and I/O-free, so the workflow
@@ -18,10 +19,26 @@ export const auditCheckSchema = z.object({
 }).strict();
 
 /** A per-column target type override (`schema.table.column` as named in the source). */
-export const columnOverrideSchema = z.object({ column: name, targetType: name }).strict();
+export const columnOverrideSchema = z.object({ column: name, targetType: name.refine(isTargetTypeName, TARGET_TYPE_RULE) }).strict();
 
 /** A SQL Server backup to restore before migrating; the ETag is verified after download when given. */
 export const backupRefSchema = z.object({ bucket: name, key: z.string().min(1), etag: z.string().optional() }).strict();
+
+/** UTF-8 length without Buffer (this schema also runs inside workflows). */
+function utf8Bytes(text: string): number {
+  let n = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** PostgreSQL cuts names to 63 bytes: two longer target names would silently become one database. */
+const targetRef = databaseRefSchema.superRefine((ref, ctx) => {
+  const bytes = utf8Bytes(ref.database);
+  if (bytes > 63) ctx.addIssue({ code: 'custom', path: ['database'], message: `is ${bytes} bytes long; PostgreSQL database names are at most 63 bytes` });
+});
 
 export const optionsSchema = z.object({
   maxConcurrentTenants: z.number().int().min(1).max(1000).optional(),
@@ -54,12 +71,14 @@ export const optionsSchema = z.object({
    * example an older backup). Never touches a database tmig did not create.
    */
   replaceExisting: z.boolean().optional(),
+  replaceCompleted: z.boolean().optional(),
+  reportKeys: z.boolean().optional(),
 }).strict();
 
 export const tenantSchema = z.object({
   tenantId: name.regex(/^[A-Za-z0-9_.-]+$/, 'tenant ids use letters, digits, _ . - (they become workflow ids)'),
   source: databaseRefSchema.extend({ split: sourceSplitSchema.optional() }),
-  target: databaseRefSchema,
+  target: targetRef,
   backup: backupRefSchema.optional(),
   options: optionsSchema.optional(),
 }).strict();

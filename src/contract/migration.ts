@@ -141,6 +141,8 @@ export const validateMigrationInputSchema = z.object({
   /** Re-read every chunk from the source too (default: a sample, plus every chunk from the target). */
   recheckSource: z.boolean().optional(),
   concurrency: z.number().optional(),
+  /** Name key values in mismatch messages (they may be personal data). */
+  reportKeys: z.boolean().optional(),
 });
 export type ValidateMigrationInput = z.infer<typeof validateMigrationInputSchema>;
 

@@ -128,6 +128,18 @@ export class ChunkChecksum {
   }
 }
 
+/** Multiset checksums of disjoint parts (page ranges) combined into the checksum of their union. */
+export function combineMultiset(digests: string[]): string {
+  let sum = 0n;
+  let rows = 0;
+  for (const d of digests) {
+    const [hex, n] = d.split(':');
+    sum = (sum + BigInt(`0x${hex}`)) & 0xffffffffffffffffn;
+    rows += Number(n);
+  }
+  return `${sum.toString(16).padStart(16, '0')}:${rows}`;
+}
+
 export function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;

@@ -32,7 +32,7 @@ export interface AuditSession {
 
 export interface BackupRestore<C> {
   /** Restores a staged backup into `database`; reports 0..100 as the server does. */
-  restore(ep: EngineEndpoint<C> & { backupPath: string; onProgress?: (percent: number) => void }): Promise<{ files: number }>;
+  restore(ep: EngineEndpoint<C> & { backupPath: string; onProgress?: (percent: number) => void; onWaiting?: (message: string) => void }): Promise<{ files: number }>;
   /** Drops a database restored for a tenant (after it was validated). */
   drop(ep: EngineEndpoint<C>): Promise<void>;
 }

@@ -62,3 +62,4 @@ export function sourceLabel(ref: DatabaseRef, backup?: BackupRef): string {
   const base = `${ref.server}/${ref.database}${ref.split ? ` split tenant ${ref.split.tenantKey.value}` : ''}`;
   return backup ? `${base} restored from s3://${backup.bucket}/${backup.key}${backup.etag ? `@${backup.etag}` : ''}` : base;
 }
+

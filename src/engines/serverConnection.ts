@@ -6,8 +6,25 @@ import { z } from 'zod';
 import { BadInputError } from '../contract/failures';
 
 export const serverBaseSchema = z.object({
-  /** Connection URL without the password, e.g. postgres://migrator@db1:5432/postgres */
-  url: z.string().min(1),
+  /**
+   * Connection URL without the password, e.g. postgres://migrator@db1:5432/postgres. A password
+   * in it (user:pass@ or ?password=) is refused: it would reach logs and pg_dump's argv.
+   */
+  url: z.string().min(1).superRefine((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a URL: expected e.g. postgres://migrator@db1:5432/postgres' });
+      return;
+    }
+    if (!/^(postgres|postgresql|mssql|sqlserver):$/.test(url.protocol)) {
+      ctx.addIssue({ code: 'custom', message: `scheme ${url.protocol} is not one of postgres:, postgresql:, mssql:, sqlserver:` });
+    }
+    if (url.password || [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'password')) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain a password: put it in an environment variable and name that in passwordEnv' });
+    }
+  }),
   /** Name of an environment variable that holds the password (the file need not). */
   passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
   /** Default permit limit of this server's pool in the concurrency governor. */
@@ -16,16 +33,34 @@ export const serverBaseSchema = z.object({
 
 export type ServerBase = z.infer<typeof serverBaseSchema>;
 
-/** Connection URL for a database on a named server, with the password from the environment. Never log it. */
-export function connectionUrl(server: Pick<ServerBase, 'url' | 'passwordEnv'>, serverName: string, database: string): string {
-  const url = new URL(server.url);
-  if (server.passwordEnv) {
-    const password = process.env[server.passwordEnv];
-    if (password === undefined) {
-      throw new BadInputError(`server "${serverName}": environment variable ${server.passwordEnv} (passwordEnv) is not set`);
-    }
-    url.password = password;
+/** The server's password from its passwordEnv variable, exactly as set (no URL decoding). Never log it. */
+export function serverPassword(server: Pick<ServerBase, 'passwordEnv'>, serverName: string): string | undefined {
+  if (!server.passwordEnv) return undefined;
+  const password = process.env[server.passwordEnv];
+  if (password === undefined) {
+    throw new BadInputError(`server "${serverName}": environment variable ${server.passwordEnv} (passwordEnv) is not set`);
   }
+  return password;
+}
+
+/**
+ * The server's URL pointed at one database, without a password (passwords never travel in URLs:
+ * `%` in them would be decoded twice). The database name is percent-encoded once, here.
+ */
+export function databaseUrl(server: Pick<ServerBase, 'url'>, database: string): URL {
+  const url = new URL(server.url);
+  url.password = '';
   url.pathname = '/' + encodeURIComponent(database);
+  return url;
+}
+
+/** PostgreSQL identifiers (database names) longer than this are cut, and then collide. */
+export const MAX_DATABASE_NAME_BYTES = 63;
+
+/** A full connection URL with the password (encoded once). For tools that only take URLs; never log it. */
+export function connectionUrl(server: Pick<ServerBase, 'url' | 'passwordEnv'>, serverName: string, database: string): string {
+  const url = databaseUrl(server, database);
+  const password = serverPassword(server, serverName);
+  if (password !== undefined) url.password = encodeURIComponent(password);
   return url.toString();
 }

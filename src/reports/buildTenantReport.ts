@@ -7,6 +7,8 @@ export interface TenantReportContext {
   waveId?: string;
   source?: DatabaseRef;
   target?: DatabaseRef;
+  /** A completed database this migration replaced, kept renamed aside. */
+  replacedDatabase?: string;
   /** Fixed clock for reproducible reports (tests). */
   now?: Date;
 }
@@ -68,6 +70,7 @@ export function buildTenantReport(result: TenantMigrationResult, audit?: AuditRe
     ...(ctx.target ? { target: { server: ctx.target.server, database: ctx.target.database } } : {}),
     verdict: result.ok ? 'passed' : 'failed',
     ...(result.alreadyComplete ? { alreadyComplete: true } : {}),
+    ...(ctx.replacedDatabase ? { replacedDatabase: ctx.replacedDatabase } : {}),
     ...(result.error ? { error: { type: result.error.type, message: result.error.message } } : {}),
     summary: {
       tables: tables.length,

@@ -60,6 +60,8 @@ export const tenantReportSchema = z.object({
   target: z.object({ server: z.string(), database: z.string() }).optional(),
   verdict: z.enum(['passed', 'failed']),
   alreadyComplete: z.boolean().optional(),
+  /** A completed database of this tenant that this migration replaced: renamed aside (not dropped) under this name. */
+  replacedDatabase: z.string().optional(),
   error: z.object({ type: z.string(), message: z.string() }).optional(),
   summary: z.object({
     tables: z.number(),

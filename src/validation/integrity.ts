@@ -54,7 +54,7 @@ class IntegrityCheck {
     const found = cat.indexes.filter((i) => i.unique && (!idx.primaryKey || i.primary) && sameList(i.columns, cols)
       && i.partial === !!idx.where);
     if (found.some((i) => i.valid)) return;
-    const dup = await this.scalar(`SELECT count(*) FROM (SELECT 1 FROM ${q(table.targetSchema)}.${q(table.targetName)}
+    const dup = await this.scalar(`SELECT count(*) FROM (SELECT 1 FROM ONLY ${q(table.targetSchema)}.${q(table.targetName)}
       WHERE ${cols.map((c) => `${q(c)} IS NOT NULL`).join(' AND ')} GROUP BY ${cols.map(q).join(', ')} HAVING count(*) > 1) d`);
     const dupText = Number(dup) > 0 ? `; ${dup} key value(s) are duplicated` : '; no duplicate values';
     this.fail(check, table, `${what} ${found.length ? 'is not valid' : 'is missing'} in the target${dupText}`);
@@ -83,9 +83,9 @@ class IntegrityCheck {
     const con = cat.constraints.find((c) => c.type === 'f' && c.name === fk.targetName)
       ?? cat.constraints.find((c) => c.type === 'f' && sameList(c.columns, cols) && c.refSchema === refSchema
         && c.refTable === refTable && sameList(c.refColumns, refCols));
-    const orphans = Number(await this.scalar(`SELECT count(*) FROM ${q(table.targetSchema)}.${q(table.targetName)} t
+    const orphans = Number(await this.scalar(`SELECT count(*) FROM ONLY ${q(table.targetSchema)}.${q(table.targetName)} t
       WHERE ${cols.map((c) => `t.${q(c)} IS NOT NULL`).join(' AND ')} AND NOT EXISTS (
-        SELECT 1 FROM ${q(refSchema)}.${q(refTable)} p WHERE ${cols.map((c, i) => `p.${q(refCols[i])} = t.${q(c)}`).join(' AND ')})`));
+        SELECT 1 FROM ONLY ${q(refSchema)}.${q(refTable)} p WHERE ${cols.map((c, i) => `p.${q(refCols[i])} = t.${q(c)}`).join(' AND ')})`));
     const orphanText = orphans > 0 ? `; ${orphans} row(s) have no parent row` : '';
     if (!con) {
       this.fail('foreignKey', table, `${what} is missing in the target${orphanText}`);
@@ -121,7 +121,7 @@ class IntegrityCheck {
       const state = (await this.client.query(`SELECT last_value::text AS last, is_called FROM ${seq.sequence}`)).rows[0];
       const inc = BigInt(seq.increment);
       const next = state.is_called ? BigInt(state.last) + inc : BigInt(state.last);
-      const max = await this.scalar(`SELECT max(${q(seq.column)})::text FROM ${q(table.targetSchema)}.${q(table.targetName)}`);
+      const max = await this.scalar(`SELECT max(${q(seq.column)})::text FROM ONLY ${q(table.targetSchema)}.${q(table.targetName)}`);
       if (inc > 0n && max !== null && next <= BigInt(max.split('.')[0])) {
         this.fail('sequence', table, `sequence ${seq.sequence} would hand out ${next} but ${seq.column} already reaches ${max}`);
       }

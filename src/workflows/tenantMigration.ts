@@ -17,7 +17,8 @@ import { copy } from './phases/copy';
 import { postData } from './phases/postData';
 import { validate } from './phases/validate';
 import { report } from './phases/report';
-import { finalize, finalizeFailure } from './phases/finalize';
+import { finalize, finalizeFailure, markFailed } from './phases/finalize';
+import { patched } from '@temporalio/workflow';
 
 export { targetLockPool } from './targetLock';
 
@@ -58,11 +59,26 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     return final;
   };
 
+  // The target is marked failed and the work directory cleaned while the target permit is still
+  // held (patched: histories from before replay with the old order).
+  let marked = false;
+  const migrateHoldingTarget = async (): Promise<TenantMigrationResult> => {
+    try {
+      return await migrate();
+    } catch (err) {
+      if (patched('mark-failed-while-holding-target-permit')) {
+        await markFailed(run, err, ownsTarget);
+        marked = true;
+      }
+      throw err;
+    }
+  };
+
   try {
     return opts.throttle
-      ? await withPermits([{ pool: targetLockPool(input.target), defaultLimit: 1 }], input.tenantId, migrate, { onWaiting: () => run.enter('waiting-permit') })
-      : await migrate();
+      ? await withPermits([{ pool: targetLockPool(input.target), defaultLimit: 1 }], input.tenantId, migrateHoldingTarget, { onWaiting: () => run.enter('waiting-permit') })
+      : await migrateHoldingTarget();
   } catch (err) {
-    throw await finalizeFailure(run, err, ownsTarget);
+    throw await finalizeFailure(run, err, ownsTarget, marked);
   }
 }

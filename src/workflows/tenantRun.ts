@@ -27,6 +27,11 @@ export interface TenantRun {
   tableMs: Map<string, number>;
   /** Copy activities running now (a pause cancels them between chunks). */
   runningSlices: Set<CancellationScope>;
+  /**
+   * Which cancellations were pauses, per scope: a resume that arrives before the cancelled slice has
+   * stopped must not turn that pause into a failure (the paused flag would be false by then).
+   */
+  pausedScopes: WeakSet<CancellationScope>;
   audit?: AuditResult;
   /** The tenant report, once written (shown in the UI's current details and the memo). */
   reportPath?: string;
@@ -55,10 +60,14 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
     startedAt: isoNow(),
   };
   const runningSlices = new Set<CancellationScope>();
+  const pausedScopes = new WeakSet<CancellationScope>();
   setHandler(tenantProgressQuery, () => ({ ...progress, permitsWaitedMs: permitWaitMs(), activeCopies: runningSlices.size }));
   setHandler(pauseSignal, () => {
     progress.paused = true;
-    for (const scope of runningSlices) scope.cancel();
+    for (const scope of runningSlices) {
+      pausedScopes.add(scope);
+      scope.cancel();
+    }
   });
   setHandler(resumeSignal, () => { progress.paused = false; });
 
@@ -82,7 +91,7 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
     }
   };
   const run: TenantRun = {
-    input, opts, ref, progress, phases, throughput, tableMs: new Map(), runningSlices, enter, showDetails,
+    input, opts, ref, progress, phases, throughput, tableMs: new Map(), runningSlices, pausedScopes, enter, showDetails,
     sourceName: `${input.source.server}/${input.source.database}`,
     targetName: `${input.target.server}/${input.target.database}`,
     resultMemo: () => {

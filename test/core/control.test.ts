@@ -78,6 +78,34 @@ describe('operator control on real waves: pause, resume, cancel', () => {
     for (const n of ['c1', 'c2']) expect(await tableDigests(`tmig_ctl_dst_${n}`)).toEqual(await tableDigests(`tmig_ctl_src_${n}`));
   });
 
+  it('pause followed at once by resume (tenant, and through a wave) does not fail the tenant', async () => {
+    await dropDatabases('tmig_ctl_dst_c1', 'tmig_ctl_dst_c2');
+    const tenant = await env.client.workflow.start('tenantMigration', { taskQueue: 'migrations', workflowId: 'tenant-ctl-quick',
+      args: [{ tenantId: 'ctl-quick', source: { server: 'local', database: 'tmig_ctl_src_c1' }, target: { server: 'target', database: 'tmig_ctl_dst_c1' }, options: { chunkRows: 500 } }] });
+    await waitFor('copying', async () => (await rowsDone('tmig_ctl_dst_c1')) > 0);
+    // Resume sent at once: it lands before the cancelled copy slice has stopped.
+    for (let i = 0; i < 3; i++) {
+      await tenant.signal('pause');
+      await tenant.signal('resume');
+      await sleep(300);
+    }
+    expect((await tenant.result() as { ok: boolean }).ok).toBe(true);
+    expect(await tableDigests('tmig_ctl_dst_c1')).toEqual(await tableDigests('tmig_ctl_src_c1'));
+
+    const wave = await env.client.workflow.start('migrationWave', { taskQueue: 'migrations', workflowId: 'wave-ctl-quick',
+      args: [{ waveId: 'ctl-quick', options: { maxConcurrentTenants: 1, chunkRows: 500 },
+        tenants: [{ tenantId: 'ctlq-c2', source: { server: 'local', database: 'tmig_ctl_src_c2' }, target: { server: 'target', database: 'tmig_ctl_dst_c2' } }] }] });
+    await waitFor('wave tenant copying', async () => (await rowsDone('tmig_ctl_dst_c2')) > 0);
+    for (let i = 0; i < 3; i++) {
+      await wave.signal('pause');
+      await wave.signal('resume');
+      await sleep(300);
+    }
+    const result = await wave.result() as MigrationWaveResult;
+    expect(result.failed).toEqual([]);
+    expect(await tableDigests('tmig_ctl_dst_c2')).toEqual(await tableDigests('tmig_ctl_src_c2'));
+  });
+
   it('cancel stops a tenant promptly and leaves its target clearly marked incomplete; a new run resumes it', async () => {
     const args = [{ tenantId: 'ctl-c3', source: { server: 'local', database: 'tmig_ctl_src_c3' }, target: { server: 'target', database: 'tmig_ctl_dst_c3' }, options: { chunkRows: 50 } }];
     const handle = await env.client.workflow.start('tenantMigration', { taskQueue: 'migrations', workflowId: 'tenant-ctl-c3', args });

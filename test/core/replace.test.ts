@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStack, type Stack } from '../helpers/stack';
@@ -11,9 +12,10 @@ const dbs = ['tmig_rep_old', 'tmig_rep_new', 'tmig_rep_dst', 'tmig_rep_foreign']
 describe('target ownership', () => {
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  const input = (source: string, target: string, replaceExisting?: boolean): TenantMigrationInput => ({
+  let asideName: string | undefined;
+  const input = (source: string, target: string, replaceExisting?: boolean, replaceCompleted?: boolean): TenantMigrationInput => ({
     tenantId: 'rep', source: { server: 'local', database: source }, target: { server: 'target', database: target },
-    options: { replaceExisting },
+    options: { replaceExisting, replaceCompleted },
   });
   const run = (i: TenantMigrationInput, id: string) => env.client.workflow.execute('tenantMigration', { taskQueue: 'migrations', workflowId: id, args: [i] }) as Promise<TenantMigrationResult>;
   const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: WorkflowFailedError) => err.cause as { type?: string; message: string });
@@ -31,7 +33,7 @@ describe('target ownership', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await dropDatabases(...dbs);
+    await dropDatabases(...dbs, ...(asideName ? [asideName] : []));
   });
 
   it('a completed target is not rerun, another source is refused unless replaceExisting, a foreign database is never touched', async () => {
@@ -41,11 +43,25 @@ describe('target ownership', () => {
 
     const refused = await failure(run(input('tmig_rep_new', 'tmig_rep_dst'), 'rep-3'));
     expect(refused?.type).toBe('TargetConflict');
-    expect(refused?.message).toMatch(/local\/tmig_rep_old.*not local\/tmig_rep_new.*replaceExisting/);
+    expect(refused?.message).toMatch(/completed migration .*local\/tmig_rep_old.*not local\/tmig_rep_new.*replaceCompleted/);
     expect(await tableDigests('tmig_rep_dst')).toEqual(await tableDigests('tmig_rep_old'));
 
-    expect((await run(input('tmig_rep_new', 'tmig_rep_dst', true), 'rep-4')).ok).toBe(true);
+    // replaceExisting alone never replaces a completed (possibly serving) target.
+    const stillRefused = await failure(run(input('tmig_rep_new', 'tmig_rep_dst', true), 'rep-3b'));
+    expect(stillRefused?.type).toBe('TargetConflict');
+    expect(stillRefused?.message).toMatch(/replaceCompleted/);
+    expect(await tableDigests('tmig_rep_dst')).toEqual(await tableDigests('tmig_rep_old'));
+
+    // With replaceCompleted: the old database is renamed aside (kept, with its data) and the report names it.
+    const replaced = await run(input('tmig_rep_new', 'tmig_rep_dst', false, true), 'rep-4');
+    expect(replaced.ok).toBe(true);
     expect(await tableDigests('tmig_rep_dst')).toEqual(await tableDigests('tmig_rep_new'));
+    const aside = await withDb('postgres', (db) => db.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'tmig_rep_dst_old_%'`));
+    expect(aside.rows).toHaveLength(1);
+    asideName = aside.rows[0].datname;
+    expect(await tableDigests(asideName)).toEqual(await tableDigests('tmig_rep_old'));
+    const report = JSON.parse(readFileSync(replaced.reportPath!.replace(/\.html$/, '.json'), 'utf8')) as { replacedDatabase?: string };
+    expect(report.replacedDatabase).toBe(asideName);
 
     const foreign = await failure(run(input('tmig_rep_new', 'tmig_rep_foreign', true), 'rep-5'));
     expect(foreign?.type).toBe('TargetConflict');

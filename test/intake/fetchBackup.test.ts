@@ -124,13 +124,14 @@ describe.skipIf(!haveMinio)('fetchBackup against a real MinIO', () => {
     expect(typeof beats.at(-1)!.bytesPerSecond).toBe('number');
 
     const extracted = await env.run<[ExtractArchiveInput], { dir: string; files: string[] }, typeof extractArchive>(extractArchive, { tenantId: 'hotel2', path: fetched.path });
+    const origin = { bucket, key: 'hotel2/NEXT70_20260202.zip', etag: fetched.etag };
     expect(extracted.files).toEqual(['NEXT70.BAK']);
-    const placed = await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore' });
+    const placed = await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore', origin });
     expect(placed.serverPath).toBe('D:\\Backups\\hotel2\\hotel2.bak');
     expect(placed.workerPath).toBe(join(tmp, 'share', 'hotel2', 'hotel2.bak'));
     expect((await readFile(placed.workerPath)).equals(bak)).toBe(true);
     // Retried after the move: still answers with the placed file.
-    expect(await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore' })).toEqual(placed);
+    expect(await env.run<[LocateBackupInput], LocateBackupResult, typeof locateBackup>(locateBackup, { tenantId: 'hotel2', dir: extracted.dir, sourceServer: 'mssql-restore', origin })).toEqual(placed);
 
     await env.run<[CleanupWorkDirInput], CleanupWorkDirResult, typeof cleanupWorkDir>(cleanupWorkDir, { tenantId: 'hotel2', ok: true, sourceServer: 'mssql-restore' });
     expect(existsSync(join(tmp, 'work', 'hotel2'))).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dropDatabaseSql, fileListOnlySql, movedFileName, percentFromMessage, restoreDatabaseSql, serverBackupPath, validateDatabaseName, type BackupFile,
+  dropDatabaseSql, fileListOnlySql, movedFileName, percentFromMessage, restoreDatabaseSql, runningRestoreSql, serverBackupPath, validateDatabaseName, type BackupFile,
 } from '../../src/engines/mssql/backupRestore';
 import { mssqlConfig } from '../../src/engines/mssql/connection';
 import { MssqlSourceEngine } from '../../src/engines/mssql/source';
@@ -25,6 +25,14 @@ describe('restore statements', () => {
       + "MOVE N'Hotel_Data' TO N'/var/opt/mssql/data/tmig_t42_Hotel_Data.mdf', "
       + "MOVE N'Hotel_Log' TO N'/var/opt/mssql/data/tmig_t42_Hotel_Log.ldf', "
       + "MOVE N'Hotel''s Archive' TO N'/var/opt/mssql/data/tmig_t42_Hotel_s_Archive.ndf', REPLACE, STATS = 5");
+  });
+
+  it('finds a restore of the same database still running (an earlier attempt) before REPLACE', () => {
+    // The text the earlier attempt runs starts with exactly this; [ is escaped for LIKE.
+    expect(restoreDatabaseSql('tmig_t42', '/b.bak', files, '/d')).toMatch(/^RESTORE DATABASE \[tmig_t42\] /);
+    expect(runningRestoreSql('tmig_t42')).toBe("SELECT r.session_id, r.percent_complete FROM sys.dm_exec_requests r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) t "
+      + "WHERE r.session_id <> @@SPID AND r.command LIKE 'RESTORE%' AND t.text LIKE N'%RESTORE DATABASE [[]tmig_t42] %'");
+    expect(() => runningRestoreSql("x'; DROP DATABASE y; --")).toThrow(/use letters, digits/);
   });
 
   it('uses Windows paths for Windows data directories', () => {

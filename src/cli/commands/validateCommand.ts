@@ -23,13 +23,18 @@ export function registerValidate(program: Command): void {
     .option('--mode <mode>', 'full (re-read every chunk) or sample', 'full')
     .option('--sample-rate <rate>', 'share of chunks re-read in sample mode', '0.1')
     .option('--recheck-source', 're-read every chunk from the source too (default: every chunk from the target, a sample from the source)')
+    .option('--report-keys', 'name key values in mismatch messages (they may be personal data)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExit codes: 0 equal, 4 mismatch (details printed and in the report), 1 could not validate.\n\nExample:\n  tmig validate --source pg-old/hotel123 --target pg-new/hotel123 --mode sample')
-    .action(async (opts: { source: string; target: string; mode: string; sampleRate: string; recheckSource?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { source: string; target: string; mode: string; sampleRate: string; recheckSource?: boolean; reportKeys?: boolean; json?: boolean }, cmd: Command) => {
       if (opts.mode !== 'full' && opts.mode !== 'sample') throw Object.assign(new Error(`--mode must be full or sample, got ${opts.mode}`), { exitCode: 2 });
+      const sampleRate = Number(opts.sampleRate);
+      if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(opts.sampleRate) || !(sampleRate >= 0 && sampleRate <= 1)) {
+        throw Object.assign(new Error(`--sample-rate must be a number from 0 to 1 (a share of chunks), got "${opts.sampleRate}"`), { exitCode: 2 });
+      }
       const input: ValidateMigrationInput = {
         source: parseDatabaseRef(opts.source, '--source'), target: parseDatabaseRef(opts.target, '--target'),
-        mode: opts.mode, sampleRate: Number(opts.sampleRate), recheckSource: opts.recheckSource,
+        mode: opts.mode, sampleRate, recheckSource: opts.recheckSource, reportKeys: opts.reportKeys,
       };
       const client = await connectClient(globalTarget(cmd));
       const workflowId = `validate-${input.target.server}-${input.target.database}-${Date.now()}`;

@@ -62,6 +62,19 @@ export function dropDatabaseSql(database: string): string {
   return `${kickSessionsSql(database)}; IF DB_ID(${msLiteral(database)}) IS NOT NULL DROP DATABASE ${msIdent(database)}`;
 }
 
+/**
+ * A RESTORE of this database still running on the server (for example an earlier attempt whose
+ * worker died): its session id and percent, so a retry waits instead of REPLACE-ing under it.
+ */
+export function runningRestoreSql(database: string): string {
+  validateDatabaseName(database);
+  return `SELECT r.session_id, r.percent_complete FROM sys.dm_exec_requests r CROSS APPLY sys.dm_exec_sql_text(r.sql_handle) t `
+    + `WHERE r.session_id <> @@SPID AND r.command LIKE 'RESTORE%' AND t.text LIKE ${msLiteral(`%RESTORE DATABASE ${msIdent(database).replace(/\[/g, '[[]')} %`)}`;
+}
+
+/** How often a retry looks again at a restore of the same database that is still running. */
+export const RUNNING_RESTORE_POLL_MS = 10_000;
+
 /** "10 percent processed." -> 10 (the server's STATS messages, any language puts the number first). */
 export function percentFromMessage(message: string): number | null {
   const m = /^\s*(\d{1,3})\s+percent/i.exec(message);
@@ -91,6 +104,8 @@ export interface RestoreRequest {
   backupPath: string;
   /** Called with 0..100 as the server reports progress (heartbeat from here). */
   onProgress?: (percent: number) => void;
+  /** Called while waiting for an earlier restore of the same database to end. */
+  onWaiting?: (message: string) => void;
 }
 
 export async function readFileList(pool: sql.ConnectionPool, serverPath: string): Promise<BackupFile[]> {
@@ -123,6 +138,14 @@ export async function restoreDatabase(req: RestoreRequest): Promise<{ files: Bac
       throw err;
     }
     // A retry replaces what an earlier attempt restored: other sessions would block REPLACE.
+    // Before RESTORE ... REPLACE on a retry: wait while an earlier attempt's restore still runs.
+    for (;;) {
+      const running = await pool.request().query(runningRestoreSql(req.database));
+      const r = (running.recordset as { session_id: number; percent_complete: number }[])[0];
+      if (!r) break;
+      req.onWaiting?.(`a restore of ${req.database} is still running (session ${r.session_id}, ${Math.round(r.percent_complete)}%): waiting for it to end`);
+      await new Promise((res) => setTimeout(res, RUNNING_RESTORE_POLL_MS));
+    }
     await pool.request().query(kickSessionsSql(req.database));
     const request = pool.request();
     request.on('info', (info: { message: string }) => {

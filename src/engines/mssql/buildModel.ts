@@ -7,6 +7,8 @@ import { mappingWithOverride, type TypeMapping } from './typeMapping';
 import { NameAllocator, targetIdentifier, targetSchemaName, type NamingOptions } from './identifiers';
 import { inferComputedType, translateExpression, UntranslatableError, type ExprColumn } from './expressionTranslator';
 import { mapMsType, parseMsType } from './typeMapping';
+import { isTargetTypeName, TARGET_TYPE_RULE } from '../../contract/typeName';
+import { BadInputError } from '../../contract/failures';
 
 /**
  * RawSchema (what SQL Server has) -> SchemaModel (what the target gets). All translation
@@ -48,7 +50,11 @@ export function columnMapping(c: RawColumn, override?: string): TypeMapping {
 export function buildModel(raw: RawSchema, opts: BuildOptions = {}): SchemaModel {
   const notes: ConversionNote[] = [];
   const note = (severity: ConversionNote['severity'], object: string, message: string) => notes.push({ severity, object, message });
-  const overrides = new Map((opts.overrides ?? []).map((o) => [o.column.toLowerCase(), o.targetType]));
+  // Checked again here (not only in the manifest): the type is written into DDL and casts.
+  (opts.overrides ?? []).forEach((o, i) => {
+    if (!isTargetTypeName(o.targetType)) throw new BadInputError(`options.columnOverrides[${i}].targetType (${o.column}) ${TARGET_TYPE_RULE}`);
+  });
+  const overrides = new Map((opts.overrides ?? []).map((o) => [o.column.toLowerCase(), o.targetType.trim().replace(/\s+/g, ' ')]));
   const usedOverrides = new Set<string>();
 
   // Relations (tables, indexes) share one namespace per PostgreSQL schema.

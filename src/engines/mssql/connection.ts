@@ -1,5 +1,5 @@
 import sql from 'mssql';
-import { connectionUrl } from '../serverConnection';
+import { databaseUrl, serverPassword } from '../serverConnection';
 import type { MssqlServerSettings as ServerConfig } from './serverConfig';
 import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 
@@ -11,7 +11,7 @@ import { BadInputError, FailureType, PermanentError } from '../../contract/failu
 export function mssqlConfig(serverName: string, server: ServerConfig, database: string): sql.config {
   let url: URL;
   try {
-    url = new URL(connectionUrl(server, serverName, database));
+    url = databaseUrl(server, database);
   } catch (err) {
     if (err instanceof BadInputError) throw err;
     throw new BadInputError(`server "${serverName}": url is not a valid URL`);
@@ -26,7 +26,8 @@ export function mssqlConfig(serverName: string, server: ServerConfig, database: 
     server: url.hostname,
     port: url.port ? Number(url.port) : instanceName ? undefined : 1433,
     user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
+    // As set in the environment: decoding it as a URL part would corrupt a `%`.
+    password: serverPassword(server, serverName) ?? '',
     database,
     connectionTimeout: Number(q.get('connectTimeout') ?? 30_000),
     // Chunk reads and restores can run long; heartbeats, not this timeout, detect stalls.

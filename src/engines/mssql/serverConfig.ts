@@ -10,7 +10,9 @@ export const mssqlServerSchema = serverBaseSchema.extend({
   dataDir: z.string().optional(),
   /** Target schema for objects in `dbo`. */
   dboSchema: z.string().optional(),
-});
+  /** Default permit limit of the `restore-<server>` pool (default min(2, maxConcurrency)). */
+  maxRestoreConcurrency: z.number().int().positive().optional(),
+}).strict();
 export type MssqlServerConfig = z.infer<typeof mssqlServerSchema>;
 
 /** What the SQL Server engine reads of a server's config (any parsed server config fits). */

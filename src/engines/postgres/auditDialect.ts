@@ -19,7 +19,8 @@ const INTEGER_MAX: Record<string, bigint> = {
 export const postgresAuditDialect: AuditDialect = {
   kind: 'postgres',
   quoteIdent,
-  qualifiedTable: (schema, name) => `${quoteIdent(schema)}.${quoteIdent(name)}`,
+  // ONLY: an inheritance parent's own rows, not its children's (they are audited as tables of their own).
+  qualifiedTable: (schema, name) => `ONLY ${quoteIdent(schema)}.${quoteIdent(name)}`,
   param: (n) => `$${n}`,
   asText: (expr) => `(${expr})::text`,
   rowLocator: (alias) => ({ label: 'ctid', expr: `${alias}.ctid` }),
@@ -32,7 +33,7 @@ export const postgresAuditDialect: AuditDialect = {
     const qt = `${quoteIdent(schema)}.${quoteIdent(table)}`;
     // The sequence may be ahead of the column (rolled back inserts): both count toward overflow.
     return {
-      sql: `SELECT GREATEST((SELECT max(${quoteIdent(column)}) FROM ${qt})::numeric,
+      sql: `SELECT GREATEST((SELECT max(${quoteIdent(column)}) FROM ONLY ${qt})::numeric,
                  pg_sequence_last_value(pg_get_serial_sequence($1, $2)::regclass)::numeric)::text AS current`,
       params: [qt, column],
     };

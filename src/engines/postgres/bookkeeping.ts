@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS _tmig.run (
   completed_at timestamptz,
   last_error text
 );
+-- A completed database this one replaced (options.replaceCompleted): renamed aside, not dropped.
+ALTER TABLE _tmig.run ADD COLUMN IF NOT EXISTS replaced_database text;
 CREATE TABLE IF NOT EXISTS _tmig.model (id int PRIMARY KEY CHECK (id = 1), model jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS _tmig.ddl_done (label text PRIMARY KEY, done_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS _tmig.checkpoint (

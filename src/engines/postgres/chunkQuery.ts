@@ -1,6 +1,6 @@
 import type { KeyRange, KeyValues } from '../sourceEngine';
 import type { KeyOrder } from '../schemaModel';
-import { keyCompare, keyExpr, keyValueExpr, qualified, quoteIdent } from './quoting';
+import { keyCompare, keyExpr, keyValueExpr, onlyTable, qualified, quoteIdent } from './quoting';
 
 /** The PostgreSQL side of a table as a chunk query sees it (source names or target names). */
 export interface PgTableShape {
@@ -12,6 +12,11 @@ export interface PgTableShape {
   keyTypes: string[];
   /** Per key column: how it is ordered (natural when absent). */
   keyOrder?: KeyOrder[];
+  /**
+   * Source side only: a keyless table's ranges are ctid page ranges ([lo, hi) pages). The target's
+   * rows sit on other pages, so a target shape refuses a bounded range of a keyless table.
+   */
+  ctidRanges?: boolean;
 }
 
 export interface ChunkBounds {
@@ -26,7 +31,7 @@ export interface ChunkBounds {
 /** WHERE conditions for a key range plus keyset bounds. */
 export function chunkConditions(t: PgTableShape, b: Pick<ChunkBounds, 'range' | 'after' | 'upTo' | 'filter'>): string[] {
   const conds: string[] = b.filter ? [`(${b.filter})`] : [];
-  if (!t.key) return conds;
+  if (!t.key) return [...conds, ...pageConditions(t, b.range)];
   const orders = t.keyOrder ?? [];
   const first = keyExpr(t.key[0], orders[0]);
   const firstType = t.keyTypes[0];
@@ -40,10 +45,11 @@ export function chunkConditions(t: PgTableShape, b: Pick<ChunkBounds, 'range' | 
 /** `COPY (SELECT ... ORDER BY key LIMIT n) TO STDOUT`: rows of one chunk in canonical text form. */
 export function chunkCopyOut(t: PgTableShape, b: ChunkBounds): string {
   const cols = t.columns.map(quoteIdent).join(', ');
-  const from = qualified(t.schema, t.name);
+  const from = onlyTable(t.schema, t.name);
   if (!t.key) {
-    // No usable key: the whole table (or slice), order-independent checksum.
-    return `COPY (SELECT ${cols} FROM ${from}${b.filter ? ` WHERE ${b.filter}` : ''}) TO STDOUT`;
+    // No usable key: the whole table (or slice), or one page range of it; order-independent checksum.
+    const conds = [...(b.filter ? [`(${b.filter})`] : []), ...pageConditions(t, b.range)];
+    return `COPY (SELECT ${cols} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}) TO STDOUT`;
   }
   const conds = chunkConditions(t, b);
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
@@ -52,8 +58,31 @@ export function chunkCopyOut(t: PgTableShape, b: ChunkBounds): string {
   return `COPY (SELECT ${cols} FROM ${from}${where} ORDER BY ${order}${limit}) TO STDOUT`;
 }
 
+/** `ctid` bounds of a page range; none for the full range. */
+function pageConditions(t: PgTableShape, range: KeyRange): string[] {
+  if (range.lo === null && range.hi === null) return [];
+  if (!t.ctidRanges) throw new Error(`${t.schema}.${t.name} has no key: a bounded range is a source page range and cannot be read on this side`);
+  const page = (v: string) => {
+    if (!/^\d{1,10}$/.test(v)) throw new Error(`page range bound ${JSON.stringify(v)} of ${t.schema}.${t.name} is not a page number`);
+    return `'(${v},0)'::tid`;
+  };
+  const conds: string[] = [];
+  if (range.lo !== null) conds.push(`ctid >= ${page(range.lo)}`);
+  if (range.hi !== null) conds.push(`ctid < ${page(range.hi)}`);
+  return conds;
+}
+
 export function countQuery(t: PgTableShape, range?: KeyRange, filter?: string | null): string {
   const conds = chunkConditions(t, { range: range ?? { lo: null, hi: null }, after: null, filter });
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-  return `SELECT count(*)::bigint AS n FROM ${qualified(t.schema, t.name)}${where}`;
+  return `SELECT count(*)::bigint AS n FROM ${onlyTable(t.schema, t.name)}${where}`;
+}
+
+/**
+ * `COPY table (cols) FROM STDIN`. A table with no columns (legal, and found in real databases) has
+ * no column list: each empty line is one row, so its row count is its whole content.
+ */
+export function copyIntoSql(t: Pick<PgTableShape, 'schema' | 'name' | 'columns'>): string {
+  const cols = t.columns.length ? ` (${t.columns.map(quoteIdent).join(', ')})` : '';
+  return `COPY ${qualified(t.schema, t.name)}${cols} FROM STDIN`;
 }

@@ -12,6 +12,14 @@ export function qualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
+/**
+ * A table's own rows, without those of inheritance children: `FROM parent` would also read every
+ * child, and children are copied as tables of their own (their rows would land twice).
+ */
+export function onlyTable(schema: string, name: string): string {
+  return `ONLY ${qualified(schema, name)}`;
+}
+
 /** String literal; sessions run with standard_conforming_strings = on, so backslashes are literal. */
 export function quoteLiteral(value: string): string {
   if (value.includes('\0')) throw new Error('NUL byte in a key value cannot be sent to PostgreSQL');

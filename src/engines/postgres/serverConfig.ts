@@ -2,5 +2,6 @@
 import { z } from 'zod';
 import { serverBaseSchema } from '../serverConnection';
 
-export const postgresServerSchema = serverBaseSchema.extend({ kind: z.literal('postgres') });
+// strict: a typo in a server's config (maxConcurency) is refused, naming it.
+export const postgresServerSchema = serverBaseSchema.extend({ kind: z.literal('postgres') }).strict();
 export type PostgresServerConfig = z.infer<typeof postgresServerSchema>;

@@ -7,7 +7,8 @@ import { FULL_RANGE } from '../sourceEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { chunkCopyOut, countQuery, type PgTableShape } from './chunkQuery';
 import { dumpSection, splitPostData, stripMetaCommands } from './pgDump';
-import { qualified, quoteIdent } from './quoting';
+import { keyExpr, onlyTable, qualified, quoteIdent } from './quoting';
+import { FailureType, PermanentError } from '../../contract/failures';
 
 const integerTypes = new Set(['smallint', 'integer', 'bigint']);
 const fkAction: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
@@ -26,6 +27,7 @@ export class PostgresSourceEngine implements SourceEngine {
 
   async describe(): Promise<SchemaModel> {
     const db = await this.db();
+    await this.refuseUnsupported(db);
     const tables = await db.query<{ oid: number; nspname: string; relname: string; reltuples: string; relbytes: string }>(`
       SELECT c.oid, n.nspname, c.relname, c.reltuples::bigint::text AS reltuples,
              pg_relation_size(c.oid)::text AS relbytes
@@ -117,9 +119,19 @@ export class PostgresSourceEngine implements SourceEngine {
     });
     const notes = model.filter((t) => !t.key).map((t) => ({
       severity: 'info' as const, object: `${t.schema}.${t.name}`,
-      message: 'no primary or unique not-null key: copied whole in one transaction, restarted whole on retry',
+      message: 'no primary or unique not-null key: copied in ctid page ranges (one transaction and checkpoint each; a retry redoes one range), validated as a whole',
     }));
     return { sourceKind: 'postgres', tables: model, notMigrated: [], notes };
+  }
+
+  /** Features whose data the copy would silently leave behind: refused before anything is copied. */
+  private async refuseUnsupported(db: Client): Promise<void> {
+    const lo = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_largeobject_metadata');
+    if (lo.rows[0].n > 0) {
+      throw new PermanentError(FailureType.UnsupportedFeature,
+        `source database "${this.ep.database}" on "${this.ep.serverName}" has ${lo.rows[0].n} large object(s) (pg_largeobject): ` +
+        'tmig copies tables only and would leave them empty; refused before the copy (move them with pg_dump --large-objects, or into bytea columns)');
+    }
   }
 
   async preDataSteps(): Promise<DdlStep[]> {
@@ -157,12 +169,13 @@ export class PostgresSourceEngine implements SourceEngine {
   }
 
   async planRanges(table: TableModel, parts: number, filter?: string | null): Promise<KeyRange[]> {
-    if (!table.key || parts <= 1) return [FULL_RANGE];
+    if (parts <= 1) return [FULL_RANGE];
+    if (!table.key) return this.planPageRanges(table, parts);
     const keyCol = table.columns.find((c) => c.name === table.key![0]);
     const db = await this.db();
     const shape = sourceShape(table);
     const col = quoteIdent(table.key[0]);
-    const from = qualified(shape.schema, shape.name) + (filter ? ` WHERE ${filter}` : '');
+    const from = onlyTable(shape.schema, shape.name) + (filter ? ` WHERE ${filter}` : '');
     // A slice's keys are sparse in the global key space: split it at positions of its own rows instead.
     if (keyCol && integerTypes.has(keyCol.sourceType) && !filter) {
       const r = await db.query<{ lo: string | null; hi: string | null }>(`SELECT min(${col})::text AS lo, max(${col})::text AS hi FROM ${from}`);
@@ -174,13 +187,29 @@ export class PostgresSourceEngine implements SourceEngine {
     const bounds: string[] = [];
     for (let i = 1; i < parts; i++) {
       const offset = Math.floor((table.estimatedRows * i) / parts);
-      const r = await db.query<{ k: string }>(`SELECT ${col}::text AS k FROM ${from} ORDER BY ${col} OFFSET ${offset} LIMIT 1`);
+      const r = await db.query<{ k: string }>(`SELECT ${col}::text AS k FROM ${from} ORDER BY ${keyExpr(table.key[0], shape.keyOrder?.[0])} OFFSET ${offset} LIMIT 1`);
       const k = r.rows[0]?.k;
       if (k !== undefined && bounds[bounds.length - 1] !== k) bounds.push(k);
     }
     const ranges: KeyRange[] = bounds.map((hi, i) => ({ lo: i === 0 ? null : bounds[i - 1], hi }));
     ranges.push({ lo: bounds[bounds.length - 1] ?? null, hi: null });
     return ranges;
+  }
+
+  /**
+   * A keyless table split by ctid page ranges: each range is copied (and checkpointed) in one
+   * transaction; the first range is open below and the last open above, so no page is missed.
+   * Rows moved between pages during the copy are caught by validation (range checksums re-read).
+   */
+  private async planPageRanges(table: TableModel, parts: number): Promise<KeyRange[]> {
+    const db = await this.db();
+    const r = await db.query<{ pages: string }>(`SELECT (pg_relation_size(c.oid) / current_setting('block_size')::int)::text AS pages
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [table.schema, table.name]);
+    const pages = Number(r.rows[0]?.pages ?? 0);
+    if (pages < 2) return [FULL_RANGE];
+    const ranges = splitIntegerRange(0n, BigInt(pages - 1), parts);
+    // splitIntegerRange bounds are inclusive highs; a page range's high is exclusive: shift by one.
+    return ranges.map((x) => ({ lo: x.lo === null ? null : String(BigInt(x.lo) + 1n), hi: x.hi === null ? null : String(BigInt(x.hi) + 1n) }));
   }
 
   async readChunk(req: ReadChunkRequest): Promise<Readable> {
@@ -221,6 +250,7 @@ export function sourceShape(table: TableModel): PgTableShape {
     schema: table.schema, name: table.name,
     columns: copied.map((c) => c.name),
     key: table.key,
+    ctidRanges: true,
     keyTypes: (table.key ?? []).map((k) => table.columns.find((c) => c.name === k)!.sourceType),
   };
 }

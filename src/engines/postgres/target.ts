@@ -10,6 +10,7 @@ import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
 import { targetShape } from './source';
 import { quoteIdent, quoteLiteral } from './quoting';
 import { FailureType, PermanentError } from '../../contract/failures';
+import { classifySqlState, sqlStateOf, statementOf } from '../../contract/sqlState';
 
 export type { PrepareOutcome } from '../targetEngine';
 
@@ -51,10 +52,16 @@ export class PostgresTarget implements TargetEngine {
    * Makes the target ready: bookkeeping schema, run row. Refuses a database that tmig did not
    * create (it would be overwritten) and one that belongs to another tenant or source.
    */
-  async prepare(tenantId: string, sourceLabel: string, locale?: DatabaseLocale, replaceExisting = false): Promise<PrepareOutcome> {
+  async prepare(tenantId: string, sourceLabel: string, locale?: DatabaseLocale, replaceExisting = false, replaceCompleted = false): Promise<PrepareOutcome> {
     await this.ensureDatabase(locale);
-    if (replaceExisting && await this.holdsOtherMigration(tenantId, sourceLabel)) {
-      // Only a database tmig made for this tenant is ever dropped, and only when asked.
+    const other = await this.otherMigration(tenantId, sourceLabel);
+    let aside: string | undefined;
+    if (other?.status === 'complete' && replaceCompleted) {
+      // A completed database may be serving: it is renamed aside, never dropped, and the report names it.
+      aside = await this.renameAside(tenantId);
+      await this.ensureDatabase(locale);
+    } else if (other && other.status !== 'complete' && replaceExisting) {
+      // Only an unfinished database tmig made for this tenant is ever dropped, and only when asked.
       await this.dropDatabase();
       await this.ensureDatabase(locale);
     }
@@ -70,13 +77,17 @@ export class PostgresTarget implements TargetEngine {
         }
       }
       await db.query(BOOKKEEPING_DDL);
-      await db.query(`INSERT INTO _tmig.run (id, tenant_id, source, status) VALUES (1, $1, $2, 'incomplete') ON CONFLICT (id) DO NOTHING`, [tenantId, sourceLabel]);
+      await db.query(`INSERT INTO _tmig.run (id, tenant_id, source, status, replaced_database) VALUES (1, $1, $2, 'incomplete', $3) ON CONFLICT (id) DO NOTHING`,
+        [tenantId, sourceLabel, aside ?? null]);
       const run = await db.query<{ tenant_id: string; source: string; status: string }>('SELECT tenant_id, source, status FROM _tmig.run');
       const r = run.rows[0];
       if (r.tenant_id !== tenantId || r.source !== sourceLabel) {
+        const hint = r.tenant_id !== tenantId ? ''
+          : r.status === 'complete'
+            ? ' (it is complete and may be serving: set options.replaceCompleted to replace it; the old database is kept, renamed aside)'
+            : ' (set options.replaceExisting to replace it)';
         throw new PermanentError(FailureType.TargetConflict,
-          `tenant ${tenantId}: target database "${this.ep.database}" holds a migration of tenant ${r.tenant_id} from ${r.source}, not ${sourceLabel}` +
-          (r.tenant_id === tenantId ? ' (set options.replaceExisting to replace it)' : ''));
+          `tenant ${tenantId}: target database "${this.ep.database}" holds a${r.status === 'complete' ? ' completed' : 'n unfinished'} migration of tenant ${r.tenant_id} from ${r.source}, not ${sourceLabel}${hint}`);
       }
       if (r.status === 'complete') return 'complete';
       await this.setDatabaseComment(db, `tmig: INCOMPLETE migration of tenant ${tenantId} from ${sourceLabel}; do not use`);
@@ -88,14 +99,48 @@ export class PostgresTarget implements TargetEngine {
     }
   }
 
-  /** True when the database is tmig-managed for this tenant but from another source (e.g. an older backup). */
-  private async holdsOtherMigration(tenantId: string, sourceLabel: string): Promise<boolean> {
+  /** The run state when the database is tmig-managed for this tenant but from another source (e.g. an older backup). */
+  private async otherMigration(tenantId: string, sourceLabel: string): Promise<{ status: string } | undefined> {
     const db = await this.connect();
     try {
       const managed = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_tmig' AND c.relname = 'run'`);
-      if (!managed.rowCount) return false;
-      const r = await db.query<{ tenant_id: string; source: string }>('SELECT tenant_id, source FROM _tmig.run');
-      return r.rowCount === 1 && r.rows[0].tenant_id === tenantId && r.rows[0].source !== sourceLabel;
+      if (!managed.rowCount) return undefined;
+      const r = await db.query<{ tenant_id: string; source: string; status: string }>('SELECT tenant_id, source, status FROM _tmig.run');
+      const own = r.rowCount === 1 && r.rows[0].tenant_id === tenantId && r.rows[0].source !== sourceLabel;
+      return own ? { status: r.rows[0].status } : undefined;
+    } finally {
+      await db.end();
+    }
+  }
+
+  /**
+   * Renames the database aside (`<name>_old_<UTC time>`, within 63 bytes) so the new migration can
+   * take its name; its sessions are ended first (a rename needs the database to itself).
+   */
+  private async renameAside(tenantId: string): Promise<string> {
+    const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const suffix = `_old_${stamp}`;
+    let base = this.ep.database;
+    while (Buffer.byteLength(base + suffix, 'utf8') > 63) base = base.slice(0, -1);
+    const aside = base + suffix;
+    const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
+    try {
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.ep.database]);
+      await admin.query(`ALTER DATABASE ${quoteIdent(this.ep.database)} RENAME TO ${quoteIdent(aside)}`);
+      await admin.query(`COMMENT ON DATABASE ${quoteIdent(aside)} IS ${quoteLiteral(
+        `tmig: replaced by a new migration of tenant ${tenantId} into "${this.ep.database}"; kept until dropped by an operator`)}`);
+      return aside;
+    } finally {
+      await admin.end();
+    }
+  }
+
+  /** The completed database this one replaced (renamed aside), if any. */
+  async replacedDatabase(): Promise<string | undefined> {
+    const db = await this.connect();
+    try {
+      const r = await db.query<{ replaced_database: string | null }>(`SELECT replaced_database FROM _tmig.run`);
+      return r.rows[0]?.replaced_database ?? undefined;
     } finally {
       await db.end();
     }
@@ -168,8 +213,11 @@ export class PostgresTarget implements TargetEngine {
       try {
         for (const g of groups) {
           const queue = steps.filter((s) => s.group === g && !done.has(s.label));
+          let failure: { err: unknown } | undefined;
+          // After a failure no new step starts, but steps already running finish and commit
+          // (closing their connections would throw away a finished index build).
           await Promise.all(clients.map(async (db) => {
-            for (let step = queue.shift(); step; step = queue.shift()) {
+            for (let step = failure ? undefined : queue.shift(); step; step = failure ? undefined : queue.shift()) {
               await db.query('BEGIN');
               try {
                 await runStep(db, step);
@@ -179,10 +227,11 @@ export class PostgresTarget implements TargetEngine {
                 onStep?.(step.label);
               } catch (err) {
                 await db.query('ROLLBACK').catch(() => undefined);
-                throw new PermanentError(FailureType.SchemaFailed, `post-data step "${step.label}" failed: ${(err as Error).message}`);
+                failure ??= { err: postDataError(step, err) };
               }
             }
           }));
+          if (failure) throw failure.err;
         }
       } finally {
         for (const c of clients.slice(1)) await c.end().catch(() => undefined);
@@ -258,12 +307,23 @@ export class PostgresTarget implements TargetEngine {
   }
 }
 
+/**
+ * Definition errors are permanent; a lost connection, a deadlock between parallel
+ * ALTER TABLE ... FOREIGN KEY steps, a lock timeout or a full disk stay transient (retried).
+ */
+function postDataError(step: DdlStep, err: unknown): unknown {
+  if (classifySqlState(sqlStateOf(err)) !== 'permanent') return err;
+  const statement = statementOf(err);
+  return new PermanentError(FailureType.SchemaFailed, `post-data step "${step.label}" failed: ${(err as Error).message}` +
+    ` (SQLSTATE ${sqlStateOf(err)}${statement ? `; statement: ${statement}` : ''})`);
+}
+
 async function runStep(db: Client, step: DdlStep): Promise<void> {
   try {
     await db.query(step.sql);
   } catch (err) {
-    const e = err as Error & { position?: string };
-    throw new Error(`${step.label}: ${e.message}`);
+    // Keeps the SQLSTATE and statement reachable through `cause` for classification.
+    throw new Error(`${step.label}: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -127,7 +127,7 @@ export function renderTenantHtml(r: TenantReport, links: { wave?: string } = {})
   const header = `<h1><span class="verdict ${r.verdict}" id="verdict" data-verdict="${r.verdict}">${r.verdict.toUpperCase()}</span>Tenant ${e(r.tenantId)}</h1>
 <div class="muted">${r.waveId ? `wave ${links.wave ? `<a href="${e(links.wave)}">${e(r.waveId)}</a>` : e(r.waveId)} · ` : ''}` +
     `${r.source ? `source ${e(r.source.server)}/${e(r.source.database)} · ` : ''}${r.target ? `target ${e(r.target.server)}/${e(r.target.database)} · ` : ''}` +
-    `generated ${e(r.generatedAt)} · report schema v${r.schemaVersion}${r.alreadyComplete ? ' · already complete (nothing to do)' : ''}</div>`;
+    `generated ${e(r.generatedAt)} · report schema v${r.schemaVersion}${r.alreadyComplete ? ' · already complete (nothing to do)' : ''}${r.replacedDatabase ? ` · replaced the completed database, kept as ${e(r.replacedDatabase)}` : ''}</div>`;
   const error = r.error ? `<section id="error"><h2>Failure: ${e(r.error.type)}</h2><div class="error">${e(r.error.message)}</div></section>` : '';
   return renderPage({
     title: `tmig report: tenant ${r.tenantId} (${r.verdict})`,

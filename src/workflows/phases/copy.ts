@@ -49,7 +49,7 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
         r = await scope.run(() => slices.copyTableSlice.executeWithOptions(summary(rangeSummary('copy', item.table, item.rangeId, rangesOf.get(item.table) ?? 1)),
           [ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt) }]));
       } catch (err) {
-        if (isCancellation(err) && progress.paused && !CancellationScope.current().consideredCancelled) continue;
+        if (isCancellation(err) && run.pausedScopes.has(scope) && !CancellationScope.current().consideredCancelled) continue;
         throw err;
       } finally {
         run.runningSlices.delete(scope);

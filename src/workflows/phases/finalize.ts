@@ -23,13 +23,15 @@ export async function finalize(run: TenantRun): Promise<void> {
   run.resultMemo();
 }
 
-/** Handles a run's failure; returns the error to throw (the cancellation itself, or a typed non-retryable failure). */
-export async function finalizeFailure(run: TenantRun, err: unknown, ownsTarget: boolean): Promise<unknown> {
-  const { input, ref, progress } = run;
+/**
+ * Marks the target failed (even when the workflow is being cancelled: nothing half-done may look
+ * done) and cleans the work directory. The runner calls it while the tenant still holds its target
+ * permit, so it can never hit the next run of the same tenant, which waits for that permit.
+ */
+export async function markFailed(run: TenantRun, err: unknown, ownsTarget: boolean): Promise<void> {
+  const { input, ref } = run;
   const cancelled = isCancellation(err);
   const message = innermostMessage(err);
-  progress.lastError = message;
-  progress.errors.push(message);
   // Nothing half-done may look done: mark the target failed even when the workflow is being cancelled.
   await CancellationScope.nonCancellable(async () => {
     if (!ownsTarget) return;
@@ -43,6 +45,16 @@ export async function finalizeFailure(run: TenantRun, err: unknown, ownsTarget: 
     // Kept (size-limited) for diagnosis.
     await CancellationScope.nonCancellable(() => light.cleanupWorkDir({ tenantId: input.tenantId, ok: false }).then(() => undefined, () => undefined));
   }
+}
+
+/** Handles a run's failure; returns the error to throw (the cancellation itself, or a typed non-retryable failure). */
+export async function finalizeFailure(run: TenantRun, err: unknown, ownsTarget: boolean, alreadyMarked = false): Promise<unknown> {
+  const { input, ref, progress } = run;
+  const cancelled = isCancellation(err);
+  const message = innermostMessage(err);
+  progress.lastError = message;
+  progress.errors.push(message);
+  if (!alreadyMarked) await markFailed(run, err, ownsTarget);
   run.enter(cancelled ? 'cancelled' : 'failed');
   const failed = run.result(false, { error: { type: cancelled ? FailureType.Cancelled : failureType(err), message }, validation: validationOf(err) });
   await CancellationScope.nonCancellable(async () => {
