@@ -12,3 +12,7 @@ export { checkTenantIntegrity } from './checkTenantIntegrity';
 export { reportTenant, reportWave } from './reportRun';
 export { listBackupObjects, startTenantMigrations } from './intakeBackups';
 export { restoreBackup, dropRestoredSource } from './restoreBackup';
+export {
+  checkOnlineSource, prepareChangeCapture, streamChanges, freezeSide, unfreezeSide, writeDrainMarker, syncStreamSequences,
+  checkFrozenTable, validateDeferredForeignKeys, runTenantSwitchHook, startReverseReplication, dropChangeCapture,
+} from './cdc';

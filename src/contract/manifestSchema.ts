@@ -53,6 +53,13 @@ export const optionsSchema = z.object({
    * example an older backup). Never touches a database tmig did not create.
    */
   replaceExisting: z.boolean().optional(),
+  online: z.union([z.boolean(), z.object({
+    lagThresholdSeconds: z.number().min(0).optional(),
+    maxRetainedWalBytes: z.number().int().min(0).optional(),
+    maxBatchChanges: z.number().int().min(1).max(1_000_000).optional(),
+    sliceSeconds: z.number().int().min(1).max(3600).optional(),
+    cutoverConcurrency: z.number().int().min(1).max(1000).optional(),
+  }).strict()]).optional(),
 }).strict();
 
 export const tenantSchema = z.object({

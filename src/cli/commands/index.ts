@@ -12,6 +12,8 @@ import { registerReport } from './reportCommand';
 import { registerAssess } from './assessCommand';
 import { registerValidate } from './validateCommand';
 import { registerDoctor } from './doctorCommand';
+import { registerCutover } from './cutoverCommand';
+import { registerCdc } from './cdcCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -28,4 +30,6 @@ export function registerCommands(program: Command): void {
   registerAssess(program);
   registerValidate(program);
   registerDoctor(program);
+  registerCutover(program);
+  registerCdc(program);
 }
