@@ -17,6 +17,7 @@ import { configurePgcopydb, pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
 import { configureTmig, runTmigFleet, stopTmigSession, tmigCrashRunner, tmigRunner } from './runners/tmig';
 import type { BenchReport, BenchResult, Scale } from './types';
+import { runOnlineScenario } from './onlineScenario';
 
 const DEFAULT_TMIG_TIMEOUT_S: Record<Scale, number> = { tiny: 300, small: 1800, full: 4 * 3600 };
 
@@ -123,10 +124,18 @@ async function main(): Promise<void> {
   } finally {
     await stopTmigSession();
   }
+  if (args.online) {
+    try {
+      report.online = await runOnlineScenario({ sizeMb: args.onlineSizeMb, writesPerSecond: args.onlineRate, steadySeconds: args.onlineSteadySeconds, log });
+    } catch (err) {
+      log(`online: failed: ${(err as Error).message}`);
+    }
+  }
   report.results = withRatios(report.results);
   console.log('');
   console.log(formatResults(report.results));
   if (report.fleet) console.log('\n' + formatFleet(report.fleet));
+  if (report.online) console.log('\nonline scenario:\n' + JSON.stringify(report.online, null, 2));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
     log(`results written to ${args.json}`);

@@ -62,4 +62,6 @@ export interface BenchReport {
   tmigWorkers: 'all' | 'split';
   results: BenchResult[];
   fleet?: FleetSummary;
+  /** `--online`: the online (CDC) scenario, see bench/onlineScenario.ts. */
+  online?: import('./onlineScenario').OnlineBenchResult;
 }
