@@ -25,6 +25,11 @@ export interface BenchArgs {
   splitTenants: number;
   /** Approximate size of the shared database in MB. */
   splitMb: number;
+  /** Run the online scenario (a tenant under a steady writer, migrated online, cut over). */
+  online: boolean;
+  onlineSizeMb: number;
+  onlineRate: number;
+  onlineSteadySeconds: number;
   /** Seconds before a tmig wave is given up (default by scale). */
   tmigTimeoutS?: number;
   help: boolean;
@@ -42,6 +47,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --pgcopydb-split off|auto|SIZE  pgcopydb same-table concurrency (default auto: largest table in ~2 x jobs parts)
   --crash                   also run tmig with its copying worker SIGKILLed mid-chunk: exact resume,
                             rows copied again (at most one chunk per range)
+  --online                  also run the online scenario: a tenant under a steady writer migrated
+                            online (CDC), then cut over: catch-up, lag p50/p99, applied/s, write-blocked time
+  --online-size-mb N        its tenant's size (default 50; 1024 for the 1 GB run)
+  --online-rate N           its writer's writes per second (default 500)
+  --online-steady S         seconds of steady-state streaming measured before the cutover (default 60)
   --keep-targets            keep the target databases (default: dropped after verification)
   --clean                   drop every tmig_bench_* database (sources, fleet, targets) and exit
   --regenerate              rebuild the source data even if it is already there
@@ -58,7 +68,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300 };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300, online: false, onlineSizeMb: 50, onlineRate: 500, onlineSteadySeconds: 60 };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -111,6 +121,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case '--split': args.split = true; break;
       case '--split-tenants': args.splitTenants = positiveInt('--split-tenants', value()); break;
       case '--split-mb': args.splitMb = positiveInt('--split-mb', value()); break;
+      case '--online': args.online = true; break;
+      case '--online-size-mb': args.onlineSizeMb = positiveInt('--online-size-mb', value()); break;
+      case '--online-rate': args.onlineRate = positiveInt('--online-rate', value()); break;
+      case '--online-steady': args.onlineSteadySeconds = positiveInt('--online-steady', value()); break;
       case '--clean': args.clean = true; break;
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;

@@ -19,6 +19,7 @@ import { configureTmig, runTmigFleet, stopTmigSession, tmigCrashRunner, tmigRunn
 import type { BenchReport, BenchResult, Scale } from './types';
 import { ensureSplitDatasets } from './splitDataset';
 import { runSplitScenario } from './runners/tmigSplit';
+import { runOnlineScenario } from './onlineScenario';
 
 const DEFAULT_TMIG_TIMEOUT_S: Record<Scale, number> = { tiny: 300, small: 1800, full: 4 * 3600 };
 
@@ -137,6 +138,13 @@ async function main(): Promise<void> {
   } finally {
     await stopTmigSession();
   }
+  if (args.online) {
+    try {
+      report.online = await runOnlineScenario({ sizeMb: args.onlineSizeMb, writesPerSecond: args.onlineRate, steadySeconds: args.onlineSteadySeconds, log });
+    } catch (err) {
+      log(`online: failed: ${(err as Error).message}`);
+    }
+  }
   report.results = withRatios(report.results);
   console.log('');
   console.log(formatResults(report.results));
@@ -148,6 +156,7 @@ async function main(): Promise<void> {
       + `source read amplification ${s.readAmplification.toFixed(2)} (${(s.bytesRead / 1048576).toFixed(0)} MB read of ${(s.sourceBytes / 1048576).toFixed(0)} MB)`);
     for (const [t, v] of Object.entries(s.seqScans)) console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans`);
   }
+  if (report.online) console.log('\nonline scenario:\n' + JSON.stringify(report.online, null, 2));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
     log(`results written to ${args.json}`);

@@ -64,4 +64,6 @@ export interface BenchReport {
   fleet?: FleetSummary;
   /** The split scenario (bench/runners/tmigSplit.ts). */
   split?: import('./runners/tmigSplit').SplitSummary;
+  /** `--online`: the online (CDC) scenario, see bench/onlineScenario.ts. */
+  online?: import('./onlineScenario').OnlineBenchResult;
 }

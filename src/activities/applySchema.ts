@@ -1,6 +1,7 @@
 import { classified, config, withHeartbeats } from './activityContext';
 import { openSource, openTarget } from '../config/openEngines';
 import { loadModel } from './storedModel';
+import type { DdlStep } from '../engines/sourceEngine';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 
 /** Pre-data DDL (types, tables, defaults) in one transaction; a retry after commit is a no-op. */
@@ -28,7 +29,9 @@ export async function applyPostData(t: TenantRef, parallelism: number): Promise<
     const model = await loadModel(t);
     const engine = await openSource(cfg, t.source, t.options);
     try {
-      const steps = await engine.postDataSteps(model);
+      // Online tenants: the copy read tables at different moments while the source changed, so
+      // foreign keys are added NOT VALID and validated at cutover, after the drain.
+      const steps = (await engine.postDataSteps(model)).map((st) => (t.options?.online ? deferForeignKey(st) : st));
       const target = openTarget(cfg, t.target);
       const applied = await target.applyPostData(steps, parallelism, (label) => { current = label; });
       await target.syncSequences(await engine.sequenceStates(model));
@@ -37,4 +40,10 @@ export async function applyPostData(t: TenantRef, parallelism: number): Promise<
       await engine.close();
     }
   }));
+}
+
+/** A foreign key step made NOT VALID (unless it already is). */
+function deferForeignKey(step: DdlStep): DdlStep {
+  if (!step.label.startsWith('FK CONSTRAINT ') || /NOT VALID/i.test(step.sql)) return step;
+  return { ...step, sql: step.sql.replace(/;\s*$/, ' NOT VALID;') };
 }

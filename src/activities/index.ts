@@ -17,3 +17,7 @@ export { lazyInstall, lazySetStage, lazyReverseSync, lazyConfirmWriters, lazyCou
 export { lazyBackfillCollection } from './lazyBackfill';
 export { lazyValidate, lazyMarkBackfillDone } from './lazyValidate';
 export { lazyArchiveAndDrop } from './lazyCleanup';
+export {
+  checkOnlineSource, prepareChangeCapture, streamChanges, freezeSide, unfreezeSide, writeDrainMarker, syncStreamSequences,
+  checkFrozenTable, validateDeferredForeignKeys, runTenantSwitchHook, startReverseReplication, dropChangeCapture,
+} from './cdc';

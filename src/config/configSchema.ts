@@ -35,6 +35,13 @@ const configObject = (servers: z.ZodType<ServerConfig, any>) => z.object({
     dir: z.string().default('reports'),
     s3: z.object({ bucket: z.string(), prefix: z.string().default('reports/') }).strict().optional(),
   }).strict().default({ dir: 'reports' }),
+  /** Online migration: the operator's switch hook, run at cutover and rollback (src/cdc/switchHook.ts). */
+  cutover: z.object({
+    switchHook: z.union([
+      z.object({ command: z.array(z.string().min(1)).min(1), timeoutSeconds: z.number().positive().optional() }).strict(),
+      z.object({ url: z.string().url(), timeoutSeconds: z.number().positive().optional() }).strict(),
+    ]).optional(),
+  }).strict().default({}),
   /** Attempts at reaching a server before the tenant fails with ServerUnreachable. */
   unreachableAttempts: z.number().int().positive().default(4),
 }).strict();

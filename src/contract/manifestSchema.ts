@@ -73,6 +73,13 @@ export const optionsSchema = z.object({
   replaceExisting: z.boolean().optional(),
   replaceCompleted: z.boolean().optional(),
   reportKeys: z.boolean().optional(),
+  online: z.union([z.boolean(), z.object({
+    lagThresholdSeconds: z.number().min(0).optional(),
+    maxRetainedWalBytes: z.number().int().min(0).optional(),
+    maxBatchChanges: z.number().int().min(1).max(1_000_000).optional(),
+    sliceSeconds: z.number().int().min(1).max(3600).optional(),
+    cutoverConcurrency: z.number().int().min(1).max(1000).optional(),
+  }).strict()]).optional(),
 }).strict();
 
 export const tenantSchema = z.object({

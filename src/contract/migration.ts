@@ -3,6 +3,7 @@
  * the Temporal UI / `temporal` CLI and what reports read. No secrets ever: servers are names
  * that workers resolve from their own config.
  */
+import type { CdcProgress, OnlineResult } from './online';
 import { z } from 'zod';
 import {
   auditCheckSchema, backupRefSchema, columnOverrideSchema, databaseRefSchema, optionsSchema, tenantMigrationInputSchema,
@@ -84,6 +85,8 @@ export const tenantProgressSchema = z.object({
   errors: z.array(z.string()),
   lastError: z.string().optional(),
   startedAt: z.string().optional(),
+  /** Online tenants: the change stream (lag, applied/s, last applied commit). */
+  cdc: z.custom<CdcProgress>().optional(),
 });
 export type TenantProgress = z.infer<typeof tenantProgressSchema>;
 
@@ -100,6 +103,8 @@ export const tenantMigrationResultSchema = z.object({
   reportPath: z.string().optional(),
   rowsCopied: z.number(),
   bytesCopied: z.number(),
+  /** Online tenants: streaming, cutover and rollback. */
+  online: z.custom<OnlineResult>().optional(),
 });
 export type TenantMigrationResult = z.infer<typeof tenantMigrationResultSchema>;
 

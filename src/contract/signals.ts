@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TenantProgress, WaveProgress } from './migration';
+import type { CutoverRequest } from './online';
 
 /** Operator interface names: also usable with `temporal workflow signal/query --name ...`. */
 export const pauseSignal = defineSignal('pause');
@@ -7,3 +8,8 @@ export const resumeSignal = defineSignal('resume');
 export const tenantProgressQuery = defineQuery<TenantProgress>('progress');
 export const waveProgressQuery = defineQuery<WaveProgress>('progress');
 export const validationStateQuery = defineQuery<{ phase: string }>('progress');
+
+/** Online tenants: `temporal workflow signal --workflow-id tenant-<id> --name cutover|rollback|cutover-confirm`. */
+export const cutoverSignal = defineSignal<[CutoverRequest?]>('cutover');
+export const rollbackSignal = defineSignal('rollback');
+export const cutoverConfirmSignal = defineSignal('cutover-confirm');

@@ -96,6 +96,7 @@ export function buildTenantReport(result: TenantMigrationResult, audit?: AuditRe
       findings: findings.map((f) => ({ check: f.check, ...(f.table ? { table: f.table } : {}), ok: f.ok, message: f.message })) } } : {}),
     ...(audit ? { audit: { sourceKind: audit.sourceKind, startedAt: audit.startedAt, finishedAt: audit.finishedAt, ms: audit.ms,
       checksRun: audit.checksRun, blocked: audit.blocked, findings: audit.findings } } : {}),
+    ...(result.online ? { online: result.online } : {}),
     conversion: {
       ...(model?.sourceKind ? { sourceKind: model.sourceKind } : {}),
       notes: model?.notes ?? [],

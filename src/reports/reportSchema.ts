@@ -84,6 +84,21 @@ export const tenantReportSchema = z.object({
   throughput: z.array(z.object({ at: z.string(), rows: z.number(), bytes: z.number(), rowsPerSecond: z.number(), bytesPerSecond: z.number() })),
   validation: z.object({ mode: z.enum(['full', 'sample', 'none']), ok: z.boolean(), findings: z.array(validationFindingReport) }).optional(),
   audit: auditSection.optional(),
+  /** Online tenants: the change stream, each cutover attempt (steps, write-blocked time) and the rollback. */
+  online: z.object({
+    changesApplied: z.number(),
+    lastAppliedCommitTime: z.string().nullable(),
+    catchUpMs: z.number().optional(),
+    cutovers: z.array(z.object({
+      ok: z.boolean(), writeBlockedMs: z.number(), terminatedSessions: z.number(), terminatedApplications: z.array(z.string()),
+      steps: z.array(z.object({ step: z.string(), ms: z.number(), detail: z.string().optional() })),
+      failedStep: z.string().optional(), error: z.string().optional(),
+    })),
+    finalCheck: z.object({ tables: z.number(), rows: z.number(), ok: z.boolean(), mismatches: z.array(z.string()) }).optional(),
+    reverseChangesApplied: z.number().optional(),
+    outcome: z.enum(['confirmed', 'rolled-back', 'streaming', 'failed']),
+    rollback: z.object({ writeBlockedMs: z.number(), steps: z.array(z.object({ step: z.string(), ms: z.number(), detail: z.string().optional() })) }).optional(),
+  }).optional(),
   conversion: z.object({
     sourceKind: z.string().optional(),
     notes: z.array(z.object({ severity: z.enum(['info', 'lossy', 'unsupported']), object: z.string(), message: z.string() })),

@@ -19,17 +19,22 @@ import { validate } from './phases/validate';
 import { report } from './phases/report';
 import { finalize, finalizeFailure, markFailed } from './phases/finalize';
 import { patched } from '@temporalio/workflow';
+import { startOnline } from './phases/onlineContext';
+import { captureChanges, refuseUnstreamable, releaseOnFailure } from './phases/cdc';
+import { streamAndCutOver } from './phases/cutover';
 
 export { targetLockPool } from './targetLock';
 
 export async function tenantMigration(input: TenantMigrationInput): Promise<TenantMigrationResult> {
   const run = startTenantRun(input);
   const { opts } = run;
+  const online = startOnline(run); // options.online: change capture, streaming, cutover, rollback window
 
   // One migration per target database at a time (two uploads of one tenant, two waves naming the
   // same target): a permit of limit 1 on the target; a run that never got it never touches the target.
   let ownsTarget = false;
   const migrate = async (): Promise<TenantMigrationResult> => {
+    if (online) await refuseUnstreamable(online);
     ownsTarget = true;
     if (await prepare(run) === 'complete') {
       run.enter('done');
@@ -39,12 +44,14 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     const described = await describe(run);
     await audit(run);
     await schema(run);
+    if (online) await captureChanges(online);
 
     // Heavy phases hold a permit of each server's pool (central throttling across all waves).
     const heavyPhases = async () => {
       const items = await copy(run, described);
       await postData(run);
-      return validate(run, described, items);
+      // An online source keeps changing: its final check runs at cutover, against the frozen source.
+      return online ? { tables: [], validation: undefined } : validate(run, described, items);
     };
     const pools = [...new Set([input.source.server, input.target.server])].map((pool) => ({ pool }));
     const { tables, validation } = opts.throttle
@@ -54,8 +61,9 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       })
       : await heavyPhases();
 
+    if (online) await streamAndCutOver(run, online, described);
     const final = await report(run, { tables, validation });
-    await finalize(run);
+    await finalize(run, online?.result.outcome === 'rolled-back' ? 'rolled back to the source after cutover' : undefined);
     return final;
   };
 
@@ -79,6 +87,7 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       ? await withPermits([{ pool: targetLockPool(input.target), defaultLimit: 1 }], input.tenantId, migrateHoldingTarget, { onWaiting: () => run.enter('waiting-permit') })
       : await migrateHoldingTarget();
   } catch (err) {
+    if (online) await releaseOnFailure(online);
     throw await finalizeFailure(run, err, ownsTarget, marked);
   }
 }

@@ -14,6 +14,8 @@ import { registerValidate } from './validateCommand';
 import { registerDoctor } from './doctorCommand';
 import { registerLazy } from './lazyCommand';
 import { registerSplit } from './splitCommand';
+import { registerCutover } from './cutoverCommand';
+import { registerCdc } from './cdcCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -32,4 +34,6 @@ export function registerCommands(program: Command): void {
   registerDoctor(program);
   registerLazy(program);
   registerSplit(program);
+  registerCutover(program);
+  registerCdc(program);
 }

@@ -79,6 +79,12 @@ async function queryTenants(client: Client, workflowIds: string[]): Promise<Reco
 
 // ---------- rendering ----------
 
+/** Online tenants: the stream's lag, apply rate and last applied commit, on one line. */
+export function cdcSummary(c: NonNullable<TenantProgress['cdc']>): string {
+  return `${c.direction === 'reverse' ? 'reverse ' : ''}${c.state}: lag ${fmtNum(c.lagBytes)} B / ${c.lagSeconds}s  ${fmtNum(c.appliedPerSecond)} changes/s  ` +
+    `applied ${fmtNum(c.changesApplied)}  last commit ${c.lastAppliedCommitTime ?? '-'}  WAL held ${fmtNum(c.retainedWalBytes)} B`;
+}
+
 function fmtNum(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n);
 }
@@ -99,6 +105,7 @@ function tenantLine(p: TenantProgress): { value: number; total: number; payload:
       name: p.tenantId.slice(0, 20).padEnd(20),
       phase: (p.paused ? 'paused' : p.phase).padEnd(14),
       detail: `tables ${p.tablesDone}/${p.tablesTotal}  rows ${fmtNum(p.rowsCopied)}/${fmtNum(p.rowsTotal)}  ${fmtNum(Math.round(p.rowsPerSecond))} rows/s  ETA ${fmtEta(p.etaSeconds)}`
+        + (p.cdc ? `  ${cdcSummary(p.cdc)}` : '')
         + (p.permitsWaitedMs ? `  waited ${Math.round(p.permitsWaitedMs / 1000)}s for permits` : '')
         + (p.lastError ? `  error: ${p.lastError.slice(0, 80)}` : ''),
     },

@@ -2,7 +2,8 @@
  * The checkpoint store: owner of the exactly-once copy contract in a PostgreSQL target's `_tmig`
  * schema. Plan rows (one checkpoint row per key range), the checkpoint row lock, the chunk commit
  * (chunk record + advanced checkpoint, inside the transaction that wrote the chunk's rows) and the
- * chunk records validation re-reads. Nothing else writes `_tmig.checkpoint` or `_tmig.chunk`.
+ * chunk records validation re-reads, and the CDC stream position (`_tmig.stream_position`) of an
+ * online tenant. Nothing else writes `_tmig.checkpoint`, `_tmig.chunk` or `_tmig.stream_position`.
  */
 import type { Client } from 'pg';
 import type { KeyRange } from '../sourceEngine';
@@ -104,4 +105,70 @@ export async function recordWholeTable(db: Client, cp: Checkpoint, chunk: ChunkW
   await db.query(`UPDATE _tmig.checkpoint SET rows_done = $3, bytes_done = $4, chunks = 1, done = true, updated_at = clock_timestamp()
     WHERE table_name = $1 AND range_id = $2`, [cp.table, cp.rangeId, chunk.rows, chunk.bytes]);
   return { ...cp, rowsDone: chunk.rows, bytesDone: chunk.bytes, chunks: 1, done: true };
+}
+
+// ---------- CDC stream position ----------
+// The position of one change stream (online migration), kept in the database the changes are
+// applied to and written in the same transaction as the changes it covers. The row is locked
+// for the whole apply transaction, so two appliers of one stream serialize and the second
+// skips what the first committed.
+
+export const STREAM_POSITION_DDL = `
+CREATE SCHEMA IF NOT EXISTS _tmig;
+CREATE TABLE IF NOT EXISTS _tmig.stream_position (
+  stream text PRIMARY KEY,
+  tenant_id text NOT NULL,
+  direction text NOT NULL CHECK (direction IN ('forward', 'reverse')),
+  start_lsn pg_lsn NOT NULL,
+  lsn pg_lsn NOT NULL,
+  last_commit_time timestamptz,
+  changes bigint NOT NULL DEFAULT 0,
+  transactions bigint NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+`;
+
+export interface StreamPosition {
+  stream: string;
+  tenantId: string;
+  direction: 'forward' | 'reverse';
+  startLsn: string;
+  /** End LSN of the last applied source commit. */
+  lsn: string;
+  lastCommitTime: string | null;
+  changes: number;
+  transactions: number;
+}
+
+/** Records where a new stream starts (before any chunk is read); keeps an existing row. */
+export async function initStreamPosition(db: Client, p: { stream: string; tenantId: string; direction: 'forward' | 'reverse'; startLsn: string }): Promise<StreamPosition> {
+  await db.query(STREAM_POSITION_DDL);
+  await db.query(`INSERT INTO _tmig.stream_position (stream, tenant_id, direction, start_lsn, lsn) VALUES ($1, $2, $3, $4, $4)
+    ON CONFLICT (stream) DO NOTHING`, [p.stream, p.tenantId, p.direction, p.startLsn]);
+  return (await readStreamPosition(db, p.stream))!;
+}
+
+export async function readStreamPosition(db: Client, stream: string, forUpdate = false): Promise<StreamPosition | undefined> {
+  const exists = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_tmig' AND c.relname = 'stream_position'`);
+  if (!exists.rowCount) return undefined;
+  const r = await db.query<{ stream: string; tenant_id: string; direction: 'forward' | 'reverse'; start_lsn: string; lsn: string; t: Date | null; changes: string; transactions: string }>(
+    `SELECT stream, tenant_id, direction, start_lsn::text, lsn::text, last_commit_time AS t, changes::text, transactions::text
+     FROM _tmig.stream_position WHERE stream = $1${forUpdate ? ' FOR UPDATE' : ''}`, [stream]);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  return {
+    stream: row.stream, tenantId: row.tenant_id, direction: row.direction, startLsn: row.start_lsn, lsn: row.lsn,
+    lastCommitTime: row.t ? row.t.toISOString() : null, changes: Number(row.changes), transactions: Number(row.transactions),
+  };
+}
+
+/** Inside the apply transaction: moves the position past the applied commits. */
+export async function advanceStreamPosition(db: Client, stream: string, p: { lsn: string; lastCommitTime: string; changes: number; transactions: number }): Promise<void> {
+  await db.query(`UPDATE _tmig.stream_position SET lsn = $2, last_commit_time = $3, changes = changes + $4, transactions = transactions + $5,
+    updated_at = clock_timestamp() WHERE stream = $1`, [stream, p.lsn, p.lastCommitTime, p.changes, p.transactions]);
+}
+
+export async function deleteStreamPosition(db: Client, stream: string): Promise<void> {
+  const exists = await readStreamPosition(db, stream);
+  if (exists) await db.query('DELETE FROM _tmig.stream_position WHERE stream = $1', [stream]);
 }

@@ -47,7 +47,8 @@ export async function connectPg(ep: PgEndpoint, opts: { role: 'source' | 'target
   }
   const settings = Object.entries({ ...CANONICAL_SESSION_SETTINGS, ...MIGRATOR_SESSION_SETTINGS })
     .map(([k, v]) => `SET ${k} = '${v}'`).join('; ');
-  await client.query(settings);
+  // An online tenant's target is frozen for applications until cutover; tmig itself still writes.
+  await client.query(opts.role === 'target' ? `${settings}; SET default_transaction_read_only = off` : settings);
   return client;
 }
 

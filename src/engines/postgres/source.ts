@@ -140,7 +140,8 @@ export class PostgresSourceEngine implements SourceEngine {
   }
 
   async postDataSteps(): Promise<DdlStep[]> {
-    const steps = splitPostData(await dumpSection(this.ep, 'post-data'));
+    // tmig's own change-capture publications (online migration) belong to the source only.
+    const steps = splitPostData(await dumpSection(this.ep, 'post-data')).filter((s) => !/^PUBLICATION(?: TABLE)? [^ ]*\.tmig_/.test(s.label));
     // A schema-only dump leaves materialized views empty: refresh the populated ones, in creation order, last.
     const db = await this.db();
     const mv = await db.query<{ name: string }>(`SELECT format('%I.%I', schemaname, matviewname) AS name

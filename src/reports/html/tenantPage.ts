@@ -74,6 +74,17 @@ function validation(r: TenantReport): string {
 <tbody>${rows || '<tr><td colspan="4" class="muted">No findings.</td></tr>'}</tbody></table></section>`;
 }
 
+function online(r: TenantReport): string {
+  const o = r.online;
+  if (!o) return '';
+  const rows = o.cutovers.map((c, i) => `<tr><td>${i + 1}</td><td class="${c.ok ? 'ok' : 'bad'}">${c.ok ? 'ok' : `failed at ${e(c.failedStep ?? '?')}`}</td>
+    <td>${formatInt(c.writeBlockedMs)} ms</td><td>${formatInt(c.terminatedSessions)}</td><td>${c.steps.map((s) => `${e(s.step)} ${formatInt(s.ms)} ms${s.detail ? ` (${e(s.detail)})` : ''}`).join('<br>')}${c.error ? `<br>${e(c.error)}` : ''}</td></tr>`).join('');
+  return `<section id="online"><h2>Online migration: ${e(o.outcome)}</h2>
+<p>${formatInt(o.changesApplied)} changes applied; last applied commit ${e(o.lastAppliedCommitTime ?? '-')}${o.catchUpMs !== undefined ? `; caught up ${formatInt(o.catchUpMs)} ms after the copy` : ''}${o.reverseChangesApplied !== undefined ? `; ${formatInt(o.reverseChangesApplied)} changes streamed back to the source` : ''}.</p>
+<table><thead><tr><th>cutover</th><th>result</th><th>write-blocked</th><th>sessions ended</th><th>steps</th></tr></thead><tbody>${rows}</tbody></table>
+${o.rollback ? `<p>Rollback: writes blocked ${formatInt(o.rollback.writeBlockedMs)} ms.</p>` : ''}</section>`;
+}
+
 function audit(r: TenantReport): string {
   if (!r.audit) return '<section id="audit"><h2>Audit</h2><p class="muted">Not run.</p></section>';
   const a = r.audit;
@@ -132,7 +143,7 @@ export function renderTenantHtml(r: TenantReport, links: { wave?: string } = {})
   return renderPage({
     title: `tmig report: tenant ${r.tenantId} (${r.verdict})`,
     header,
-    body: [error, summary(r), tables(r), phases(r), throughput(r), validation(r), audit(r), conversion(r)].join('\n'),
+    body: [error, summary(r), tables(r), phases(r), throughput(r), validation(r), online(r), audit(r), conversion(r)].join('\n'),
     data: r,
     script: SCRIPT,
   });

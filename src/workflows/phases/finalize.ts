@@ -11,10 +11,12 @@ import type { TenantRun } from '../tenantRun';
 import { light } from '../activityStubs';
 import { summary } from '../uiMetadata';
 
-export async function finalize(run: TenantRun): Promise<void> {
+/** `incompleteReason`: the run succeeded but the target must not look complete (an online tenant rolled back). */
+export async function finalize(run: TenantRun, incompleteReason?: string): Promise<void> {
   const { input, ref } = run;
   run.enter('cleanup');
-  await light.markTargetComplete.executeWithOptions(summary(`mark ${run.targetName} complete`), [ref]);
+  if (incompleteReason) await light.markTargetFailed(ref, incompleteReason);
+  else await light.markTargetComplete.executeWithOptions(summary(`mark ${run.targetName} complete`), [ref]);
   if (input.backup && !input.options?.keepArtifacts) {
     await light.dropRestoredSource(ref);
     await light.cleanupWorkDir({ tenantId: input.tenantId, ok: true, sourceServer: input.source.server });
