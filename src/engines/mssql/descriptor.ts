@@ -30,11 +30,21 @@ export const mssqlEngine = defineEngine({
   },
   restore: {
     async restore(ep) {
+      // The strategy is per server: only a test config selects the script double (no RESTORE on Babelfish).
+      if (ep.server.restore === 'scriptRestoreDouble') {
+        const { restoreFromScript } = await import('./scriptRestoreDouble');
+        const r = await restoreFromScript(ep);
+        return { files: r.batches };
+      }
       const { restoreDatabase } = await import('./backupRestore');
       const r = await restoreDatabase(ep);
       return { files: r.files.length };
     },
     async drop(ep) {
+      if (ep.server.restore === 'scriptRestoreDouble') {
+        const { dropScriptRestored } = await import('./scriptRestoreDouble');
+        return dropScriptRestored(ep.serverName, ep.server, ep.database);
+      }
       const { dropRestoredDatabase } = await import('./backupRestore');
       await dropRestoredDatabase(ep.serverName, ep.server, ep.database);
     },
