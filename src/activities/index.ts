@@ -4,7 +4,7 @@ export { createSchema, applyPostData } from './applySchema';
 export { planCopy } from './planCopy';
 export { copyTableSlice, type CopySliceResult } from './copyTableSlice';
 export { validateTable, validateTables } from './validateTables';
-export { markTargetComplete, markTargetFailed } from './markTarget';
+export { markTargetComplete, markTargetFailed, markValidationFailed } from './markTarget';
 export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governorPermits';
 export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup } from './backupStaging';
 export { auditTenantSource } from './auditTenantSource';

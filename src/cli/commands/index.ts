@@ -12,10 +12,12 @@ import { registerReport } from './reportCommand';
 import { registerAssess } from './assessCommand';
 import { registerValidate } from './validateCommand';
 import { registerDoctor } from './doctorCommand';
+import { registerCheck } from './checkCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerStart(program);
+  registerCheck(program);
   registerStatus(program);
   registerPause(program);
   registerResume(program);
