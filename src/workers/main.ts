@@ -54,9 +54,14 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   // One line with the innermost cause and its type (not a raw transport dump); LOG_LEVEL=DEBUG adds the chain.
-  const target = temporalTargetFromEnv();
+  let where = 'Temporal';
+  try {
+    where = resolveTemporalConnection().description;
+  } catch {
+    // The settings themselves were the problem: the cause below says so.
+  }
   const transport = /transport|connect|UNAVAILABLE|ECONNREFUSED/i.test(causeChainText(err));
-  console.error(`tmig worker: ${transport ? `cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ` : ''}${oneLineCause(err)}`);
+  console.error(`tmig worker: ${transport ? `cannot reach ${where}: ` : ''}${oneLineCause(err)}`);
   if (process.env.LOG_LEVEL === 'DEBUG') console.error(causeChainText(err));
   process.exit(1);
 });

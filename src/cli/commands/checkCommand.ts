@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/loadConfig';
 import { preflightManifest, renderPreflight, type PreflightResult } from '../../preflight/manifestPreflight';
 import type { MigrationWaveInput } from '../../contract/migration';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, usageExitCodes } from '../operator';
-import { readManifest } from './startCommand';
+import { readManifest } from '../manifestFile';
 
 /** Runs the preflight; throws a usage error (exit 2) listing every problem. */
 export async function runPreflight(input: MigrationWaveInput, configPath: string, opts: { checkDatabases?: boolean } = {}): Promise<PreflightResult> {

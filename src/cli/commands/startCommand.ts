@@ -1,30 +1,14 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { type Client, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { waveSchema } from '../../contract/manifestSchema';
-import { formatZodError } from '../../contract/formatZodError';
 import { TASK_QUEUE, WorkflowType, waveWorkflowId } from '../../contract/names';
 import type { MigrationWaveInput } from '../../contract/migration';
 import { TmigRoleKey, WaveIdKey } from '../../contract/searchAttributes';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, usageExitCodes, withClient } from '../operator';
 import { runPreflight } from './checkCommand';
+import { readManifest } from '../manifestFile';
 import { waveResultLines } from '../waveSummary';
 import { isUnregisteredSearchAttribute } from '../../temporal/searchAttributeSupport';
 
-/** Reads and validates a manifest file (JSON or YAML); errors name the field. */
-export function readManifest(path: string): MigrationWaveInput {
-  let raw: unknown;
-  try {
-    const text = readFileSync(path, 'utf8');
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new CliError(`manifest ${path}: ${(err as Error).message}`, ExitCode.Usage);
-  }
-  const parsed = waveSchema.safeParse(raw);
-  if (!parsed.success) throw new CliError(`manifest ${path}: ${formatZodError(parsed.error)}`, ExitCode.Usage);
-  return parsed.data;
-}
 
 /**
  * Refuses to start a wave id that runs now, or that already ran unless `rerun` (a rerun is a new
