@@ -1,6 +1,6 @@
 // The layer rule (see README "Layout"): contract <- engines <- libraries <- activities <- workers,
 // with the CLI beside; workflows import only the contract and activity *types*; no import loops.
-const libraries = '^src/(audit|validation|reports|archives|storage|intake|assess|config|schedules|temporal|cdc|split|lazy|common|manifest|metrics|doctor)/';
+const libraries = '^src/(audit|validation|reports|archives|storage|intake|assess|config|schedules|temporal|cdc|split|lazy|common|manifest|metrics|doctor|preflight)/';
 const above = (...folders) => `^src/(${folders.join('|')})/`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */

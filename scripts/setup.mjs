@@ -113,8 +113,14 @@ function debianTools() {
   execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
 }
 
+/** The compiled CLI (dist/), rebuilt only when src/ changed since the last build. */
+function buildCli() {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+}
+
 const started = Date.now();
 npmDeps();
+buildCli();
 const temporal = goTool('temporal');
 debianTools();
 if (!minimal) goTool('minio');

@@ -10,6 +10,8 @@ import { connectClient } from '../temporal/connection';
 import { TASK_QUEUE } from '../contract/names';
 import { BadInputError, toActivityFailure } from '../contract/failures';
 import { loadConfig } from '../config/loadConfig';
+import { TmigRoleKey } from '../contract/searchAttributes';
+import { isUnregisteredSearchAttribute } from '../temporal/searchAttributeSupport';
 import {
   acquireSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type GovernorInput, type PermitRequest,
 } from '../contract/governorProtocol';
@@ -65,6 +67,17 @@ export function configuredPoolLimit(pool: string): number {
   return FALLBACK_POOL_LIMIT;
 }
 
+/** Idle grace of governors this worker starts: `governorIdleGraceSeconds` in the worker config. */
+export function configuredIdleGraceSeconds(): number | undefined {
+  try {
+    return loadConfig().governorIdleGraceSeconds;
+  } catch {
+    return undefined; // No worker config: the workflow's default.
+  }
+}
+
+let roleAttributeMissing = false;
+
 const poolNamePattern = /^[A-Za-z0-9_.-]+$/;
 
 /** Signal-with-start: starts `governor-<pool>` with the default limit if needed, then queues the request. */
@@ -78,14 +91,24 @@ export async function ensureGovernorAndAcquire(input: EnsureGovernorAndAcquireIn
       throw new BadInputError(`permit pool "${input.pool}": default limit must be a positive integer, got ${limit}`);
     }
     const c = await governorClient();
-    const start: GovernorInput = { pool: input.pool, limit };
-    await c.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, {
+    const idleGraceSeconds = configuredIdleGraceSeconds();
+    const start: GovernorInput = { pool: input.pool, limit, ...(idleGraceSeconds !== undefined ? { idleGraceSeconds } : {}) };
+    const send = (withRole: boolean) => c.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, {
       workflowId: governorWorkflowId(input.pool),
       taskQueue: TASK_QUEUE,
       args: [start],
       signal: acquireSignal,
       signalArgs: [input.request],
+      ...(withRole ? { typedSearchAttributes: [{ key: TmigRoleKey, value: 'governor' }] } : {}),
     });
+    try {
+      await send(!roleAttributeMissing);
+    } catch (err) {
+      // A server without the TmigRole attribute still gets its permits (the role is for the UI only).
+      if (roleAttributeMissing || !isUnregisteredSearchAttribute(err)) throw err;
+      roleAttributeMissing = true;
+      await send(false);
+    }
   } catch (err) {
     throw toActivityFailure(err);
   }

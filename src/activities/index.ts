@@ -5,7 +5,7 @@ export { planCopy } from './planCopy';
 export { copyTableSlice, type CopySliceResult } from './copyTableSlice';
 export { validateTable, validateTables } from './validateTables';
 export { targetHasBookkeeping, validateUnmanagedPair } from './validatePair';
-export { markTargetComplete, markTargetFailed } from './markTarget';
+export { markTargetComplete, markTargetFailed, markValidationFailed } from './markTarget';
 export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governorPermits';
 export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup } from './backupStaging';
 export { auditTenantSource } from './auditTenantSource';

@@ -20,3 +20,8 @@ export async function markTargetFailed(t: TenantRef, reason: string): Promise<vo
     }
   });
 }
+
+/** Marks a target that failed a later validation (`tmig validate`): run row and database comment. */
+export async function markValidationFailed(t: TenantRef, reason: string): Promise<boolean> {
+  return classified(`${tenantLabel(t)}: mark validation failed`, () => openTarget(config(), t.target).markValidationFailed(reason));
+}

@@ -13,7 +13,7 @@ import { openTarget } from '../config/openEngines';
  * Called on success and on failure; the conversion notes come from the stored model when the
  * tenant got that far.
  */
-export async function reportTenant(t: TenantRef & { waveId?: string }, result: TenantMigrationResult, audit?: AuditResult): Promise<PublishedReport> {
+export async function reportTenant(t: TenantRef & { waveId?: string; runKey?: string }, result: TenantMigrationResult, audit?: AuditResult): Promise<PublishedReport> {
   return classified(`${tenantLabel(t)}: write report`, async () => withHeartbeat({ phase: 'report' }, async () => {
     let model: Pick<SchemaModel, 'sourceKind' | 'notes' | 'notMigrated'> | undefined;
     try {
@@ -28,12 +28,15 @@ export async function reportTenant(t: TenantRef & { waveId?: string }, result: T
     } catch {
       replacedDatabase = undefined; // No target or no bookkeeping (failed early): nothing was replaced.
     }
-    return publishTenantReport(config(), result, audit, model, { waveId: t.waveId, source: t.source, target: t.target, replacedDatabase });
+    return publishTenantReport(config(), result, audit, model, { waveId: t.waveId, source: t.source, target: t.target, replacedDatabase, runKey: t.runKey });
   }));
 }
 
-/** Activity: writes the wave dashboard (and uploads it when reports.s3 is set). */
-export async function reportWave(result: MigrationWaveResult): Promise<PublishedReport> {
+/**
+ * Activity: writes the wave dashboard (and uploads it when reports.s3 is set). `tenantIds` lists every
+ * tenant of the wave: the result carries only samples, the other rows come from this run's tenant reports.
+ */
+export async function reportWave(result: MigrationWaveResult, tenantIds?: string[]): Promise<PublishedReport> {
   return classified(`wave ${result.waveId}: write report`, () =>
-    withHeartbeat({ phase: 'report' }, () => publishWaveReport(config(), result)));
+    withHeartbeat({ phase: 'report' }, () => publishWaveReport(config(), result, tenantIds)));
 }

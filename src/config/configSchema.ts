@@ -44,6 +44,8 @@ const configObject = (servers: z.ZodType<ServerConfig, any>) => z.object({
   }).strict().default({}),
   /** Attempts at reaching a server before the tenant fails with ServerUnreachable. */
   unreachableAttempts: z.number().int().positive().default(4),
+  /** Seconds an idle concurrency governor (no holder, no waiter) lingers before it ends. */
+  governorIdleGraceSeconds: z.number().int().min(0).max(3600).default(10),
 }).strict();
 
 export const configSchema = configSchemaFor(builtinEngines);

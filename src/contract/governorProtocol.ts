@@ -39,6 +39,10 @@ export interface GovernorInput {
   /** Permits reclaimed from closed holders over the governor's whole life (carried across runs). */
   reclaimedTotal?: number;
   grantedTotal?: number;
+  /** Seconds an idle governor (no holder, no waiter) waits before it completes (default 10). */
+  idleGraceSeconds?: number;
+  /** Limit set by an operator: the governor stays while idle (until `retire`). */
+  pinned?: boolean;
 }
 
 export interface GovernorState {
@@ -48,6 +52,8 @@ export interface GovernorState {
   queue: PermitEntry[];
   grantedTotal: number;
   reclaimedTotal: number;
+  /** True when an operator set the limit: the governor does not end when idle. */
+  pinned?: boolean;
 }
 
 export interface PermitGrant {
@@ -58,6 +64,8 @@ export interface PermitGrant {
 export const acquireSignal = defineSignal<[PermitRequest]>('acquire');
 export const releaseSignal = defineSignal<[{ requestId: string }]>('release');
 export const setLimitSignal = defineSignal<[{ limit: number }]>('setLimit');
+/** Drops an operator's pin: the governor ends once no one holds or waits (`tmig throttle delete`). */
+export const retireSignal = defineSignal('retire');
 export const stateQuery = defineQuery<GovernorState>('state');
 /** Sent by the governor to the holder workflow; handled in permits.ts. */
 export const permitGrantedSignal = defineSignal<[PermitGrant]>('permitGranted');

@@ -110,4 +110,8 @@ export const waveSchema = z.object({
 });
 
 /** The `tenantMigration` input: a tenant of a wave, plus the wave it belongs to. */
-export const tenantMigrationInputSchema = tenantSchema.extend({ waveId: z.string().optional() });
+export const tenantMigrationInputSchema = tenantSchema.extend({
+  waveId: z.string().optional(),
+  /** The wave run this tenant run belongs to (`<waveId>.<start>`); its reports go under runs/<runKey>/. */
+  runKey: z.string().optional(),
+});

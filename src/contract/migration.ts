@@ -87,6 +87,8 @@ export const tenantProgressSchema = z.object({
   startedAt: z.string().optional(),
   /** Online tenants: the change stream (lag, applied/s, last applied commit). */
   cdc: z.custom<CdcProgress>().optional(),
+  /** In `waiting-permit`: the pool waited for (`tmig status` adds its limit and holders). */
+  waitingFor: z.string().optional(),
 });
 export type TenantProgress = z.infer<typeof tenantProgressSchema>;
 
@@ -110,8 +112,30 @@ export type TenantMigrationResult = z.infer<typeof tenantMigrationResultSchema>;
 
 export const waveTenantOutcomeSchema = z.object({
   tenantId: z.string(), ok: z.boolean(), error: z.string().optional(), rowsCopied: z.number().optional(), ms: z.number().optional(),
+  /** Innermost failure type (`SourceMissing`, `Cancelled`, ...). */
+  errorType: z.string().optional(),
+  /** The target was already complete and validated from this source: nothing was copied. */
+  alreadyComplete: z.boolean().optional(),
+  /** Tenant workflow id of this run (`tenant-<tenantId>@<waveId>`). */
+  workflowId: z.string().optional(),
 });
 export type WaveTenantOutcome = z.infer<typeof waveTenantOutcomeSchema>;
+
+/** Outcome counts of a wave (exact, however many tenants; the outcome lists are samples). */
+export const waveCountsSchema = z.object({
+  total: z.number(),
+  /** Migrated and validated by this run. */
+  succeeded: z.number(),
+  /** Already complete from an earlier run: nothing copied. */
+  alreadyComplete: z.number(),
+  failed: z.number(),
+  /** Of `failed`: cancelled by an operator (or not started because the wave was cancelled). */
+  cancelled: z.number(),
+  /** Not started: the tenant was running elsewhere under the same run id. */
+  skipped: z.number(),
+  rowsCopied: z.number(),
+});
+export type WaveCounts = z.infer<typeof waveCountsSchema>;
 
 /** What the wave's `progress` query answers. */
 export const waveProgressSchema = z.object({
@@ -123,7 +147,11 @@ export const waveProgressSchema = z.object({
   succeeded: z.number(),
   failed: z.array(waveTenantOutcomeSchema),
   rowsCopied: z.number(),
+  /** Running tenants (at most 100): phase and counts as each last reported. */
   tenants: z.record(z.string(), tenantProgressSchema),
+  counts: waveCountsSchema.optional(),
+  /** When the wave (its first run) started: `tmig status` shows elapsed time and an ETA. */
+  startedAt: z.string().optional(),
 });
 export type WaveProgress = z.infer<typeof waveProgressSchema>;
 
@@ -132,6 +160,13 @@ export const migrationWaveResultSchema = z.object({
   succeeded: z.array(waveTenantOutcomeSchema),
   failed: z.array(waveTenantOutcomeSchema),
   reportPath: z.string().optional(),
+  counts: waveCountsSchema.optional(),
+  /** Every failed tenant id (ids only, so 10,000 of them stay well inside payload limits). */
+  failedTenantIds: z.array(z.string()).optional(),
+  /** True when `succeeded`/`failed` (capped samples) hold fewer outcomes than `counts`. */
+  truncated: z.boolean().optional(),
+  /** This run's identity: `<waveId>.<start time>`; its reports live under runs/<runKey>/. */
+  runKey: z.string().optional(),
 });
 export type MigrationWaveResult = z.infer<typeof migrationWaveResultSchema>;
 
@@ -155,5 +190,7 @@ export const validateMigrationResultSchema = z.object({
   tenantId: z.string(),
   validation: validationResultSchema,
   reportPath: z.string().optional(),
+  /** True when the target carried tmig's bookkeeping and was marked failed after a mismatch. */
+  markedFailed: z.boolean().optional(),
 });
 export type ValidateMigrationResult = z.infer<typeof validateMigrationResultSchema>;

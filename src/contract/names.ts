@@ -16,7 +16,10 @@ export const WorkflowType = {
   intakeScan: 'intakeScan',
 } as const;
 
-/** Workflow id of a tenant's migration (one per tenant: a second start joins the first). */
+/**
+ * Workflow id of a tenant's migration in waves started before per-run ids (one id per tenant).
+ * Waves now run each tenant as `tenant-<tenantId>@<waveId>` (contract/runIdentity.ts).
+ */
 export function tenantWorkflowId(tenantId: string): string {
   return `tenant-${tenantId}`;
 }

@@ -13,3 +13,5 @@ export const validationStateQuery = defineQuery<{ phase: string }>('progress');
 export const cutoverSignal = defineSignal<[CutoverRequest?]>('cutover');
 export const rollbackSignal = defineSignal('rollback');
 export const cutoverConfirmSignal = defineSignal('cutover-confirm');
+/** Sent by a tenant to its wave on each phase change, so the wave's `progress` shows running tenants. */
+export const tenantProgressSignal = defineSignal<[TenantProgress]>('tenantProgress');

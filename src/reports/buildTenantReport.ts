@@ -5,6 +5,8 @@ import { REPORT_SCHEMA_VERSION, tenantReportSchema, type TableReport, type Tenan
 
 export interface TenantReportContext {
   waveId?: string;
+  /** The wave run (`<waveId>.<start>`): the report is also kept under runs/<runKey>/. */
+  runKey?: string;
   source?: DatabaseRef;
   target?: DatabaseRef;
   /** A completed database this migration replaced, kept renamed aside. */

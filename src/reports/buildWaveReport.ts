@@ -21,6 +21,7 @@ export function buildWaveReport(result: MigrationWaveResult, tenants: Map<string
       return {
         tenantId: o.tenantId,
         status: o.ok ? 'succeeded' as const : 'failed' as const,
+        ...(o.alreadyComplete || r?.alreadyComplete ? { alreadyComplete: true } : {}),
         ...(o.error ?? r?.error?.message ? { error: o.error ?? r?.error?.message } : {}),
         rowsCopied: o.rowsCopied ?? r?.summary.rowsCopied ?? null,
         durationMs: o.ms ?? r?.summary.durationMs ?? null,
@@ -38,6 +39,7 @@ export function buildWaveReport(result: MigrationWaveResult, tenants: Map<string
     summary: {
       tenants: rows.length,
       succeeded: rows.length - failed,
+      alreadyComplete: rows.filter((r) => r.alreadyComplete).length,
       failed,
       rowsCopied: rows.reduce((s, r) => s + (r.rowsCopied ?? 0), 0),
       tenantMs: rows.reduce((s, r) => s + (r.durationMs ?? 0), 0),

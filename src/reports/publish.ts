@@ -5,7 +5,7 @@ import type { MigratorConfig } from '../config/configSchema';
 import type { TenantReportContext } from './buildTenantReport';
 import { existsSync } from 'node:fs';
 import { fetchMissingReportFiles, uploadReportFiles } from './s3Upload';
-import { tenantReportFiles } from './paths';
+import { tenantReportFiles, tenantRunReportFiles } from './paths';
 import { writeTenantReport, writeWaveReport } from './writeReports';
 
 export interface PublishedReport {
@@ -28,13 +28,14 @@ export async function publishTenantReport(config: MigratorConfig, result: Tenant
  * Writes the wave dashboard to `config.reports.dir` and uploads it when `reports.s3` is set.
  * Tenant reports written by other workers are first fetched from S3, so the dashboard has their numbers.
  */
-export async function publishWaveReport(config: MigratorConfig, result: MigrationWaveResult): Promise<PublishedReport> {
-  const missing = [...result.succeeded, ...result.failed]
-    .map((o) => tenantReportFiles(config.reports.dir, o.tenantId))
+export async function publishWaveReport(config: MigratorConfig, result: MigrationWaveResult, tenantIds?: string[]): Promise<PublishedReport> {
+  const ids = [...new Set([...result.succeeded, ...result.failed].map((o) => o.tenantId).concat(tenantIds ?? []))];
+  const missing = ids
+    .map((id) => (result.runKey ? tenantRunReportFiles(config.reports.dir, id, result.runKey) : tenantReportFiles(config.reports.dir, id)))
     .filter((f) => !existsSync(f.json))
     .flatMap((f) => [f.json, f.html]);
   await fetchMissingReportFiles(config, missing);
-  const w = await writeWaveReport(result, config.reports.dir);
+  const w = await writeWaveReport(result, config.reports.dir, { tenantIds });
   const uploaded = await uploadReportFiles(config, [w.jsonPath, w.htmlPath]);
   return { jsonPath: w.jsonPath, htmlPath: w.htmlPath, verdict: w.report.verdict, uploaded };
 }

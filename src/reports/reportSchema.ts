@@ -109,6 +109,8 @@ export const tenantReportSchema = z.object({
 export const waveTenantReport = z.object({
   tenantId: z.string(),
   status: z.enum(['succeeded', 'failed']),
+  /** Succeeded without copying: the target was already complete from this source. */
+  alreadyComplete: z.boolean().optional(),
   error: z.string().optional(),
   rowsCopied: z.number().nullable(),
   durationMs: z.number().nullable(),
@@ -129,6 +131,8 @@ export const waveReportSchema = z.object({
   summary: z.object({
     tenants: z.number(),
     succeeded: z.number(),
+    /** Of `succeeded`: already complete from an earlier run (nothing copied). */
+    alreadyComplete: z.number().optional(),
     failed: z.number(),
     rowsCopied: z.number(),
     /** Sum of the tenants' durations (they overlap: this is work time, not wall time). */

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { SchemaModel } from '../engines/schemaModel';
-import type { MigrationWaveResult, TenantMigrationResult } from '../contract/migration';
+import type { MigrationWaveResult, TenantMigrationResult, WaveTenantOutcome } from '../contract/migration';
 import type { AuditResult } from '../contract/auditResult';
 import { buildTenantReport, type TenantReportContext } from './buildTenantReport';
 import { buildWaveReport, type WaveTenantLinks } from './buildWaveReport';
 import { renderTenantHtml } from './html/tenantPage';
 import { renderWaveHtml } from './html/wavePage';
-import { relativeLinks, tenantReportFiles, waveReportFiles } from './paths';
+import { relativeLinks, tenantReportFiles, tenantRunReportFiles, waveReportFiles, waveRunReportFiles } from './paths';
 import { tenantReportSchema, waveReportSchema, type TenantReport, type WaveReport } from './reportSchema';
 import { formatZodError } from '../contract/formatZodError';
 import { BadInputError } from '../contract/failures';
@@ -26,18 +26,38 @@ export async function writeTenantReport(result: TenantMigrationResult, audit: Au
   model: Pick<SchemaModel, 'sourceKind' | 'notes' | 'notMigrated'> | undefined, dir: string,
   ctx: TenantReportContext = {}): Promise<WrittenReport<TenantReport>> {
   const report = buildTenantReport(result, audit, model, ctx);
+  const json = JSON.stringify(report, null, 2) + '\n';
+  // The run's own copy first (kept), then the latest at the tenant's top level.
+  let run: { json: string; html: string } | undefined;
+  if (ctx.runKey) {
+    const r = tenantRunReportFiles(dir, result.tenantId, ctx.runKey);
+    await mkdir(r.dir, { recursive: true });
+    await writeAtomic(r.json, json);
+    await writeAtomic(r.html, renderTenantHtml(report, { wave: report.waveId ? relativeLinks.waveRunFrom(4, report.waveId, ctx.runKey) : undefined }));
+    run = r;
+  }
   const files = tenantReportFiles(dir, result.tenantId);
   await mkdir(files.dir, { recursive: true });
-  await writeAtomic(files.json, JSON.stringify(report, null, 2) + '\n');
-  await writeAtomic(files.html, renderTenantHtml(report, { wave: report.waveId ? relativeLinks.waveFromTenant(report.waveId) : undefined }));
-  return { jsonPath: files.json, htmlPath: files.html, report };
+  await writeAtomic(files.json, json);
+  await writeAtomic(files.html, renderTenantHtml(report, {
+    wave: report.waveId ? (ctx.runKey ? relativeLinks.waveRunFrom(2, report.waveId, ctx.runKey) : relativeLinks.waveFromTenant(report.waveId)) : undefined,
+  }));
+  return { jsonPath: run?.json ?? files.json, htmlPath: run?.html ?? files.html, report };
 }
 
-/** Writes the wave dashboard under `<dir>/waves/<waveId>/`, linking the tenant reports found in `dir`. */
-export async function writeWaveReport(result: MigrationWaveResult, dir: string, opts: { now?: Date } = {}): Promise<WrittenReport<WaveReport>> {
+/**
+ * Writes the wave dashboard under `<dir>/waves/<waveId>/` (and, for a run with a run key, under
+ * runs/<runKey>/ too), linking this run's tenant reports. `tenantIds` adds rows for tenants the
+ * result's capped samples leave out, from their reports of this run.
+ */
+export async function writeWaveReport(result: MigrationWaveResult, dir: string, opts: { now?: Date; tenantIds?: string[] } = {}): Promise<WrittenReport<WaveReport>> {
+  const runKey = result.runKey;
   const tenants = new Map<string, WaveTenantLinks>();
-  for (const o of [...result.succeeded, ...result.failed]) {
-    const files = tenantReportFiles(dir, o.tenantId);
+  const extra: WaveTenantOutcome[] = [];
+  const sampled = new Set([...result.succeeded, ...result.failed].map((o) => o.tenantId));
+  const ids = [...new Set([...sampled, ...(opts.tenantIds ?? [])])];
+  for (const tenantId of ids) {
+    const files = runKey ? tenantRunReportFiles(dir, tenantId, runKey) : tenantReportFiles(dir, tenantId);
     if (!existsSync(files.json)) continue;
     let report: TenantReport | undefined;
     try {
@@ -45,15 +65,33 @@ export async function writeWaveReport(result: MigrationWaveResult, dir: string, 
     } catch {
       report = undefined; // An unreadable tenant report is still linked; its numbers come from the wave result.
     }
-    tenants.set(o.tenantId, { report, json: relativeLinks.tenantFromWave(o.tenantId, 'report.json'),
-      html: relativeLinks.tenantFromWave(o.tenantId, 'report.html') });
+    const link = (depth: number, file: 'report.json' | 'report.html') =>
+      (runKey ? relativeLinks.tenantRunFrom(depth, tenantId, runKey, file) : relativeLinks.tenantFromWave(tenantId, file));
+    tenants.set(tenantId, { report, json: link(runKey ? 4 : 2, 'report.json'), html: link(runKey ? 4 : 2, 'report.html') });
+    if (!sampled.has(tenantId) && report) {
+      extra.push({ tenantId, ok: report.verdict === 'passed', rowsCopied: report.summary.rowsCopied, ms: report.summary.durationMs,
+        ...(report.error ? { error: report.error.message } : {}), ...(report.alreadyComplete ? { alreadyComplete: true } : {}) });
+    }
   }
-  const report = buildWaveReport(result, tenants, opts.now);
+  const full: MigrationWaveResult = { ...result, succeeded: [...result.succeeded, ...extra.filter((o) => o.ok)], failed: [...result.failed, ...extra.filter((o) => !o.ok)] };
+  const report = buildWaveReport(full, tenants, opts.now);
+  const json = JSON.stringify(report, null, 2) + '\n';
+  let run: { json: string; html: string } | undefined;
+  if (runKey) {
+    const r = waveRunReportFiles(dir, result.waveId, runKey);
+    await mkdir(r.dir, { recursive: true });
+    await writeAtomic(r.json, json);
+    await writeAtomic(r.html, renderWaveHtml(report));
+    run = r;
+  }
+  // The latest page sits two levels higher than the run's: its links climb 2, not 4.
+  const latest = runKey ? { ...report, tenants: report.tenants.map((t) => (t.report ? { ...t, report: {
+    json: t.report.json.replace(/^(\.\.\/){4}/, '../../'), html: t.report.html.replace(/^(\.\.\/){4}/, '../../') } } : t)) } : report;
   const files = waveReportFiles(dir, result.waveId);
   await mkdir(files.dir, { recursive: true });
-  await writeAtomic(files.json, JSON.stringify(report, null, 2) + '\n');
-  await writeAtomic(files.html, renderWaveHtml(report));
-  return { jsonPath: files.json, htmlPath: files.html, report };
+  await writeAtomic(files.json, JSON.stringify(latest, null, 2) + '\n');
+  await writeAtomic(files.html, renderWaveHtml(latest));
+  return { jsonPath: run?.json ?? files.json, htmlPath: run?.html ?? files.html, report };
 }
 
 async function readJson(path: string): Promise<unknown> {

@@ -89,25 +89,37 @@ export async function createWaveSchedule(client: Client, spec: WaveScheduleSpec)
   const parsed = waveSchema.safeParse(spec.wave);
   if (!parsed.success) throw new BadInputError(`schedule ${spec.scheduleId}: wave input: ${formatZodError(parsed.error)}`);
   const cronExpressions = spec.cron?.length ? spec.cron : [DEFAULT_WAVE_CRON];
+  for (const expr of cronExpressions) {
+    // The server checks the details; this catches what is plainly not a cron line (5-7 fields or @daily...).
+    if (!/^(@[a-z]+|(\S+\s+){4,6}\S+)$/.test(expr.trim())) {
+      throw new BadInputError(`schedule ${spec.scheduleId}: --cron "${expr}" is not a cron expression (5 fields, e.g. "0 2 * * *")`);
+    }
+  }
   const timezone = spec.timezone ?? 'UTC';
-  await client.schedule.create({
-    scheduleId: spec.scheduleId,
-    spec: { cronExpressions, timezone },
-    action: {
-      type: 'startWorkflow',
-      workflowType: WAVE_WORKFLOW_TYPE,
-      workflowId: scheduledWaveWorkflowId(spec.wave.waveId),
-      taskQueue: TASK_QUEUE,
-      args: [spec.wave],
-    },
-    policies: {
-      overlap: ScheduleOverlapPolicy.SKIP,
-      catchupWindow: durationMs(spec.catchupWindow ?? DEFAULT_CATCHUP_WINDOW, `schedule ${spec.scheduleId}: catch-up window`),
-    },
-    // The server turns cron into calendar specs; keep the operator's text for `schedule list`.
-    memo: { waveId: spec.wave.waveId, tenants: spec.wave.tenants.length, cron: cronExpressions, timezone },
-    state: { paused: spec.paused ?? false, note: spec.note },
-  });
+  try {
+    await client.schedule.create({
+      scheduleId: spec.scheduleId,
+      spec: { cronExpressions, timezone },
+      action: {
+        type: 'startWorkflow',
+        workflowType: WAVE_WORKFLOW_TYPE,
+        workflowId: scheduledWaveWorkflowId(spec.wave.waveId),
+        taskQueue: TASK_QUEUE,
+        args: [spec.wave],
+      },
+      policies: {
+        overlap: ScheduleOverlapPolicy.SKIP,
+        catchupWindow: durationMs(spec.catchupWindow ?? DEFAULT_CATCHUP_WINDOW, `schedule ${spec.scheduleId}: catch-up window`),
+      },
+      // The server turns cron into calendar specs; keep the operator's text for `schedule list`.
+      memo: { waveId: spec.wave.waveId, tenants: spec.wave.tenants.length, cron: cronExpressions, timezone },
+      state: { paused: spec.paused ?? false, note: spec.note },
+    });
+  } catch (err) {
+    // The client parses cron itself and throws TypeError for a field out of range ("61 2 * * *").
+    if (err instanceof TypeError) throw new BadInputError(`schedule ${spec.scheduleId}: cron ${cronExpressions.join(', ')}: ${err.message}`);
+    throw err;
+  }
 }
 
 function summarize(s: ScheduleSummary | (ScheduleDescription & { scheduleId: string })): WaveScheduleInfo {

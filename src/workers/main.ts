@@ -6,6 +6,7 @@ import { resolveTemporalConnection } from '../temporal/connectionSettings';
 import { connectTemporalClient, connectTemporalWorker } from '../temporal/connect';
 import { runtimeTelemetry, startWorkerMetrics, workerMetricsPlan } from './workerMetrics';
 import { ensureWorkflowBundle } from './workflowBundle';
+import { causeChainText, oneLineCause } from '../contract/failureCause';
 
 /**
  * A worker process. WORKER_ROLE picks what it hosts:
@@ -52,6 +53,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(`tmig worker: ${(err as Error).message}`);
+  // One line with the innermost cause and its type (not a raw transport dump); LOG_LEVEL=DEBUG adds the chain.
+  let where = 'Temporal';
+  try {
+    where = resolveTemporalConnection().description;
+  } catch {
+    // The settings themselves were the problem: the cause below says so.
+  }
+  const transport = /transport|connect|UNAVAILABLE|ECONNREFUSED/i.test(causeChainText(err));
+  console.error(`tmig worker: ${transport ? `cannot reach ${where}: ` : ''}${oneLineCause(err)}`);
+  if (process.env.LOG_LEVEL === 'DEBUG') console.error(causeChainText(err));
   process.exit(1);
 });

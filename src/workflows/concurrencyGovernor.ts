@@ -6,14 +6,20 @@
  * signalling `permitGranted` to the holder workflow. Permits of holders whose workflow closed are
  * reclaimed by a periodic check (activity) and whenever a grant signal cannot be delivered. State
  * (limit, holders, queue) is carried across continue-as-new.
+ *
+ * Lifetime: with no holder and no waiter a governor completes after a short idle grace (one timer,
+ * then nothing runs). The next acquirer restarts it with signal-with-start; an acquire that lands
+ * while it completes makes the server reject the completion, so no request is lost. A governor whose
+ * limit an operator set (`setLimit`, `tmig throttle set`) is pinned: it stays, idle and timer-free,
+ * until `retire` (`tmig throttle delete`) lets it end.
  */
 import {
   ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log,
-  proxyActivities, setHandler, workflowInfo,
+  patched, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type * as governorActivities from '../activities/governorPermits';
 import {
-  acquireSignal, permitGrantedSignal, releaseSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+  acquireSignal, permitGrantedSignal, releaseSignal, retireSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
 } from '../contract/governorProtocol';
 import { FailureType } from '../contract/failures';
 
@@ -25,6 +31,9 @@ const { findClosedPermitHolders } = proxyActivities<typeof governorActivities>({
 
 const DEFAULT_RECLAIM_INTERVAL_SECONDS = 30;
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
+export const DEFAULT_IDLE_GRACE_SECONDS = 10;
+/** Patch: governors end when idle (histories recorded before it waited forever, without a timer). */
+export const IDLE_EXIT_PATCH = 'governor-idle-exit';
 
 export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
   if (typeof input?.pool !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(input.pool)) {
@@ -38,7 +47,9 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
     queue: [...(input.queue ?? [])],
     grantedTotal: input.grantedTotal ?? 0,
     reclaimedTotal: input.reclaimedTotal ?? 0,
+    ...(input.pinned ? { pinned: true } : {}),
   };
+  const idleGraceMs = Math.max(0, input.idleGraceSeconds ?? DEFAULT_IDLE_GRACE_SECONDS) * 1000;
   const reclaimMs = Math.max(1, input.reclaimIntervalSeconds ?? DEFAULT_RECLAIM_INTERVAL_SECONDS) * 1000;
   const canAfterEvents = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   let changed = true;
@@ -71,6 +82,14 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
       return;
     }
     state.limit = limit;
+    state.pinned = true;
+    changed = true;
+  });
+  // Retired: no pin, and no grace either (the operator asked for it to end).
+  let retired = false;
+  setHandler(retireSignal, () => {
+    delete state.pinned;
+    retired = true;
     changed = true;
   });
   setHandler(stateQuery, () => ({
@@ -134,10 +153,23 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
         pool: state.pool, limit: state.limit, holders: state.holders, queue: state.queue,
         reclaimIntervalSeconds: input.reclaimIntervalSeconds, continueAsNewAfterEvents: input.continueAsNewAfterEvents,
         reclaimedTotal: state.reclaimedTotal, grantedTotal: state.grantedTotal,
+        ...(input.idleGraceSeconds !== undefined ? { idleGraceSeconds: input.idleGraceSeconds } : {}),
+        ...(state.pinned ? { pinned: true } : {}),
       });
     }
+    if (state.holders.length === 0 && state.queue.length === 0 && !state.pinned && patched(IDLE_EXIT_PATCH)) {
+      // Idle: one grace timer, then complete. A request that arrives meanwhile wakes it; one that
+      // arrives while it completes makes the server reject the completion (the signal is replayed
+      // into a new workflow task), and one after it completed starts a new run (signal-with-start).
+      if (!changed && !retired) await condition(() => changed, idleGraceMs);
+      if (!changed && state.holders.length === 0 && state.queue.length === 0 && !state.pinned && allHandlersFinished()) {
+        log.info('governor: idle, ending', { pool: state.pool, grantedTotal: state.grantedTotal });
+        return;
+      }
+      continue;
+    }
     if (state.holders.length === 0) {
-      // Idle: nothing to reclaim, so no timer (an idle governor adds no history).
+      // Idle and pinned (or waiters at limit 0): nothing to reclaim, so no timer (adds no history).
       if (!changed) await condition(() => changed);
       nextReclaimAt = nowMs() + reclaimMs;
       continue;

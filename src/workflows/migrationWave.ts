@@ -1,18 +1,22 @@
 import type { ChildWorkflowHandle} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, continueAsNew, getExternalWorkflowHandle, log, ParentClosePolicy, patched, proxyActivities, setHandler,
   setCurrentDetails, startChild, upsertMemo, upsertSearchAttributes, workflowInfo, WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec, WaveProgress, WaveTenantOutcome } from '../contract/migration';
+import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantProgress, TenantSpec, WaveProgress, WaveTenantOutcome } from '../contract/migration';
 import { tenantMigration } from './tenantMigration';
-import { pauseSignal, resumeSignal, waveProgressQuery } from '../contract/signals';
-import { MigrationPhaseKey, TenantIdKey, WaveIdKey } from '../contract/searchAttributes';
+import { pauseSignal, resumeSignal, tenantProgressSignal, waveProgressQuery } from '../contract/signals';
+import { MigrationPhaseKey, TenantIdKey, TmigRoleKey, WaveIdKey } from '../contract/searchAttributes';
 import { mergeOptions, resolveOptions } from './options';
 import { waveSchema } from '../contract/manifestSchema';
 import { resolveSplitPlan } from '../contract/splitPlan';
 import { formatZodError } from '../contract/formatZodError';
 import { workflowNow } from './clock';
 import { innermostMessage } from '../contract/innermostMessage';
+import { failureCause } from '../contract/failureCause';
+import { scheduledWaveId, tenantRunWorkflowId, waveRunKey } from '../contract/runIdentity';
+import { isTruncated, recordOutcome, recordSkipped, tallyFromLists, type WaveTally } from '../contract/waveOutcomes';
 import type * as activities from '../activities';
 import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
 import { tenantDetails, tenantMemo, tenantSummary, waveCurrentDetails } from './uiMetadata';
@@ -22,14 +26,24 @@ const reportActivities = proxyActivities<typeof activities>({
   taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
 });
 
-/** State carried across continue-as-new. */
+/**
+ * State carried across continue-as-new: counts and capped samples (`tally`), never every outcome.
+ * `succeeded`/`failed` are the full lists runs recorded before the tally existed carried; a carry
+ * with them is converted.
+ */
 export interface WaveCarry {
   nextIndex: number;
-  succeeded: WaveTenantOutcome[];
-  failed: WaveTenantOutcome[];
+  succeeded?: WaveTenantOutcome[];
+  failed?: WaveTenantOutcome[];
   rowsCopied: number;
   paused: boolean;
+  tally?: WaveTally;
 }
+
+/** Patch: per-wave tenant run ids, dated scheduled wave ids, role attributes, run-keyed reports. */
+export const RUN_IDENTITY_PATCH = 'wave-run-identity';
+/** Running tenants shown in the wave's progress query at most. */
+export const MAX_PROGRESS_TENANTS = 100;
 
 /** Children started per run before the wave drains and continues as new (keeps history bounded). */
 const STARTS_PER_RUN = 200;
@@ -44,12 +58,23 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   if (!parsed.success) {
     throw ApplicationFailure.create({ type: FailureType.BadInput, nonRetryable: true, message: `wave manifest invalid: ${formatZodError(parsed.error)}` });
   }
-  const state: WaveCarry = carry ?? { nextIndex: 0, succeeded: [], failed: [], rowsCopied: 0, paused: false };
+  const v2 = patched(RUN_IDENTITY_PATCH);
+  const info = workflowInfo();
+  // A scheduled run gets a dated wave id (each night its own id and reports).
+  const waveId = v2 ? scheduledWaveId(input.waveId, info.workflowId) : input.waveId;
+  const runKey = v2 ? waveRunKey(waveId, info.startTime) : undefined;
+  const state: WaveCarry = carry ?? { nextIndex: 0, rowsCopied: 0, paused: false };
+  const tally: WaveTally = state.tally ?? tallyFromLists(input.tenants.length, state.succeeded ?? [], state.failed ?? []);
+  state.tally = tally;
+  delete state.succeeded;
+  delete state.failed;
   const window = resolveOptions(input.options).maxConcurrentTenants;
   const running = new Map<string, ChildWorkflowHandle<typeof tenantMigration>>();
+  /** Last progress each running tenant reported (phase changes), by workflow id. */
+  const live = new Map<string, TenantProgress>();
 
   try {
-    upsertSearchAttributes([{ key: WaveIdKey, value: input.waveId }]);
+    upsertSearchAttributes(v2 ? [{ key: WaveIdKey, value: waveId }, { key: TmigRoleKey, value: 'wave' }] : [{ key: WaveIdKey, value: input.waveId }]);
   } catch (err) {
     log.warn('WaveId search attribute not registered', { error: String(err) });
   }
@@ -67,10 +92,19 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     state.paused = false;
     await forward(resumeSignal);
   });
+  setHandler(tenantProgressSignal, (p) => {
+    // Never throw in a handler; reports of tenants that are no longer running are dropped.
+    const id = runningIdOf(p?.tenantId);
+    if (id) live.set(id, p);
+  });
+  const runningIdOf = (tenantId: unknown) => [...running.keys()].find((id) => id === (v2 && typeof tenantId === 'string' ? tenantRunWorkflowId(tenantId, waveId) : `tenant-${String(tenantId)}`));
   const waveProgress = (): WaveProgress => ({
-    waveId: input.waveId, paused: state.paused, total: input.tenants.length,
+    waveId, paused: state.paused, total: input.tenants.length,
     pending: input.tenants.length - state.nextIndex, running: [...running.keys()],
-    succeeded: state.succeeded.length, failed: state.failed, rowsCopied: state.rowsCopied, tenants: {},
+    succeeded: tally.counts.succeeded + tally.counts.alreadyComplete, failed: tally.failed, rowsCopied: tally.counts.rowsCopied,
+    tenants: Object.fromEntries([...live.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId)).slice(0, MAX_PROGRESS_TENANTS)
+      .map((p) => [p.tenantId, p])),
+    counts: { ...tally.counts }, startedAt: info.startTime.toISOString(),
   });
   setHandler(waveProgressQuery, waveProgress);
   // Temporal UI: live text on the wave's page (no history event).
@@ -79,24 +113,25 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
 
   const runChild = async (index: number) => {
     const spec = input.tenants[index];
-    const id = tenantWorkflowId(spec.tenantId);
+    const id = v2 ? tenantRunWorkflowId(spec.tenantId, waveId) : tenantWorkflowId(spec.tenantId);
     const started = workflowNow().getTime();
     try {
-      const identity = { ...spec, waveId: input.waveId };
+      const identity = { ...spec, waveId };
       const handle = await startChild(tenantMigration, {
         workflowId: id,
         // Temporal UI: the row reads `hotel01: sqlserver/hotel01 → postgres/hotel01`; names only, no secrets.
         staticSummary: tenantSummary(identity),
         staticDetails: tenantDetails(identity),
         memo: tenantMemo(identity),
-        args: [{ ...spec, ...withSplitPlan(spec, input.splitPlans), waveId: input.waveId, options: mergeOptions(input.options, spec.options) }],
+        args: [{ ...spec, ...withSplitPlan(spec, input.splitPlans), waveId, options: mergeOptions(input.options, spec.options), ...(runKey ? { runKey } : {}) }],
         taskQueue: TASK_QUEUE,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [
           { key: TenantIdKey, value: spec.tenantId },
-          { key: WaveIdKey, value: input.waveId },
+          { key: WaveIdKey, value: waveId },
           { key: MigrationPhaseKey, value: 'pending' },
+          ...(v2 ? [{ key: TmigRoleKey, value: 'tenant' }] : []),
         ],
       });
       running.set(id, handle);
@@ -104,11 +139,23 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
       if (state.paused) await handle.signal(pauseSignal);
       const r: TenantMigrationResult = await handle.result();
       state.rowsCopied += r.rowsCopied;
-      state.succeeded.push({ tenantId: spec.tenantId, ok: true, rowsCopied: r.rowsCopied, ms: workflowNow().getTime() - started });
+      recordOutcome(tally, { tenantId: spec.tenantId, ok: true, rowsCopied: r.rowsCopied, ms: workflowNow().getTime() - started,
+        ...(r.alreadyComplete ? { alreadyComplete: true } : {}), ...(v2 ? { workflowId: id } : {}) });
     } catch (err) {
-      state.failed.push({ tenantId: spec.tenantId, ok: false, error: innermostMessage(err), ms: workflowNow().getTime() - started });
+      if (v2 && err instanceof WorkflowExecutionAlreadyStartedError) {
+        // The same run id is running (a rerun while it runs): not a failure of this tenant.
+        log.info('tenant skipped: running elsewhere', { tenantId: spec.tenantId, workflowId: id });
+        recordSkipped(tally, spec.tenantId);
+        return;
+      }
+      const cause = failureCause(err);
+      recordOutcome(tally, {
+        tenantId: spec.tenantId, ok: false, error: v2 ? cause.message : innermostMessage(err), ms: workflowNow().getTime() - started,
+        ...(v2 ? { errorType: cause.type, workflowId: id } : {}),
+      }, cause.cancelled);
     } finally {
       running.delete(id);
+      live.delete(id);
       showDetails();
     }
   };
@@ -131,7 +178,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   const cancelled = CancellationScope.current().consideredCancelled;
   if (cancelled) {
     for (; state.nextIndex < input.tenants.length; state.nextIndex++) {
-      state.failed.push({ tenantId: input.tenants[state.nextIndex].tenantId, ok: false, error: 'not started: wave cancelled' });
+      recordOutcome(tally, { tenantId: input.tenants[state.nextIndex].tenantId, ok: false, error: 'not started: wave cancelled by operator' }, true);
     }
   }
 
@@ -139,11 +186,14 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     await condition(() => !state.paused);
     return continueAsNew<typeof migrationWave>(input, state);
   }
-  log.info('wave finished', { waveId: input.waveId, succeeded: state.succeeded.length, failed: state.failed.length, run: workflowInfo().runId });
-  const result: MigrationWaveResult = { waveId: input.waveId, succeeded: state.succeeded, failed: state.failed };
+  log.info('wave finished', { waveId, ...tally.counts, run: workflowInfo().runId });
+  const result: MigrationWaveResult = {
+    waveId, succeeded: tally.succeeded, failed: tally.failed,
+    counts: { ...tally.counts }, failedTenantIds: tally.failedTenantIds, truncated: isTruncated(tally), ...(runKey ? { runKey } : {}),
+  };
   await CancellationScope.nonCancellable(async () => {
     try {
-      result.reportPath = (await reportActivities.reportWave.executeWithOptions({ summary: 'write wave report' }, [result])).htmlPath;
+      result.reportPath = (await reportActivities.reportWave.executeWithOptions({ summary: 'write wave report' }, [result, input.tenants.map((t) => t.tenantId)])).htmlPath;
     } catch (err) {
       log.warn('could not write the wave report', { error: innermostMessage(err) });
     }
@@ -151,11 +201,11 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   showDetails(result.reportPath);
   // Behind a patch so histories recorded before the memo still replay.
   if (patched('ui-wave-memo')) {
-    upsertMemo({ waveId: input.waveId, tenants: input.tenants.length, succeeded: state.succeeded.length, failed: state.failed.length,
-      rowsCopied: state.rowsCopied, ...(result.reportPath ? { report: result.reportPath } : {}) });
+    upsertMemo({ waveId, tenants: input.tenants.length, succeeded: tally.counts.succeeded, alreadyComplete: tally.counts.alreadyComplete, failed: tally.counts.failed,
+      rowsCopied: tally.counts.rowsCopied, ...(result.reportPath ? { report: result.reportPath } : {}) });
   }
   // A cancelled wave ends CANCELLED in Temporal (its tenants are reported as cancelled).
-  if (cancelled) throw new CancelledFailure(`wave ${input.waveId} cancelled: ${state.failed.length} tenants did not finish`);
+  if (cancelled) throw new CancelledFailure(`wave ${waveId} cancelled by operator: ${tally.counts.failed} tenants did not finish`);
   return result;
 }
 

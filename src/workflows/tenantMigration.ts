@@ -4,7 +4,9 @@
  * finalize. Any failure marks the target failed/incomplete; a later run resumes from the
  * checkpoints stored in the target. Adding a phase is one module plus one line here.
  */
+import { patched } from '@temporalio/workflow';
 import type { TenantMigrationInput, TenantMigrationResult } from '../contract/migration';
+import { light } from './activityStubs';
 import { startTenantRun } from './tenantRun';
 import { permitWaitMs, withPermits } from './permits';
 import { targetLockPool } from './targetLock';
@@ -18,7 +20,6 @@ import { postData } from './phases/postData';
 import { validate } from './phases/validate';
 import { report } from './phases/report';
 import { finalize, finalizeFailure, markFailed } from './phases/finalize';
-import { patched } from '@temporalio/workflow';
 import { startOnline } from './phases/onlineContext';
 import { captureChanges, refuseUnstreamable, releaseOnFailure } from './phases/cdc';
 import { streamAndCutOver } from './phases/cutover';
@@ -37,8 +38,14 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     if (online) await refuseUnstreamable(online);
     ownsTarget = true;
     if (await prepare(run) === 'complete') {
+      const done = run.result(true, { alreadyComplete: true });
+      // This run has its own report too ("already complete", nothing copied).
+      if (patched('report-already-complete')) {
+        run.enter('report');
+        done.reportPath = (await light.reportTenant({ ...run.ref, waveId: input.waveId, runKey: input.runKey }, done, undefined)).htmlPath;
+      }
       run.enter('done');
-      return run.result(true, { alreadyComplete: true });
+      return done;
     }
     await stageAndRestore(run);
     const described = await describe(run);
@@ -82,8 +89,11 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
     }
   };
 
+  // The target lock is taken even with `throttle: false` (it is correctness, not throttling): a
+  // tenant that another wave is migrating waits for it here instead of failing or overlapping.
+  const lockTarget = opts.throttle || patched('target-lock-always');
   try {
-    return opts.throttle
+    return lockTarget
       ? await withPermits([{ pool: targetLockPool(input.target), defaultLimit: 1 }], input.tenantId, migrateHoldingTarget, { onWaiting: () => run.enter('waiting-permit') })
       : await migrateHoldingTarget();
   } catch (err) {

@@ -4,16 +4,16 @@
  * pause/resume handlers. Created once per run by the runner.
  */
 import type { CancellationScope} from '@temporalio/workflow';
-import { condition, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AuditResult } from '../contract/auditResult';
 import type { PhaseTiming, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample } from '../contract/migration';
 import type { MigrationPhase } from '../contract/phases';
 import type { TenantRef } from '../contract/tenantRef';
-import { pauseSignal, resumeSignal, tenantProgressQuery } from '../contract/signals';
+import { pauseSignal, resumeSignal, tenantProgressQuery, tenantProgressSignal } from '../contract/signals';
 import { MigrationPhaseKey } from '../contract/searchAttributes';
 import { isoNow } from './clock';
 import { resolveOptions } from './options';
-import { permitWaitMs } from './permits';
+import { permitsAwaited, permitWaitMs } from './permits';
 import { tenantCurrentDetails, tenantResultMemo } from './uiMetadata';
 
 export interface TenantRun {
@@ -61,7 +61,25 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
   };
   const runningSlices = new Set<CancellationScope>();
   const pausedScopes = new WeakSet<CancellationScope>();
-  setHandler(tenantProgressQuery, () => ({ ...progress, permitsWaitedMs: permitWaitMs(), activeCopies: runningSlices.size }));
+  const snapshot = (): TenantProgress => {
+    const waitingFor = progress.phase === 'waiting-permit' ? permitsAwaited()[0] : undefined;
+    return {
+      ...progress, permitsWaitedMs: permitWaitMs(), activeCopies: runningSlices.size,
+      // Nothing moves while paused: no rate, no ETA.
+      ...(progress.paused ? { rowsPerSecond: 0, etaSeconds: null } : {}),
+      ...(waitingFor ? { waitingFor } : {}),
+    };
+  };
+  setHandler(tenantProgressQuery, snapshot);
+  // Phase changes are reported to the wave (one signal per phase: bounded), for its progress query.
+  const parent = workflowInfo().parent;
+  const reportToWave = parent && input.waveId && patched('tenant-progress-to-wave');
+  const tellWave = () => {
+    if (!reportToWave) return;
+    const p = snapshot();
+    void getExternalWorkflowHandle(parent.workflowId).signal(tenantProgressSignal, { ...p, errors: p.errors.slice(-3) })
+      .catch((err) => log.warn('could not report progress to the wave', { error: String(err) }));
+  };
   setHandler(pauseSignal, () => {
     progress.paused = true;
     for (const scope of runningSlices) {
@@ -89,6 +107,7 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
     } catch (err) {
       log.warn('MigrationPhase search attribute not registered on this namespace', { error: String(err) });
     }
+    if (phase !== 'done' && phase !== 'failed' && phase !== 'cancelled') tellWave();
   };
   const run: TenantRun = {
     input, opts, ref, progress, phases, throughput, tableMs: new Map(), runningSlices, pausedScopes, enter, showDetails,

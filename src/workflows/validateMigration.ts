@@ -43,6 +43,9 @@ export async function validateMigration(input: ValidateMigrationInput): Promise<
     error: validation.ok ? undefined : { type: FailureType.ValidationMismatch, message: validation.findings.filter((f) => !f.ok).map((f) => f.message).join('; ') },
   };
   const report = await light.reportTenant(ref, asResult);
+  // A target that fails a later validation is marked so (run row and comment): it no longer says "complete and validated".
+  const markedFailed = !validation.ok && patched('mark-later-validation-failure')
+    ? await light.markValidationFailed(ref, asResult.error!.message.slice(0, 1000)) : undefined;
   phase = 'done';
-  return { tenantId, validation, reportPath: report.htmlPath };
+  return { tenantId, validation, reportPath: report.htmlPath, ...(markedFailed !== undefined ? { markedFailed } : {}) };
 }

@@ -31,9 +31,13 @@ function wave(waveId: string, tenantIds: string[], workMs: number): MigrationWav
 describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
   let h: Harness;
   let dir: string;
+  let poolsConfig: string;
   beforeAll(async () => {
     h = await startHarness();
     dir = mkdtempSync(join(tmpdir(), 'tmig-control-'));
+    // throttle set accepts only pools the worker config names.
+    poolsConfig = join(dir, 'pools.yaml');
+    writeFileSync(poolsConfig, ['p1', 'cli-pool'].map((p) => `  ${p}:\n    kind: postgres\n    url: postgres://x@127.0.0.1:1/postgres\n`).join('').replace(/^/, 'servers:\n'));
   });
   afterAll(async () => {
     await h?.stop();
@@ -180,20 +184,20 @@ describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
     expect((await tmig('pause', 'no-such-wave')).code).toBe(3);
     expect((await tmig('throttle', 'get', 'no-such-pool')).code).toBe(3);
     expect((await tmig('schedule', 'delete', 'no-such-schedule')).code).toBe(3);
-    expect((await tmig('throttle', 'set', 'p1', 'many')).code).toBe(2);
+    expect((await tmig('throttle', 'set', 'p1', 'many', '--config', poolsConfig)).code).toBe(2);
     // A governor is not a wave: never paused by name.
-    expect((await tmig('throttle', 'set', 'p1', '2')).code).toBe(0);
+    expect((await tmig('throttle', 'set', 'p1', '2', '--config', poolsConfig)).code).toBe(0);
     expect((await tmig('pause', 'governor-p1')).code).toBe(3);
     expect((await tmig('status')).code).toBe(2);
     expect((await tmig('schedule', 'create', 'x', '--manifest', join(dir, 'missing.json'))).code).toBe(2);
   });
 
   it('throttle set starts or updates a governor; throttle get/list read it', async () => {
-    expect((await tmig('throttle', 'set', 'cli-pool', '5')).code).toBe(0);
+    expect((await tmig('throttle', 'set', 'cli-pool', '5', '--config', poolsConfig)).code).toBe(0);
     const got = await tmig('throttle', 'get', 'cli-pool', '--json');
     expect(got.code).toBe(0);
     expect(JSON.parse(got.stdout)).toMatchObject({ pool: 'cli-pool', limit: 5, holders: [], queue: [] });
-    expect((await tmig('throttle', 'set', 'cli-pool', '7')).code).toBe(0);
+    expect((await tmig('throttle', 'set', 'cli-pool', '7', '--config', poolsConfig)).code).toBe(0);
     await waitFor(async () => JSON.parse((await tmig('throttle', 'get', 'cli-pool', '--json')).stdout).limit === 7, 5_000, 'limit 7');
     const listed = await waitFor(async () => {
       const l = JSON.parse((await tmig('throttle', 'list', '--json')).stdout) as GovernorState[];

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/searchAttributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { governorActivities, setGovernorClient } from '../../src/activities/governorPermits';
@@ -29,7 +29,7 @@ export async function startHarness(): Promise<Harness> {
     server: {
       executable: { type: 'existing-path', path: temporalBinary },
       // The project's custom search attributes (the CLI filters waves by WaveId).
-      searchAttributes: ['TenantId', 'WaveId', 'MigrationPhase'].map((k) => defineSearchAttributeKey(k, SearchAttributeType.KEYWORD)),
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
     },
   });
   setGovernorClient(env.client);

@@ -25,13 +25,15 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
   let env: TestWorkflowEnvironment;
   let worker: WorkerProcess;
   let dir: string;
+  let configPath: string;
 
   beforeAll(async () => {
     await dropDatabases(...dbs);
     await Promise.all(ids.map((id) => createSampleTenant(PG_ADMIN_URL, `tmig_control_src_${id}`, 400)));
     await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_big', 30_000);
     env = await startTemporal();
-    worker = await startWorker(env.address, writeTestConfig());
+    configPath = writeTestConfig();
+    worker = await startWorker(env.address, configPath);
     dir = mkdtempSync(join(tmpdir(), 'tmig-control-wave-'));
   });
 
@@ -50,7 +52,9 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     console.log = (...a: unknown[]) => { chunks.push(`${a.map(String).join(' ')}\n`); };
     process.exitCode = undefined;
     try {
-      await main(['node', 'tmig', '--address', env.address, ...args]);
+      // throttle set checks pool names against the same worker config.
+      const withConfig = args[0] === 'throttle' && args[1] === 'set' ? [...args, '--config', configPath] : args;
+      await main(['node', 'tmig', '--address', env.address, ...withConfig]);
     } finally {
       process.stdout.write = write;
       console.log = log;
@@ -102,7 +106,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     for (const [tenantId, p] of Object.entries(report.tenants) as [string, TenantProgress][]) {
       expect(p.rowsCopied).toBe(0);
       expect(p.paused).toBe(true);
-      const direct = await env.client.workflow.getHandle(`tenant-${tenantId}`).query<TenantProgress>('progress');
+      const direct = await env.client.workflow.getHandle(`tenant-${tenantId}@control-wave`).query<TenantProgress>('progress');
       expect({ ...p, permitsWaitedMs: 0, rowsPerSecond: 0, etaSeconds: null })
         .toEqual({ ...direct, permitsWaitedMs: 0, rowsPerSecond: 0, etaSeconds: null });
     }
@@ -150,7 +154,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     } satisfies MigrationWaveInput));
     expect((await tmig('start', manifest)).code).toBe(0);
     await waitFor(async () => {
-      const p = await env.client.workflow.getHandle('tenant-control-big').query<TenantProgress>('progress').catch(() => undefined);
+      const p = await env.client.workflow.getHandle('tenant-control-big@control-big').query<TenantProgress>('progress').catch(() => undefined);
       return p && p.phase === 'copy' && p.rowsCopied > 0;
     }, 60_000, 'tenant control-big copying');
     expect((await governor('target')).holders.map((h) => h.tenantId)).toEqual(['control-big']);
@@ -161,7 +165,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     // Released by the tenant itself (the periodic reclaim is 30 s away).
     await waitFor(async () => (await governor('target')).holders.length === 0, 10_000, 'permit released');
     expect((await governor('target')).reclaimedTotal).toBe(0);
-    const tenant = await tmig('status', 'tenant-control-big', '--json');
+    const tenant = await tmig('status', 'tenant-control-big@control-big', '--json');
     expect(tenant.code).toBe(4);
     expect(JSON.parse(tenant.stdout)).toMatchObject({ status: 'CANCELLED', failed: true, progress: { phase: 'cancelled' } });
     expect((await tmig('status', 'control-big', '--json')).code).toBe(4);

@@ -57,7 +57,7 @@ describe('operator control on real waves: pause, resume, cancel', () => {
       return p.paused ? p : undefined;
     });
     expect(wave.pending).toBe(1);
-    const tenant = env.client.workflow.getHandle('tenant-ctl-c1');
+    const tenant = env.client.workflow.getHandle('tenant-ctl-c1@ctl');
     // The running chunk commits, then the copy activity stops between chunks.
     await waitFor('copies stopped', async () => {
       const p = await tenant.query<TenantProgress>('progress');
@@ -144,7 +144,7 @@ describe('operator control on real waves: pause, resume, cancel', () => {
     await handle.cancel();
     await handle.result().catch(() => undefined);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    expect((await env.client.workflow.getHandle('tenant-ctlx-c1').describe()).status.name).toBe('CANCELLED');
+    expect((await env.client.workflow.getHandle('tenant-ctlx-c1@ctl-cancel').describe()).status.name).toBe('CANCELLED');
     const run = await withDb('tmig_ctl_dst_c1', (db) => db.query(`SELECT status FROM _tmig.run`));
     expect(run.rows[0].status).toBe('failed');
     const second = await withDb('postgres', (db) => db.query(`SELECT 1 FROM pg_database WHERE datname = 'tmig_ctl_dst_c2'`));

@@ -89,5 +89,12 @@ describe('validation of an altered target', () => {
       { cwd: root }).catch((err: { code: number; stdout: string }) => err);
     expect((cli as { code: number }).code).toBe(4);
     expect((cli as { stdout: string }).stdout).toMatch(/^MISMATCH/m);
+    // The target no longer says "complete and validated": its run row and comment say it failed.
+    await withDb(DST, async (db) => {
+      const run = await db.query(`SELECT status, last_error FROM _tmig.run`);
+      expect(run.rows[0]).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/^later validation failed at .*public\.rooms/) });
+      const c = await db.query(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()`);
+      expect(c.rows[0].c).toMatch(/^tmig: FAILED a later validation \(tmig validate\)/);
+    });
   });
 });

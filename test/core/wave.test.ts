@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -59,7 +59,7 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
 
     const failureType = async (id: string) => {
       try {
-        await env.client.workflow.getHandle(`tenant-${id}`).result();
+        await env.client.workflow.getHandle(`tenant-${id}@core-wave`).result();
         return 'none';
       } catch (err) {
         expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -78,7 +78,7 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
       // Edge values (NaN, infinities, -0, BC dates, json with duplicate keys, money, xml, nested arrays...).
       expect(src['public.type_zoo'].rows).toBe(3);
       expect(dst).toEqual(src);
-      const r: TenantMigrationResult = await env.client.workflow.getHandle(`tenant-core-${t.id}`).result();
+      const r: TenantMigrationResult = await env.client.workflow.getHandle(`tenant-core-${t.id}@core-wave`).result();
       // The result matches its contract schema exactly (no field outside it, none of the wrong type).
       expect(tenantMigrationResultSchema.parse(r)).toEqual(r);
       expect(r.ok).toBe(true);
@@ -95,11 +95,47 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
     expect(existsSync(result.reportPath!)).toBe(true);
     expect(split.rows).toEqual([{ table_name: 'public.bookings', n: 3 }, { table_name: 'public.guests', n: 3 }]);
     // ... and validated range by range, every chunk re-read.
-    const w3: TenantMigrationResult = await env.client.workflow.getHandle('tenant-core-w3').result();
+    const w3: TenantMigrationResult = await env.client.workflow.getHandle('tenant-core-w3@core-wave').result();
     const guests = w3.tables.find((x) => x.table === 'public.guests')!;
     expect(guests.ranges).toBe(3);
     expect(guests.chunksVerified).toBe(guests.chunks);
     expect(guests.sourceRows).toBe(await withDb('tmig_t_src_w3', (db) => db.query('SELECT count(*)::int AS n FROM guests')).then((x) => x.rows[0].n));
+    expect(result.counts).toMatchObject({ total: 5, succeeded: 3, alreadyComplete: 0, failed: 2, cancelled: 0 });
+    expect(result.failed.find((f) => f.tenantId === 'core-missing')).toMatchObject({ errorType: 'SourceMissing', workflowId: 'tenant-core-missing@core-wave' });
+
+    // Locks leave nothing behind: once the wave has ended, its per-target locks and pool governors
+    // end after their idle grace (10 s by default) and nothing is running.
+    const deadline = Date.now() + 40_000;
+    let runningNow = -1;
+    while (Date.now() < deadline) {
+      runningNow = (await env.client.workflow.count('ExecutionStatus = "Running"')).count;
+      if (runningNow === 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(runningNow).toBe(0);
+    expect((await env.client.workflow.count('WorkflowType = "concurrencyGovernor"')).count).toBeGreaterThanOrEqual(5);
+    expect((await env.client.workflow.count('TmigRole = "tenant" AND WaveId = "core-wave"')).count).toBe(5);
+  });
+
+  it('a rerun of the wave: every target already complete is its own outcome (not rows 0), reports kept per run', async () => {
+    const input: MigrationWaveInput = {
+      waveId: 'core-wave-again',
+      tenants: tenants.slice(0, 2).map((t) => ({
+        tenantId: `core-${t.id}`, source: { server: 'local', database: `tmig_t_src_${t.id}` }, target: { server: 'target', database: `tmig_t_dst_${t.id}` },
+      })),
+    };
+    const result: MigrationWaveResult = await env.client.workflow.execute('migrationWave', { taskQueue: 'migrations', workflowId: 'wave-core-wave-again', args: [input] });
+    expect(result.counts).toMatchObject({ total: 2, succeeded: 0, alreadyComplete: 2, failed: 0, rowsCopied: 0 });
+    expect(result.succeeded.every((s) => s.alreadyComplete)).toBe(true);
+    // Each tenant now has two runs, each with its own report; the wave report links this run's.
+    expect(result.runKey).toMatch(/^core-wave-again\.\d{8}T\d{6}Z$/);
+    const wave = JSON.parse(readFileSync(result.reportPath!.replace(/wave\.html$/, 'wave.json'), 'utf8'));
+    expect(wave.summary).toMatchObject({ tenants: 2, alreadyComplete: 2 });
+    expect(wave.tenants[0].report.html).toContain(`/runs/${result.runKey}/report.html`);
+    const r1 = await env.client.workflow.getHandle('tenant-core-w1@core-wave-again').result() as TenantMigrationResult;
+    expect(r1.alreadyComplete).toBe(true);
+    expect(existsSync(r1.reportPath!)).toBe(true);
+    expect(r1.reportPath).toContain(`/tenants/core-w1/runs/${result.runKey}/`);
   });
 
   it('carries the whole schema: views, matviews, functions, triggers, comments, extensions, sequences, keys', async () => {
@@ -137,7 +173,7 @@ describe('migration wave, PostgreSQL to PostgreSQL, real Temporal and worker', (
     const { Worker } = await import('@temporalio/worker');
     const { ensureWorkflowBundle } = await import('../../src/workers/workflowBundle');
     const bundle = { codePath: ensureWorkflowBundle() };
-    for (const workflowId of ['wave-core-wave', 'tenant-core-w3', 'tenant-core-missing']) {
+    for (const workflowId of ['wave-core-wave', 'tenant-core-w3@core-wave', 'tenant-core-missing@core-wave']) {
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
       expect(history.events?.length).toBeGreaterThan(5);
       await Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowId);

@@ -138,7 +138,7 @@ describe.skipIf(!haveChromium)('HTML reports in headless Chromium', () => {
     expect(Object.keys(ink).sort()).toEqual(['chart-durations', 'chart-status']);
     for (const [id, share] of Object.entries(ink)) expect(share, `${id} is blank`).toBeGreaterThan(0.005);
 
-    expect(json.summary).toEqual({ tenants: 3, succeeded: 1, failed: 2, rowsCopied: passedTenant.rowsCopied + 5_099, tenantMs: 176_000 });
+    expect(json.summary).toEqual({ tenants: 3, succeeded: 1, alreadyComplete: 0, failed: 2, rowsCopied: passedTenant.rowsCopied + 5_099, tenantMs: 176_000 });
     for (const key of ['tenants', 'succeeded', 'failed', 'rowsCopied'] as const) {
       expect(digits((await cardValue(page, key).textContent())!), key).toBe(json.summary[key]);
     }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { BadInputError } from '../../contract/failures';
 import { runAssessment } from '../../assess/assessment';
 import { CliError, ExitCode, out } from '../operator';
 
@@ -17,7 +18,9 @@ export function registerAssess(program: Command): void {
         out(`${c.tables} tables converted; ${c.unsupported} not converted, ${c.lossy} lossy, ${c.notMigrated} objects not migrated`);
         out(`wrote ${opts.out}/schema.sql, ${opts.out}/report.json, ${opts.out}/summary.txt`);
       } catch (err) {
-        throw new CliError(`assess ${script}: ${(err as Error).message}`, ExitCode.Failed);
+        // A script that cannot be read is invalid input (2); anything else failed (1).
+        const code = err instanceof BadInputError ? ExitCode.Usage : ExitCode.Failed;
+        throw new CliError(`assess ${script}: ${(err as Error).message}`, code);
       }
     });
 }

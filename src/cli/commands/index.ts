@@ -16,10 +16,12 @@ import { registerLazy } from './lazyCommand';
 import { registerSplit } from './splitCommand';
 import { registerCutover } from './cutoverCommand';
 import { registerCdc } from './cdcCommand';
+import { registerCheck } from './checkCommand';
 
 /** Each command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerStart(program);
+  registerCheck(program);
   registerStatus(program);
   registerPause(program);
   registerResume(program);

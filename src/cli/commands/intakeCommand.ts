@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { TASK_QUEUE, WorkflowType } from '../../contract/names';
 import { loadConfig } from '../../config/loadConfig';
-import { credentialsFromEnv } from '../../storage/s3Client';
 import { compileTenantPattern } from '../../intake/backupKeys';
 import { startTenantMigration } from '../../intake/startMigration';
-import { SqsIntakeConsumer } from '../../intake/sqsConsumer';
 import type { IntakePlan, IntakeScanInput, IntakeScanTotals } from '../../contract/backupIntake';
 import type { MigrationOptions } from '../../contract/migration';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, usageExitCodes, withClient } from '../operator';
@@ -138,6 +135,9 @@ ${EXIT_CODES_HELP}`);
         throw new CliError('give exactly one of --dead-letter-queue-url or --dead-letter-dir', ExitCode.Usage);
       }
       const config = process.env.MIGRATOR_CONFIG ? loadConfig() : undefined;
+      // Loaded here, not at the top: the AWS SDK would slow every other tmig command's start.
+      const [{ SQSClient }, { credentialsFromEnv }, { SqsIntakeConsumer }] = await Promise.all([
+        import('@aws-sdk/client-sqs'), import('../../storage/s3Client'), import('../../intake/sqsConsumer')]);
       const sqs = new SQSClient({
         endpoint: opts.sqsEndpoint, region: opts.region ?? config?.s3?.region ?? process.env.AWS_REGION ?? 'us-east-1',
         credentials: credentialsFromEnv(config?.s3),

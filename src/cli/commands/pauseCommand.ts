@@ -9,7 +9,8 @@ export async function signalMigration(cmd: Command, ref: string, signal: 'pause'
       throw new CliError(`${description.type} ${workflowId} is not running (${description.status.name}): nothing to ${signal}`, ExitCode.Failed);
     }
     await client.workflow.getHandle(workflowId).signal(signal);
-    out(`${signal === 'pause' ? 'paused' : 'resumed'} ${description.type} ${workflowId}`);
+    out(`${signal === 'pause' ? 'paused' : 'resumed'} ${description.type} ${workflowId}`
+      + (signal === 'pause' ? ' (running chunks commit first; paused tenants keep the permits they hold, so other waves wait: cancel to free them)' : ''));
   });
 }
 

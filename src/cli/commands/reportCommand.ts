@@ -5,6 +5,7 @@ import { locateReports } from '../../reports/locate';
 import { readTenantReport, readWaveReport } from '../../reports/writeReports';
 import { tenantSummaryText, waveSummaryText } from '../../reports/summaryText';
 import { reportJsonSchema } from '../../reports/jsonSchema';
+import { keptRuns, keptRunsText } from '../../reports/runHistory';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, usageExitCodes } from '../operator';
 
 /** The reports directory: --dir, else the worker config's reports.dir (MIGRATOR_CONFIG), else ./reports. */
@@ -40,11 +41,11 @@ export async function showReport(ref: string, opts: { dir?: string; open?: boole
     if (f.kind === 'tenant') {
       const r = await readTenantReport(f.json);
       failed ||= r.verdict === 'failed';
-      if (opts.json) docs.push(r); else out(tenantSummaryText(r, f));
+      if (opts.json) docs.push(r); else out([tenantSummaryText(r, f), ...keptRunsText(keptRuns(f.json), r.generatedAt)].join('\n'));
     } else {
       const r = await readWaveReport(f.json);
       failed ||= r.verdict === 'failed';
-      if (opts.json) docs.push(r); else out(waveSummaryText(r, f));
+      if (opts.json) docs.push(r); else out([waveSummaryText(r, f), ...keptRunsText(keptRuns(f.json), r.generatedAt)].join('\n'));
     }
     if (opts.open) openInBrowser(f.html);
   }
@@ -54,7 +55,7 @@ export async function showReport(ref: string, opts: { dir?: string; open?: boole
 
 export function registerReport(program: Command): void {
   usageExitCodes(program.command('report'))
-    .description('Show a tenant or wave report: verdict, counts, failures and where the JSON/HTML files are')
+    .description('Show the latest tenant or wave report (verdict, counts, failures, where the JSON/HTML files are) and list earlier runs')
     .argument('<id>', 'tenant id or wave id (or the workflow id tenant-<id> / wave-<id>)')
     .option('--dir <dir>', 'reports directory (default: reports.dir of MIGRATOR_CONFIG, else ./reports)')
     .option('--open', 'open the HTML report in the default browser')

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { type Client, defaultPayloadConverter, WorkflowNotFoundError } from '@temporalio/client';
-import { TASK_QUEUE, WorkflowType, waveWorkflowId } from '../../contract/names';
+import { type Client, defaultPayloadConverter, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { waveWorkflowId } from '../../contract/names';
 import type { MigrationWaveInput, MigrationWaveResult, WaveProgress } from '../../contract/migration';
-import { WaveIdKey } from '../../contract/searchAttributes';
 import { CliError, EXIT_CODES_HELP, ExitCode, out, outJson, resolveMigrationWorkflow, usageExitCodes, withClient } from '../operator';
+import { startWave } from './startCommand';
+import { WorkflowType } from '../../contract/names';
 
 /** The wave's input, read from the first event of its current run (continue-as-new keeps the input). */
 export async function readWaveInput(client: Client, workflowId: string, runId: string): Promise<MigrationWaveInput> {
@@ -20,7 +21,8 @@ export async function failedTenantIds(client: Client, workflowId: string, runId:
   const handle = client.workflow.getHandle(workflowId, runId);
   if (status === 'COMPLETED') {
     const result = await handle.result() as MigrationWaveResult;
-    return result.failed.map((f) => f.tenantId);
+    // failedTenantIds is complete; `failed` is a capped sample in large waves.
+    return result.failedTenantIds ?? result.failed.map((f) => f.tenantId);
   }
   try {
     const progress = await handle.query<WaveProgress>('progress');
@@ -30,11 +32,19 @@ export async function failedTenantIds(client: Client, workflowId: string, runId:
   }
 }
 
+/**
+ * The next free retry wave id; refuses while an earlier retry of the same wave still runs (only one
+ * retry of a wave at a time: two would race for the same tenants).
+ */
 async function nextRetryWaveId(client: Client, waveId: string): Promise<string> {
   for (let n = 1; n < 1000; n++) {
     const candidate = `${waveId}-retry-${n}`;
     try {
-      await client.workflow.getHandle(waveWorkflowId(candidate)).describe();
+      const d = await client.workflow.getHandle(waveWorkflowId(candidate)).describe();
+      if (d.status.name === 'RUNNING') {
+        throw new CliError(`wave ${waveId}: retry wave ${candidate} is still running (started ${d.startTime.toISOString()}); `
+          + `only one retry of a wave runs at a time: wait for it ("tmig status ${candidate}") or cancel it`);
+      }
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return candidate;
       throw err;
@@ -77,10 +87,16 @@ ${EXIT_CODES_HELP}`)
           outJson(retryInput);
           return;
         }
-        const handle = await client.workflow.start(WorkflowType.migrationWave, {
-          workflowId: waveWorkflowId(retryWaveId), taskQueue: TASK_QUEUE, args: [retryInput],
-          typedSearchAttributes: [{ key: WaveIdKey, value: retryWaveId }],
-        });
+        let handle;
+        try {
+          // REJECT_DUPLICATE: of two retry-failed started at the same moment, one wins, the other is refused.
+          handle = await startWave(client, retryInput, false);
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new CliError(`wave ${input.waveId}: another retry-failed started ${retryWaveId} just now; only one retry of a wave runs at a time`);
+          }
+          throw err;
+        }
         if (opts.json) outJson({ waveId: input.waveId, retryWaveId, workflowId: handle.workflowId, tenants: tenants.map((t) => t.tenantId) });
         else out(`started wave ${retryWaveId} (workflow ${handle.workflowId}) with ${tenants.length} failed tenant(s) of ${input.waveId}: ${tenants.map((t) => t.tenantId).join(', ')}`);
       });

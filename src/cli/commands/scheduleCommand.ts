@@ -15,6 +15,9 @@ async function scheduleOp<T>(scheduleId: string, fn: () => Promise<T>): Promise<
     if (err instanceof ScheduleNotFoundError) throw new CliError(`schedule "${scheduleId}" not found`, ExitCode.NotFound);
     if (err instanceof ScheduleAlreadyRunning) throw new CliError(`schedule "${scheduleId}" already exists (delete it first)`, ExitCode.Failed);
     if (err instanceof BadInputError) throw new CliError(err.message, ExitCode.Usage);
+    // The server refused the spec (a bad cron expression, time zone or duration): a usage error.
+    const grpcCode = (err as { code?: number; cause?: { code?: number } }).cause?.code ?? (err as { code?: number }).code;
+    if (grpcCode === 3) throw new CliError(`schedule "${scheduleId}": ${(err as Error).message}`, ExitCode.Usage);
     throw err;
   }
 }

@@ -4,8 +4,10 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { MigrationWaveResult, TenantMigrationResult, TenantProgress, WaveProgress } from '../../contract/migration';
 import {
-  CliError, EXIT_CODES_HELP, ExitCode, out, outJson, parsePositiveInt, resolveMigrationWorkflow, usageExitCodes, withClient,
+  CliError, EXIT_CODES_HELP, ExitCode, out, outJson, parsePositiveInt, resolveMigrationWorkflow, usageExitCodes, withClient, type RunRef,
 } from '../operator';
+import { describeWait, governorStates } from '../permitWaits';
+import { waveOfTenantWorkflow } from '../../contract/runIdentity';
 
 /** What `status --json` prints: the workflow's own `progress` query, plus the running tenants' queries. */
 export interface StatusReport {
@@ -23,15 +25,22 @@ export interface StatusReport {
   error?: string;
   /** Whether this status means the migration failed (exit code 4). */
   failed: boolean;
+  /** For tenants waiting for a permit: `waiting <pool> 3/3 (holders: ...)`, by pool. */
+  waits?: Record<string, string>;
+  /** For a tenant: its earlier runs (other waves, reruns), newest first. */
+  earlierRuns?: RunRef[];
+  /** When the workflow (chain) started; the wave's elapsed time and ETA count from it. */
+  startTime?: string;
 }
 
 const TENANT_QUERY_CONCURRENCY = 8;
 
 export async function collectStatus(client: Client, ref: string): Promise<StatusReport> {
-  const { workflowId, description } = await resolveMigrationWorkflow(client, ref);
+  const { workflowId, description, earlierRuns } = await resolveMigrationWorkflow(client, ref);
   const handle = client.workflow.getHandle(workflowId, description.runId);
   const report: StatusReport = {
     workflowId, runId: description.runId, type: description.type, status: description.status.name, failed: false,
+    startTime: description.startTime.toISOString(), ...(earlierRuns?.length ? { earlierRuns } : {}),
   };
   try {
     report.progress = await handle.query<WaveProgress | TenantProgress>('progress');
@@ -46,6 +55,11 @@ export async function collectStatus(client: Client, ref: string): Promise<Status
   } else if (report.status !== 'RUNNING' && report.status !== 'COMPLETED' && report.status !== 'CONTINUED_AS_NEW') {
     report.error = await handle.result().then(() => undefined, (err: Error) => innermostMessage(err));
   }
+  const waitingPools = tenantRows(report).filter((p) => p.phase === 'waiting-permit' && p.waitingFor).map((p) => p.waitingFor!);
+  if (waitingPools.length) {
+    const states = await governorStates(client, waitingPools);
+    report.waits = Object.fromEntries([...states].map(([pool, st]) => [pool, describeWait(pool, st)]));
+  }
   report.failed = isFailed(report);
   return report;
 }
@@ -57,9 +71,9 @@ function isWave(p: WaveProgress | TenantProgress): p is WaveProgress {
 function isFailed(r: StatusReport): boolean {
   if (['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(r.status)) return true;
   if (r.status !== 'COMPLETED') return false;
-  if (r.progress) return isWave(r.progress) ? r.progress.failed.length > 0 : r.progress.phase === 'failed';
-  const res = r.result as { failed?: unknown[]; ok?: boolean } | undefined;
-  return (res?.failed?.length ?? 0) > 0 || res?.ok === false;
+  if (r.progress) return isWave(r.progress) ? (r.progress.counts?.failed ?? r.progress.failed.length) > 0 : r.progress.phase === 'failed';
+  const res = r.result as { failed?: unknown[]; ok?: boolean; counts?: { failed: number } } | undefined;
+  return (res?.counts?.failed ?? res?.failed?.length ?? 0) > 0 || res?.ok === false;
 }
 
 async function queryTenants(client: Client, workflowIds: string[]): Promise<Record<string, TenantProgress>> {
@@ -96,15 +110,19 @@ function fmtEta(s: number | null | undefined): string {
   return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-function tenantLine(p: TenantProgress): { value: number; total: number; payload: Record<string, string> } {
+function tenantLine(p: TenantProgress, waits: Record<string, string> = {}): { value: number; total: number; payload: Record<string, string> } {
   const total = p.rowsTotal > 0 ? p.rowsTotal : Math.max(1, p.tablesTotal);
   const value = p.rowsTotal > 0 ? Math.min(p.rowsCopied, p.rowsTotal) : p.tablesDone;
+  // No rate or ETA while paused: nothing moves. A paused tenant keeps the permits it holds.
+  const pace = p.paused ? '  paused: keeps its permits until resumed or cancelled'
+    : p.phase === 'copy' ? `  ${fmtNum(Math.round(p.rowsPerSecond))} rows/s  ETA ${fmtEta(p.etaSeconds)}` : '';
+  const waiting = p.phase === 'waiting-permit' && p.waitingFor ? `  ${waits[p.waitingFor] ?? `waiting ${p.waitingFor}`}` : '';
   return {
     value, total,
     payload: {
       name: p.tenantId.slice(0, 20).padEnd(20),
       phase: (p.paused ? 'paused' : p.phase).padEnd(14),
-      detail: `tables ${p.tablesDone}/${p.tablesTotal}  rows ${fmtNum(p.rowsCopied)}/${fmtNum(p.rowsTotal)}  ${fmtNum(Math.round(p.rowsPerSecond))} rows/s  ETA ${fmtEta(p.etaSeconds)}`
+      detail: `tables ${p.tablesDone}/${p.tablesTotal}  rows ${fmtNum(p.rowsCopied)}/${fmtNum(p.rowsTotal)}${pace}${waiting}`
         + (p.cdc ? `  ${cdcSummary(p.cdc)}` : '')
         + (p.permitsWaitedMs ? `  waited ${Math.round(p.permitsWaitedMs / 1000)}s for permits` : '')
         + (p.lastError ? `  error: ${p.lastError.slice(0, 80)}` : ''),
@@ -112,20 +130,42 @@ function tenantLine(p: TenantProgress): { value: number; total: number; payload:
   };
 }
 
-function waveLine(w: WaveProgress): { value: number; total: number; payload: Record<string, string> } {
-  const done = w.succeeded + w.failed.length;
+/** Elapsed since the wave started and, from the pace so far, an ETA (none while paused or before the first tenant ends). */
+export function waveTiming(w: WaveProgress, startTime: string | undefined, now = Date.now()): { elapsedS: number | null; etaS: number | null } {
+  const started = Date.parse(w.startedAt ?? startTime ?? '');
+  if (!Number.isFinite(started)) return { elapsedS: null, etaS: null };
+  const elapsedS = Math.max(0, (now - started) / 1000);
+  const done = waveDone(w);
+  const etaS = !w.paused && done > 0 && done < w.total ? (elapsedS / done) * (w.total - done) : null;
+  return { elapsedS, etaS };
+}
+
+function waveDone(w: WaveProgress): number {
+  return w.counts ? w.counts.succeeded + w.counts.alreadyComplete + w.counts.failed + w.counts.skipped : w.succeeded + w.failed.length;
+}
+
+function waveLine(w: WaveProgress, startTime?: string): { value: number; total: number; payload: Record<string, string> } {
+  const done = waveDone(w);
+  const c = w.counts;
+  const { elapsedS, etaS } = waveTiming(w, startTime);
   return {
     value: done, total: Math.max(1, w.total),
     payload: {
       name: `wave ${w.waveId}`.slice(0, 20).padEnd(20),
       phase: (w.paused ? 'PAUSED' : done === w.total ? 'finished' : 'running').padEnd(14),
-      detail: `tenants ${done}/${w.total}  ok ${w.succeeded}  failed ${w.failed.length}  running ${w.running.length}  pending ${w.pending}  rows ${fmtNum(w.rowsCopied)}`,
+      detail: `tenants ${done}/${w.total}  ok ${c ? c.succeeded : w.succeeded}${c ? `  already complete ${c.alreadyComplete}` : ''}`
+        + `  failed ${c ? c.failed : w.failed.length}${c?.skipped ? `  skipped ${c.skipped}` : ''}  running ${w.running.length}  pending ${w.pending}`
+        + `  rows ${fmtNum(w.rowsCopied)}  elapsed ${fmtEta(elapsedS)}  ETA ${w.paused ? '- (paused)' : fmtEta(etaS)}`,
     },
   };
 }
 
 /** All tenants worth a bar: the wave's own per-tenant map, overlaid with live tenant queries. */
 function tenantRows(r: StatusReport): TenantProgress[] {
+  return tenantRowsOf(r);
+}
+
+function tenantRowsOf(r: StatusReport): TenantProgress[] {
   if (!r.progress) return [];
   if (!isWave(r.progress)) return [r.progress];
   return Object.values({ ...r.progress.tenants, ...r.tenants }).sort((a, b) => a.tenantId.localeCompare(b.tenantId));
@@ -140,11 +180,11 @@ function asciiBar(value: number, total: number, width = 30): string {
 export function renderStatusText(r: StatusReport): string {
   const lines = [`${r.type} ${r.workflowId}  ${r.status}`];
   if (r.progress && isWave(r.progress)) {
-    const w = waveLine(r.progress);
+    const w = waveLine(r.progress, r.startTime);
     lines.push(`${w.payload.name} [${asciiBar(w.value, w.total)}] ${w.payload.phase} ${w.payload.detail}`);
   }
   for (const p of tenantRows(r)) {
-    const t = tenantLine(p);
+    const t = tenantLine(p, r.waits);
     lines.push(`${t.payload.name} [${asciiBar(t.value, t.total)}] ${t.payload.phase} ${t.payload.detail}`);
   }
   if (r.progress && isWave(r.progress)) {
@@ -155,7 +195,19 @@ export function renderStatusText(r: StatusReport): string {
     for (const f of r.result.failed) lines.push(`  FAILED ${f.tenantId}: ${f.error ?? ''}`);
   }
   if (r.error) lines.push(`error: ${r.error}`);
+  if (r.earlierRuns?.length) {
+    lines.push(`earlier runs of this tenant (${r.earlierRuns.length}):`);
+    for (const e of r.earlierRuns.slice(0, 10)) {
+      const wave = waveOfTenantWorkflow(e.workflowId);
+      lines.push(`  ${e.startTime}  ${e.status.padEnd(10)} ${e.workflowId}${wave ? ` (wave ${wave})` : ''}`);
+    }
+    if (r.earlierRuns.length > 10) lines.push(`  ... ${r.earlierRuns.length - 10} more: temporal workflow list --query 'TenantId="${tenantIdOf(r)}"'`);
+  }
   return lines.join('\n');
+}
+
+function tenantIdOf(r: StatusReport): string {
+  return r.progress && !isWave(r.progress) ? r.progress.tenantId : r.workflowId;
 }
 
 /** Live bars (TTY): one per tenant plus the wave total, refreshed until the workflow closes. */
@@ -183,8 +235,8 @@ async function watchWithBars(client: Client, ref: string, intervalMs: number): P
   try {
     for (;;) {
       const r = await collectStatus(client, ref);
-      if (r.progress && isWave(r.progress)) show('\u0000wave', waveLine(r.progress));
-      for (const p of tenantRows(r)) show(p.tenantId, tenantLine(p));
+      if (r.progress && isWave(r.progress)) show('\u0000wave', waveLine(r.progress, r.startTime));
+      for (const p of tenantRows(r)) show(p.tenantId, tenantLine(p, r.waits));
       if (r.status !== 'RUNNING') return r;
       await new Promise((res) => setTimeout(res, intervalMs));
     }

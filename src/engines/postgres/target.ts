@@ -292,6 +292,26 @@ export class PostgresTarget implements TargetEngine {
     }
   }
 
+  /**
+   * A later validation (`tmig validate`) found the target differs: a complete target is marked failed
+   * in its run row and comment, so nobody trusts it and the next run re-validates it. No-op on a pair
+   * without tmig's bookkeeping. Returns whether a mark was set.
+   */
+  async markValidationFailed(reason: string): Promise<boolean> {
+    const db = await this.connect();
+    try {
+      const ok = await db.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '_tmig' AND c.relname = 'run'`);
+      if (!ok.rowCount) return false;
+      const text = `later validation failed at ${new Date().toISOString()}: ${reason}`.slice(0, 4000);
+      const run = await db.query<{ tenant_id: string }>(`UPDATE _tmig.run SET status = 'failed', last_error = $1 RETURNING tenant_id`, [text]);
+      if (!run.rowCount) return false;
+      await this.setDatabaseComment(db, `tmig: FAILED a later validation (tmig validate) of tenant ${run.rows[0].tenant_id}; do not use: ${text.slice(0, 500)}`);
+      return true;
+    } finally {
+      await db.end();
+    }
+  }
+
   /** Leaves the target clearly marked incomplete, with the reason; a later run resumes it. */
   async markFailed(reason: string): Promise<void> {
     const db = await this.connect();

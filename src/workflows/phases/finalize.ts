@@ -6,6 +6,7 @@
 import { ApplicationFailure, CancellationScope, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import { FailureType } from '../../contract/failures';
 import { innermostMessage } from '../../contract/innermostMessage';
+import { CANCELLED_BY_OPERATOR } from '../../contract/failureCause';
 import type { ValidationResult } from '../../contract/migration';
 import type { TenantRun } from '../tenantRun';
 import { light } from '../activityStubs';
@@ -33,7 +34,7 @@ export async function finalize(run: TenantRun, incompleteReason?: string): Promi
 export async function markFailed(run: TenantRun, err: unknown, ownsTarget: boolean): Promise<void> {
   const { input, ref } = run;
   const cancelled = isCancellation(err);
-  const message = innermostMessage(err);
+  const message = cancelled ? CANCELLED_BY_OPERATOR : innermostMessage(err);
   // Nothing half-done may look done: mark the target failed even when the workflow is being cancelled.
   await CancellationScope.nonCancellable(async () => {
     if (!ownsTarget) return;
@@ -53,7 +54,7 @@ export async function markFailed(run: TenantRun, err: unknown, ownsTarget: boole
 export async function finalizeFailure(run: TenantRun, err: unknown, ownsTarget: boolean, alreadyMarked = false): Promise<unknown> {
   const { input, ref, progress } = run;
   const cancelled = isCancellation(err);
-  const message = innermostMessage(err);
+  const message = cancelled ? CANCELLED_BY_OPERATOR : innermostMessage(err);
   progress.lastError = message;
   progress.errors.push(message);
   if (!alreadyMarked) await markFailed(run, err, ownsTarget);
@@ -61,7 +62,7 @@ export async function finalizeFailure(run: TenantRun, err: unknown, ownsTarget: 
   const failed = run.result(false, { error: { type: cancelled ? FailureType.Cancelled : failureType(err), message }, validation: validationOf(err) });
   await CancellationScope.nonCancellable(async () => {
     try {
-      failed.reportPath = run.reportPath = (await light.reportTenant.executeWithOptions(summary('write failure report'), [{ ...ref, waveId: input.waveId }, failed, run.audit])).htmlPath;
+      failed.reportPath = run.reportPath = (await light.reportTenant.executeWithOptions(summary('write failure report'), [{ ...ref, waveId: input.waveId, runKey: input.runKey }, failed, run.audit])).htmlPath;
     } catch (reportErr) {
       log.warn('could not write the failure report', { error: innermostMessage(reportErr) });
     }

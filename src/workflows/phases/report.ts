@@ -7,6 +7,6 @@ import { summary } from '../uiMetadata';
 export async function report(run: TenantRun, outcome: { tables: TableResult[]; validation?: ValidationResult }): Promise<TenantMigrationResult> {
   run.enter('report');
   const final = run.result(true, outcome);
-  final.reportPath = run.reportPath = (await light.reportTenant.executeWithOptions(summary('write report'), [{ ...run.ref, waveId: run.input.waveId }, final, run.audit])).htmlPath;
+  final.reportPath = run.reportPath = (await light.reportTenant.executeWithOptions(summary('write report'), [{ ...run.ref, waveId: run.input.waveId, runKey: run.input.runKey }, final, run.audit])).htmlPath;
   return final;
 }
