@@ -125,6 +125,10 @@ describe.skipIf(!haveTemporal)('exit codes of every command (real Temporal)', ()
     expect(rerun.code).toBe(0);
     const runs = await h.env.client.workflow.count('WorkflowId = "wave-ec-ok"');
     expect(runs.count).toBe(2);
+    // The Temporal UI row of a wave started by `tmig start` reads as the wave, not only its id.
+    const described = await h.env.client.workflow.getHandle('wave-ec-ok').describe();
+    expect(await described.staticSummary()).toBe('wave ec-ok: 1 tenant');
+    expect(await described.staticDetails()).toMatch(/^- \S+ → \S+: 1 tenant$/);
     const failing = await tmig('start', file('w-fail.json', wave('ec-fail', ['ok2', 'fail-3'], 10)), '--config', config, '--wait');
     expect(failing.code).toBe(4);
     expect(failing.stdout).toContain('FAILED fail-3');

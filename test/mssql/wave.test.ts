@@ -96,7 +96,7 @@ describe.skipIf(!MSSQL_URL)('SQL Server wave on the TDS endpoint', () => {
     expect(result.succeeded.map((s) => s.tenantId).sort()).toEqual(TENANTS.map((t) => `ms-${t}`));
 
     for (const t of TENANTS) {
-      const r: TenantMigrationResult = await env.client.workflow.getHandle(`tenant-ms-${t}`).result();
+      const r: TenantMigrationResult = await env.client.workflow.getHandle(`tenant-ms-${t}@ms-wave`).result();
       expect(r.ok, t).toBe(true);
       expect(r.validation?.ok, t).toBe(true);
       expect(r.validation?.tables.every((x) => x.checksumOk && x.sourceRows === x.targetRows), t).toBe(true);
@@ -108,7 +108,7 @@ describe.skipIf(!MSSQL_URL)('SQL Server wave on the TDS endpoint', () => {
     }
 
     // The audit ran with the mssql dialect: the pattern check matched in the worker found the planted bad emails.
-    const hotel: TenantMigrationResult = await env.client.workflow.getHandle('tenant-ms-hotel').result();
+    const hotel: TenantMigrationResult = await env.client.workflow.getHandle('tenant-ms-hotel@ms-wave').result();
     const report = JSON.parse(readFileSync(hotel.reportPath!.replace(/\.html$/, '.json'), 'utf8')) as { audit?: { findings: { check: string; count: number; sampleKeys: string[] }[] } };
     const pattern = report.audit!.findings.find((f) => f.check === 'pattern')!;
     // Guests k % 7 = 0 and k % 5 != 0 (400 guests) have 'not-an-email-k'.

@@ -43,22 +43,22 @@ describe.skipIf(!temporalCliPath())('readable Temporal UI', () => {
   });
 
   it('tenant workflows carry summary, details and memo with tenant, source → target, size and report', async () => {
-    const d = await stack.env.client.workflow.getHandle('tenant-ui-a').describe();
+    const d = await stack.env.client.workflow.getHandle('tenant-ui-a@ui').describe();
     expect(await d.staticSummary()).toBe('ui-a: local/tmig_ui_src → target/tmig_ui_dst');
     expect(await d.staticDetails()).toMatch(/\*\*Tenant\*\* `ui-a` · \*\*wave\*\* `ui`[\s\S]*\*\*Target\*\* `target\/tmig_ui_dst`/);
     expect(d.memo).toMatchObject({ tenantId: 'ui-a', waveId: 'ui', source: 'local/tmig_ui_src', target: 'target/tmig_ui_dst' });
     expect(d.memo!.rowsCopied).toBeGreaterThan(1200);
     expect(d.memo!.size).toMatch(/^\d+(\.\d)? (KB|MB)$/);
-    expect(d.memo!.report).toMatch(/tenants\/ui-a\/report\.html$/);
-    const failed = await stack.env.client.workflow.getHandle('tenant-ui-missing').describe();
-    expect(failed.memo!.report).toMatch(/tenants\/ui-missing\/report\.html$/);
+    expect(d.memo!.report).toMatch(/tenants\/ui-a\/(runs\/[^/]+\/)?report\.html$/);
+    const failed = await stack.env.client.workflow.getHandle('tenant-ui-missing@ui').describe();
+    expect(failed.memo!.report).toMatch(/tenants\/ui-missing\/(runs\/[^/]+\/)?report\.html$/);
   });
 
   it('current details of tenant and wave say where they stand', async () => {
-    const tenant = await stack.env.client.workflow.getHandle('tenant-ui-a').query(workflowMetadataQuery);
+    const tenant = await stack.env.client.workflow.getHandle('tenant-ui-a@ui').query(workflowMetadataQuery);
     expect(tenant.currentDetails).toMatch(/\*\*Phase\*\* done · \*\*tables\*\* (\d+)\/\1/);
     expect(tenant.currentDetails).toMatch(/\*\*Report\*\* `.*report\.html`/);
-    const missing = await stack.env.client.workflow.getHandle('tenant-ui-missing').query(workflowMetadataQuery);
+    const missing = await stack.env.client.workflow.getHandle('tenant-ui-missing@ui').query(workflowMetadataQuery);
     expect(missing.currentDetails).toMatch(/\*\*Phase\*\* failed[\s\S]*\*\*Last error\*\* .*tmig_ui_no_such_db/);
     const wave = await stack.env.client.workflow.getHandle('wave-ui').query(workflowMetadataQuery);
     expect(wave.currentDetails).toMatch(/tenants\*\* 2: 1 done, 1 failed, 0 running, 0 pending[\s\S]*\*\*Failed\*\* `ui-missing`[\s\S]*\*\*Report\*\*/);
@@ -66,7 +66,7 @@ describe.skipIf(!temporalCliPath())('readable Temporal UI', () => {
   });
 
   it('activity events read as the pipeline and hold no secrets', async () => {
-    const history = await stack.env.client.workflow.getHandle('tenant-ui-a').fetchHistory();
+    const history = await stack.env.client.workflow.getHandle('tenant-ui-a@ui').fetchHistory();
     const summaries = (history.events ?? [])
       .filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => text(e.userMetadata?.summary));
@@ -85,7 +85,7 @@ describe.skipIf(!temporalCliPath())('readable Temporal UI', () => {
     const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
     const unsummarized = scheduled.filter((e) => !e.userMetadata?.summary).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     expect([...new Set(unsummarized)].sort()).toEqual(['ensureGovernorAndAcquire']);
-    const all = JSON.stringify([summaries, await (await stack.env.client.workflow.getHandle('tenant-ui-a').describe()).staticDetails()]);
+    const all = JSON.stringify([summaries, await (await stack.env.client.workflow.getHandle('tenant-ui-a@ui').describe()).staticDetails()]);
     expect(all).not.toMatch(/postgres:\/\/|password|127\.0\.0\.1/);
   });
 

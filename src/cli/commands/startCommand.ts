@@ -35,6 +35,9 @@ export async function startWave(client: Client, input: MigrationWaveInput, rerun
     workflowId: waveWorkflowId(input.waveId), taskQueue: TASK_QUEUE, args: [input],
     workflowIdReusePolicy: rerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
     typedSearchAttributes: [{ key: WaveIdKey, value: input.waveId }, ...(withRole ? [{ key: TmigRoleKey, value: 'wave' }] : [])],
+    // What the Temporal UI shows for the wave: names and counts only, never a connection string.
+    staticSummary: waveStaticSummary(input),
+    staticDetails: waveStaticDetails(input),
   });
   try {
     return await start(true);
@@ -78,4 +81,19 @@ ${EXIT_CODES_HELP}`)
         }
       });
     });
+}
+
+/** `wave 2026-11-nightly: 120 tenants` (the Temporal UI's summary line). */
+export function waveStaticSummary(input: MigrationWaveInput): string {
+  return `wave ${input.waveId}: ${input.tenants.length} tenant${input.tenants.length === 1 ? '' : 's'}`;
+}
+
+/** Source and target servers of the wave, with tenant counts (markdown, as the Temporal UI renders it). */
+export function waveStaticDetails(input: MigrationWaveInput): string {
+  const pairs = new Map<string, number>();
+  for (const t of input.tenants) {
+    const k = `${t.source.server} → ${t.target.server}`;
+    pairs.set(k, (pairs.get(k) ?? 0) + 1);
+  }
+  return [...pairs].slice(0, 20).map(([k, n]) => `- ${k}: ${n} tenant${n === 1 ? '' : 's'}`).join('\n');
 }
