@@ -18,8 +18,9 @@ export const serverBaseSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'not a URL: expected e.g. postgres://migrator@db1:5432/postgres' });
       return;
     }
-    if (!/^(postgres|postgresql|mssql|sqlserver):$/.test(url.protocol)) {
-      ctx.addIssue({ code: 'custom', message: `scheme ${url.protocol} is not one of postgres:, postgresql:, mssql:, sqlserver:` });
+    // The schemes of the registered engines' drivers (PostgreSQL, SQL Server, MongoDB, MySQL).
+    if (!/^(postgres|postgresql|mssql|sqlserver|mongodb|mongodb\+srv|mysql):$/.test(url.protocol)) {
+      ctx.addIssue({ code: 'custom', message: `scheme ${url.protocol} is not one of postgres:, postgresql:, mssql:, sqlserver:, mongodb:, mongodb+srv:, mysql:` });
     }
     if (url.password || [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'password')) {
       ctx.addIssue({ code: 'custom', message: 'must not contain a password: put it in an environment variable and name that in passwordEnv' });

@@ -94,7 +94,7 @@ describe.skipIf(!temporalCliPath())('readable Temporal UI', () => {
     const { Worker } = await import('@temporalio/worker');
     const { ensureWorkflowBundle } = await import('../../src/workers/workflowBundle');
     const histories = [];
-    for (const id of ['wave-ui', 'tenant-ui-a', 'tenant-ui-missing']) {
+    for (const id of ['wave-ui', 'tenant-ui-a@ui', 'tenant-ui-missing@ui']) {
       histories.push({ workflowId: id, history: temporal.api.history.v1.History.create(await stack.env.client.workflow.getHandle(id).fetchHistory() as never) });
     }
     let replayed = 0;
