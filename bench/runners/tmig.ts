@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/contract/names';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/contract/migration';
+import { tenantRunWorkflowId } from '../../src/contract/runIdentity';
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { TreeSampler, type MeasuredRun } from '../measure';
@@ -276,7 +277,16 @@ export function waveFailures(result: MigrationWaveResult): string | undefined {
   return `tmig: ${result.failed.length} tenant(s) failed: ${result.failed.slice(0, 3).map((f) => `${f.tenantId}: ${f.error ?? 'failed'}`).join('; ')}`;
 }
 
-export async function tenantResult(tenantId: string): Promise<TenantMigrationResult | undefined> {
+/** A tenant's result: its run in the wave (`tenant-<id>@<wave>`), or the older `tenant-<id>` workflow id. */
+export async function tenantResult(tenantId: string, waveId?: string): Promise<TenantMigrationResult | undefined> {
+  if (!session) return undefined;
+  if (waveId) {
+    try {
+      return (await session.client.workflow.getHandle(tenantRunWorkflowId(tenantId, waveId)).result()) as TenantMigrationResult;
+    } catch {
+      // a worker from before run identities: fall back to the old id
+    }
+  }
   if (!session) return undefined;
   try {
     return (await session.client.workflow.getHandle(`tenant-${tenantId}`).result()) as TenantMigrationResult;
@@ -308,7 +318,7 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number, repo = 
   const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
   const wave = await runWave(input, ctx.log, plan, repo);
   const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
-  const tenant = await tenantResult(tenantId);
+  const tenant = await tenantResult(tenantId, input.waveId);
   if (!crashAtFraction && tenant) lastCopyPhaseMs = tenant.phases.filter((p) => p.phase === 'copy').reduce((a, p) => a + (p.ms ?? 0), 0) || undefined;
   const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
   if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
@@ -420,15 +430,16 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
   for (const t of specs) await dropDatabase(t.target.database);
   try {
     opts.log(`tmig: migrating the fleet (${specs.length} tenants, ${opts.jobs} at a time)`);
+    const waveId = `fleet-${opts.before ? 'before-' : ''}${Date.now()}`;
     const wave = await runWave({
-      waveId: `fleet-${opts.before ? 'before-' : ''}${Date.now()}`,
+      waveId,
       tenants: specs,
       options: { maxConcurrentTenants: opts.jobs, tableConcurrency: opts.jobs },
     }, opts.log, undefined, repo);
     const timings = [];
     const problems: string[] = [];
     for (const t of specs) {
-      const tenant = await tenantResult(t.tenantId);
+      const tenant = await tenantResult(t.tenantId, waveId);
       if (tenant?.ok) timings.push(tenantTiming(tenant));
       const check = await verifyRowCounts(t.source.database, t.target.database);
       problems.push(...check.problems);
