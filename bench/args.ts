@@ -30,6 +30,12 @@ export interface BenchArgs {
   onlineSizeMb: number;
   onlineRate: number;
   onlineSteadySeconds: number;
+  /** The tiny-tenant scenario (the demo's hotel01) through every tool. */
+  tenant: boolean;
+  /** Another checkout (e.g. /work/main) whose tmig also runs, as tool `tmig-before`: before/after in one run. */
+  tmigBefore?: string;
+  /** Free text stored with the host in the JSON (e.g. that the machine was shared). */
+  hostNote?: string;
   /** Seconds before a tmig wave is given up (default by scale). */
   tmigTimeoutS?: number;
   help: boolean;
@@ -41,6 +47,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --only a,b                tools to run: ${TOOLS.join(', ')} (default all)
   --fleet / --no-fleet      migrate the tenant fleet through tmig (default: on when tmig runs)
   --fleet-size N            tenants in the fleet (default: tiny 5, small 50, full 500)
+  --tenant / --no-tenant    the tiny-tenant scenario: the demo's hotel01 (2,000 bookings) through every tool (default on)
+  --tmig-before DIR         also run tmig from another checkout (e.g. /work/main) as tool tmig-before, same data, same run
+  --host-note TEXT          note stored with the host figures (e.g. "shared with other work")
   --json FILE               also write the results as JSON
   --tmig-workers all|split  one tmig worker process, or a light (workflows) and a heavy (copy) one
   --tmig-timeout S          give a tmig wave up after S seconds (default: tiny 300, small 1800, full 14400)
@@ -68,7 +77,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300, online: false, onlineSizeMb: 50, onlineRate: 500, onlineSteadySeconds: 60 };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300, online: false, onlineSizeMb: 50, onlineRate: 500, onlineSteadySeconds: 60, tenant: true };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -87,7 +96,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case '--fleet-size': args.fleetSize = positiveInt('--fleet-size', value()); break;
       case '--only': {
         const names = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-        const unknown = names.filter((n) => !TOOLS.includes(n as ToolName));
+        const unknown = names.filter((n) => !(TOOLS as readonly string[]).includes(n));
         if (!names.length || unknown.length) throw new Error(`--only: unknown tool(s) ${unknown.join(', ') || '(none given)'}; known: ${TOOLS.join(', ')}`);
         args.only = TOOLS.filter((t) => names.includes(t));
         break;
@@ -117,6 +126,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         }
         break;
       }
+      case '--tenant': args.tenant = true; break;
+      case '--no-tenant': args.tenant = false; break;
+      case '--tmig-before': {
+        const v = value();
+        if (!v) throw new Error('--tmig-before needs a directory (a checkout of tmig)');
+        args.tmigBefore = v;
+        break;
+      }
+      case '--host-note': args.hostNote = value(); break;
       case '--crash': args.crash = true; break;
       case '--split': args.split = true; break;
       case '--split-tenants': args.splitTenants = positiveInt('--split-tenants', value()); break;

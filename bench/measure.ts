@@ -111,6 +111,8 @@ export function runMeasured(command: string, args: string[], opts: RunOptions = 
     env: opts.env ?? process.env,
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: pgcopydb signals its whole group when it stops, which would take the harness with it.
+    detached: true,
   });
   const sampler = new TreeSampler(child.pid!).start();
   let tail = '';

@@ -78,6 +78,21 @@ export async function listTables(client: Client, excludeNames: string[] = []): P
   }));
 }
 
+/**
+ * The tables that hold rows, as pg_dump copies them: plain tables and leaf partitions, never a
+ * partitioned parent (COPY cannot read one directly). Biggest first.
+ */
+export async function listLeafTables(client: Client): Promise<TableInfo[]> {
+  const res = await client.query<{ schema: string; name: string; bytes: string }>(`
+    SELECT n.nspname AS schema, c.relname AS name, pg_table_size(c.oid)::text AS bytes
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+     ORDER BY pg_table_size(c.oid) DESC, 1, 2`);
+  return res.rows.map((r) => ({
+    schema: r.schema, name: r.name, qualified: `${quoteIdent(r.schema)}.${quoteIdent(r.name)}`, bytes: Number(r.bytes),
+  }));
+}
+
 export async function countRows(client: Client, qualified: string): Promise<number> {
   const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualified}`);
   return Number(res.rows[0].n);

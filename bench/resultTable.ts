@@ -2,7 +2,7 @@ import type { BenchResult, FleetSummary } from './types';
 
 const MB = 1024 * 1024;
 
-/** Fills in MB/s and the ratio to the raw pipe of the same data set. */
+/** Fills in MB/s and the ratios to the raw pipe and to pgcopydb of the same data set. */
 export function withRatios(results: BenchResult[]): BenchResult[] {
   const withRate = results.map((r) => ({
     ...r,
@@ -11,7 +11,9 @@ export function withRatios(results: BenchResult[]): BenchResult[] {
   return withRate.map((r) => {
     const raw = withRate.find((b) => b.tool === 'raw-pipe' && b.dataset === r.dataset && b.verified);
     const ratio = raw?.mbPerSec && r.mbPerSec !== null && r.verified ? r.mbPerSec / raw.mbPerSec : null;
-    return { ...r, ratioToRawPipe: ratio };
+    const pgcopydb = withRate.find((b) => b.tool === 'pgcopydb' && b.dataset === r.dataset && b.verified);
+    const ratioPg = pgcopydb?.mbPerSec && r.mbPerSec !== null && r.verified ? r.mbPerSec / pgcopydb.mbPerSec : null;
+    return { ...r, ratioToRawPipe: ratio, ratioToPgcopydb: ratioPg };
   });
 }
 
@@ -27,9 +29,9 @@ export function renderTable(rows: string[][], rightAligned: boolean[]): string {
   return [line(rows[0]), sep, ...rows.slice(1).map(line)].join('\n');
 }
 
-/** The one results table: tool, data set, seconds, MB, MB/s, ratio to raw pipe, peak RSS, verified. */
+/** The one results table: tool, data set, seconds, MB, MB/s, ratios to raw pipe and pgcopydb, peak RSS, verified. */
 export function formatResults(results: BenchResult[]): string {
-  const header = ['tool', 'data set', 'seconds', 'MB', 'MB/s', 'x raw pipe', 'peak RSS MB', 'tree RSS MB', 'verified'];
+  const header = ['tool', 'data set', 'seconds', 'MB', 'MB/s', 'x raw pipe', 'x pgcopydb', 'peak RSS MB', 'tree RSS MB', 'verified'];
   const rows = results.map((r) => [
     r.tool,
     r.dataset,
@@ -37,12 +39,13 @@ export function formatResults(results: BenchResult[]): string {
     fixed(r.bytes / MB, 1),
     fixed(r.mbPerSec, 1),
     fixed(r.ratioToRawPipe, 2),
+    fixed(r.ratioToPgcopydb, 2),
     fixed(r.peakRssMb, 0),
     fixed(r.treeRssMb, 0),
     r.verified ? 'yes' : 'no',
   ]);
   const notes = results.filter((r) => r.note).map((r) => `  ${r.tool} / ${r.dataset}: ${r.note}`);
-  const table = renderTable([header, ...rows], [false, false, true, true, true, true, true, true, false]);
+  const table = renderTable([header, ...rows], [false, false, true, true, true, true, true, true, true, false]);
   return notes.length ? `${table}\n\nnotes:\n${notes.join('\n')}` : table;
 }
 

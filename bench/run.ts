@@ -7,7 +7,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseBenchArgs, USAGE } from './args';
 import { ensureFleet, ensureMainDataset, fleetTargetName, MARKER_TABLE, SCALE_SPECS, targetDbName } from './datasets';
-import { DB_PREFIX, dropDatabase, listDatabases, listTables, recreateDatabase, serverVersion, verifyRowCounts, withDb } from './pg';
+import { DB_PREFIX, SERVER_URL, dropDatabase, listDatabases, listTables, recreateDatabase, serverVersion, verifyRowCounts, withDb } from './pg';
 import { formatFleet, formatResults, withRatios } from './resultTable';
 import type { Runner } from './runners/runner';
 import { rawPipeRunner } from './runners/rawPipe';
@@ -15,7 +15,8 @@ import { runRawPipeFleet } from './runners/rawPipeFleet';
 import { pgDumpRunner } from './runners/pgDump';
 import { configurePgcopydb, pgcopydbRunner } from './runners/pgcopydb';
 import { pgloaderRunner } from './runners/pgloader';
-import { configureTmig, runTmigFleet, stopTmigSession, tmigCrashRunner, tmigRunner } from './runners/tmig';
+import { configureTmig, runTmigFleet, stopTmigSession, tmigBeforeRunner, tmigCrashRunner, tmigRunner } from './runners/tmig';
+import { createSampleTenant } from '../src/demo/sampleTenant';
 import type { BenchReport, BenchResult, Scale } from './types';
 import { ensureSplitDatasets } from './splitDataset';
 import { runSplitScenario } from './runners/tmigSplit';
@@ -27,7 +28,11 @@ const RUNNERS: Runner[] = [rawPipeRunner, pgDumpRunner, pgcopydbRunner, pgloader
 
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-async function runOne(runner: Runner, source: string, dataset: string, bytes: number, jobs: number, keepTarget: boolean, scale: Scale): Promise<BenchResult> {
+/** The tiny-tenant scenario: the demo's hotel01 (run-demo.ts creates it with 2,000 bookings). */
+const TENANT_ROWS = 2_000;
+const TENANT_SOURCE = `${DB_PREFIX}hotel01_src`;
+
+async function runOne(runner: Runner, source: string, dataset: string, bytes: number, jobs: number, keepTarget: boolean, scale: Scale | 'hotel01'): Promise<BenchResult> {
   const base: BenchResult = {
     tool: runner.tool, dataset, seconds: null, bytes, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false,
   };
@@ -36,7 +41,7 @@ async function runOne(runner: Runner, source: string, dataset: string, bytes: nu
     log(`${runner.tool}: skipped: ${reason}`);
     return { ...base, note: `not run: ${reason}` };
   }
-  const target = targetDbName(scale, runner.tool);
+  const target = scale === 'hotel01' ? `${DB_PREFIX}hotel01_dst_${runner.tool.replace(/[^a-z0-9]/g, '_')}` : targetDbName(scale, runner.tool);
   const workDir = mkdtempSync(join(tmpdir(), `tmig-bench-${runner.tool}-`));
   await recreateDatabase(target);
   log(`${runner.tool}: copying ${source} -> ${target}`);
@@ -88,17 +93,27 @@ async function main(): Promise<void> {
   configureTmig({ mode: args.tmigWorkers, timeoutS: args.tmigTimeoutS ?? DEFAULT_TMIG_TIMEOUT_S[args.scale] });
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
-    host: { cpus: cpus().length, memMb: Math.round(totalmem() / 1024 / 1024), postgres: await serverVersion() },
+    host: { cpus: cpus().length, memMb: Math.round(totalmem() / 1024 / 1024), postgres: await serverVersion(), ...(args.hostNote ? { note: args.hostNote } : {}) },
     scale: args.scale,
     jobs: args.jobs,
     tmigWorkers: args.tmigWorkers,
     results: [],
   };
+  const runners = RUNNERS.filter((r) => args.only.includes(r.tool));
+  if (args.tmigBefore && args.only.includes('tmig')) runners.push(tmigBeforeRunner(args.tmigBefore));
   try {
+    if (args.tenant) {
+      log(`tenant: creating ${TENANT_SOURCE} (the demo's hotel01, ${TENANT_ROWS} bookings)`);
+      await createSampleTenant(SERVER_URL, TENANT_SOURCE, TENANT_ROWS);
+      const tenantBytes = await withDb(TENANT_SOURCE, async (c) => (await listTables(c)).reduce((sum, t) => sum + t.bytes, 0));
+      for (const runner of runners) {
+        report.results.push(await runOne(runner, TENANT_SOURCE, 'tenant hotel01', tenantBytes, args.jobs, args.keepTargets, 'hotel01'));
+      }
+    }
     const source = await ensureMainDataset(args.scale, { regenerate: args.regenerate, log });
     const bytes = await withDb(source, async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
     const dataset = args.scale;
-    for (const runner of RUNNERS.filter((r) => args.only.includes(r.tool))) {
+    for (const runner of runners) {
       report.results.push(await runOne(runner, source, dataset, bytes, args.jobs, args.keepTargets, args.scale));
     }
     if (args.crash) report.results.push(await runOne(tmigCrashRunner, source, `${dataset} crash`, bytes, args.jobs, args.keepTargets, args.scale));
@@ -111,6 +126,10 @@ async function main(): Promise<void> {
         if (args.only.includes('raw-pipe')) {
           const pairs = tenants.map((source, i) => ({ source, target: fleetTargetName(i + 1) }));
           report.results.push(await runRawPipeFleet({ pairs, jobs: args.jobs, bytes: tenantBytes * tenants.length, keepTargets: args.keepTargets, log }));
+        }
+        if (args.tmigBefore) {
+          const before = await runTmigFleet({ tenants, jobs: args.jobs, keepTargets: args.keepTargets, bytes: tenantBytes * tenants.length, log, before: args.tmigBefore });
+          report.results.push(before.result);
         }
         const fleet = await runTmigFleet({ tenants, jobs: args.jobs, keepTargets: args.keepTargets, bytes: tenantBytes * tenants.length, log });
         report.results.push(fleet.result);

@@ -1,7 +1,7 @@
 /** Shapes shared by the benchmark harness: one result row per tool and data set. */
 
 export const TOOLS = ['raw-pipe', 'pg-dump', 'pgcopydb', 'pgloader', 'tmig'] as const;
-export type ToolName = (typeof TOOLS)[number];
+export type ToolName = (typeof TOOLS)[number] | 'tmig-before';
 
 export const SCALES = ['tiny', 'small', 'full'] as const;
 export type Scale = (typeof SCALES)[number];
@@ -24,6 +24,8 @@ export interface BenchResult {
   mbPerSec: number | null;
   /** This tool's throughput divided by the raw pipe's on the same data set (>1 = faster). */
   ratioToRawPipe: number | null;
+  /** This tool's throughput divided by pgcopydb's on the same data set (>1 = faster). */
+  ratioToPgcopydb?: number | null;
   peakRssMb: number | null;
   treeRssMb: number | null;
   /** Every source table exists in the target with the same row count. */
@@ -56,7 +58,7 @@ export interface FleetSummary {
 
 export interface BenchReport {
   startedAt: string;
-  host: { cpus: number; memMb: number; postgres: string };
+  host: { cpus: number; memMb: number; postgres: string; /** e.g. shared with other work: absolute times inflated */ note?: string };
   scale: Scale;
   jobs: number;
   tmigWorkers: 'all' | 'split';

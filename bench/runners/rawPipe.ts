@@ -1,5 +1,5 @@
 import { runMeasured } from '../measure';
-import { dbUrl, listTables, withDb } from '../pg';
+import { dbUrl, listLeafTables, withDb } from '../pg';
 import { failureNote, type Runner } from './runner';
 
 /**
@@ -24,8 +24,8 @@ export const rawPipeRunner: Runner = {
     return null;
   },
   async run(ctx) {
-    // Biggest first, so the long table does not start last.
-    const tables = await withDb(ctx.source, (c) => listTables(c));
+    // Biggest first, so the long table does not start last; partitions one by one, as pg_dump does.
+    const tables = await withDb(ctx.source, (c) => listLeafTables(c));
     const run = await runMeasured('bash', ['-c', SCRIPT, 'raw-pipe', ...tables.map((t) => t.qualified)], {
       env: { ...process.env, SRC: dbUrl(ctx.source), DST: dbUrl(ctx.target), JOBS: String(ctx.jobs) },
     });

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../src/contract/names';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, TenantSpec } from '../../src/contract/migration';
+import { tenantRunWorkflowId } from '../../src/contract/runIdentity';
 import { fleetTargetName } from '../datasets';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { TreeSampler, type MeasuredRun } from '../measure';
@@ -14,8 +15,8 @@ import type { BenchResult, FleetSummary } from '../types';
 import type { Runner, RunnerContext, RunnerOutcome } from './runner';
 
 const REPO = resolve(__dirname, '..', '..');
-const WORKER_ENTRY = join(REPO, 'src', 'workers', 'main.ts');
-const WORKFLOWS_ENTRY = join(REPO, 'src', 'workflows', 'index.ts');
+const workerEntry = (repo: string) => join(repo, 'src', 'workers', 'main.ts');
+const workflowsEntry = (repo: string) => join(repo, 'src', 'workflows', 'index.ts');
 /** Server name the worker config gives the bench PostgreSQL. */
 export const SERVER = 'bench';
 
@@ -102,9 +103,9 @@ interface WorkerPeak {
 }
 
 /** The real worker process, as `npm run worker` starts it, but without the npm/tsx wrappers in between. */
-async function startWorker(s: NonNullable<typeof session>, role: WorkerRole, log: (m: string) => void): Promise<WorkerHandle> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
-    cwd: REPO,
+async function startWorker(s: NonNullable<typeof session>, role: WorkerRole, log: (m: string) => void, repo: string): Promise<WorkerHandle> {
+  const child = spawn(process.execPath, ['--import', 'tsx', workerEntry(repo)], {
+    cwd: repo,
     env: {
       ...process.env, MIGRATOR_CONFIG: s.configPath, TEMPORAL_ADDRESS: s.server.address, TEMPORAL_NAMESPACE: s.server.namespace, WORKER_ROLE: role,
     },
@@ -175,7 +176,7 @@ interface CrashPlan {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runWave(input: MigrationWaveInput, log: (m: string) => void, crash?: CrashPlan): Promise<WaveRun> {
+export async function runWave(input: MigrationWaveInput, log: (m: string) => void, crash?: CrashPlan, repo = REPO): Promise<WaveRun> {
   const s = await ensureSession(log);
   const workers: WorkerHandle[] = [];
   const peaks: WorkerPeak[] = [];
@@ -184,7 +185,7 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
   let rejectExit: (err: Error) => void = () => undefined;
   const unexpectedExit = new Promise<never>((_, reject) => { rejectExit = reject; });
   const launch = async (role: WorkerRole) => {
-    const w = await startWorker(s, role, log);
+    const w = await startWorker(s, role, log, repo);
     w.child.once('exit', (code, signal) => {
       if (!w.expectedExit) rejectExit(new Error(`tmig ${w.role} worker exited (${signal ?? `status ${code}`}) while wave ${input.waveId} ran`));
     });
@@ -276,7 +277,16 @@ export function waveFailures(result: MigrationWaveResult): string | undefined {
   return `tmig: ${result.failed.length} tenant(s) failed: ${result.failed.slice(0, 3).map((f) => `${f.tenantId}: ${f.error ?? 'failed'}`).join('; ')}`;
 }
 
-export async function tenantResult(tenantId: string): Promise<TenantMigrationResult | undefined> {
+/** A tenant's result: its run in the wave (`tenant-<id>@<wave>`), or the older `tenant-<id>` workflow id. */
+export async function tenantResult(tenantId: string, waveId?: string): Promise<TenantMigrationResult | undefined> {
+  if (!session) return undefined;
+  if (waveId) {
+    try {
+      return (await session.client.workflow.getHandle(tenantRunWorkflowId(tenantId, waveId)).result()) as TenantMigrationResult;
+    } catch {
+      // a worker from before run identities: fall back to the old id
+    }
+  }
   if (!session) return undefined;
   try {
     return (await session.client.workflow.getHandle(`tenant-${tenantId}`).result()) as TenantMigrationResult;
@@ -285,9 +295,9 @@ export async function tenantResult(tenantId: string): Promise<TenantMigrationRes
   }
 }
 
-export function tmigUnavailable(): string | null {
-  if (!existsSync(WORKFLOWS_ENTRY)) return 'src/workflows/index.ts does not exist yet (migrationWave workflow not built)';
-  if (!existsSync(WORKER_ENTRY)) return 'src/workers/main.ts does not exist yet (worker not built)';
+export function tmigUnavailable(repo = REPO): string | null {
+  if (!existsSync(workflowsEntry(repo))) return `${repo}/src/workflows/index.ts does not exist (migrationWave workflow not built)`;
+  if (!existsSync(workerEntry(repo))) return `${repo}/src/workers/main.ts does not exist (worker not built)`;
   if (!existsSync(TEMPORAL_BIN)) return `Temporal CLI not found at ${TEMPORAL_BIN} (run npm run setup)`;
   return null;
 }
@@ -295,8 +305,8 @@ export function tmigUnavailable(): string | null {
 /** Copy-phase length of the last plain tmig run: the crash run kills the worker part-way through it. */
 let lastCopyPhaseMs: number | undefined;
 
-async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promise<RunnerOutcome> {
-  const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}${crashAtFraction ? '-crash' : ''}`;
+async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number, repo = REPO): Promise<RunnerOutcome> {
+  const tenantId = `bench-${ctx.source.replace(/^tmig_bench_/, '')}${crashAtFraction ? '-crash' : ''}${repo === REPO ? '' : '-before'}`;
   const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
   // BENCH_VALIDATION=full|sample|none: the validation mode to measure (default: tmig's, full).
   const validation = process.env.BENCH_VALIDATION as 'full' | 'sample' | 'none' | undefined;
@@ -306,9 +316,9 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number): Promis
     options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}), ...(validation ? { validation } : {}) },
   };
   const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
-  const wave = await runWave(input, ctx.log, plan);
+  const wave = await runWave(input, ctx.log, plan, repo);
   const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
-  const tenant = await tenantResult(tenantId);
+  const tenant = await tenantResult(tenantId, input.waveId);
   if (!crashAtFraction && tenant) lastCopyPhaseMs = tenant.phases.filter((p) => p.phase === 'copy').reduce((a, p) => a + (p.ms ?? 0), 0) || undefined;
   const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
   if (tenant?.validation) notes.push(`validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}`);
@@ -342,6 +352,20 @@ export const tmigRunner: Runner = {
   },
   run: (ctx) => runTmigOnce(ctx),
 };
+
+/**
+ * tmig with the worker and workflows of another checkout (`--tmig-before DIR`, e.g. main's), run
+ * in the same invocation on the same data: the "before" figures of a change.
+ */
+export function tmigBeforeRunner(repo: string): Runner {
+  return {
+    tool: 'tmig-before',
+    async unavailable() {
+      return tmigUnavailable(repo);
+    },
+    run: (ctx) => runTmigOnce(ctx, undefined, repo),
+  };
+}
 
 /**
  * tmig again, with the copying worker SIGKILLed 40% into the plain run's copy time, while a chunk
@@ -389,15 +413,16 @@ export interface FleetRun {
 }
 
 /** Migrates the fleet's tenant databases in one wave and reports the per-tenant orchestration overhead. */
-export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keepTargets: boolean; bytes: number; log: (m: string) => void }): Promise<FleetRun> {
+export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keepTargets: boolean; bytes: number; log: (m: string) => void; before?: string }): Promise<FleetRun> {
   const dataset = `fleet ${opts.tenants.length}`;
+  const repo = opts.before ?? REPO;
   const base: BenchResult = {
-    tool: 'tmig', dataset, seconds: null, bytes: opts.bytes, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false,
+    tool: opts.before ? 'tmig-before' : 'tmig', dataset, seconds: null, bytes: opts.bytes, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false,
   };
-  const reason = tmigUnavailable();
+  const reason = tmigUnavailable(repo);
   if (reason) return { result: { ...base, note: `not run: ${reason}` } };
   const specs: TenantSpec[] = opts.tenants.map((database, i) => ({
-    tenantId: `bench-fleet-${String(i + 1).padStart(4, '0')}`,
+    tenantId: `bench-fleet-${opts.before ? 'before-' : ''}${String(i + 1).padStart(4, '0')}`,
     source: { server: SERVER, database },
     target: { server: SERVER, database: fleetTargetName(i + 1) },
   }));
@@ -405,21 +430,22 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
   for (const t of specs) await dropDatabase(t.target.database);
   try {
     opts.log(`tmig: migrating the fleet (${specs.length} tenants, ${opts.jobs} at a time)`);
+    const waveId = `fleet-${opts.before ? 'before-' : ''}${Date.now()}`;
     const wave = await runWave({
-      waveId: `fleet-${Date.now()}`,
+      waveId,
       tenants: specs,
       options: { maxConcurrentTenants: opts.jobs, tableConcurrency: opts.jobs },
-    }, opts.log);
+    }, opts.log, undefined, repo);
     const timings = [];
     const problems: string[] = [];
     for (const t of specs) {
-      const tenant = await tenantResult(t.tenantId);
+      const tenant = await tenantResult(t.tenantId, waveId);
       if (tenant?.ok) timings.push(tenantTiming(tenant));
       const check = await verifyRowCounts(t.source.database, t.target.database);
       problems.push(...check.problems);
     }
     const summary = summarizeFleet(timings, specs.length, wave.result.succeeded.length, wave.seconds);
-    const detail = { workers: wave.workers.map((w) => ({ role: w.role, peakRssMb: w.peakRssKb / 1024, startupRssMb: w.readyHwmKb / 1024, workRssMb: w.workRssKb / 1024 })) };
+    const detail = { fleet: summary, workers: wave.workers.map((w) => ({ role: w.role, peakRssMb: w.peakRssKb / 1024, startupRssMb: w.readyHwmKb / 1024, workRssMb: w.workRssKb / 1024 })) };
     const notes = [waveFailures(wave.result), memoryNote(wave.workers), problems.slice(0, 3).join('; ') || undefined,
       timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
     return {

@@ -3,11 +3,17 @@ import { Context } from '@temporalio/activity';
 import { loadConfig } from '../config/loadConfig';
 import type { BackupRef } from '../contract/migration';
 import { runActivity } from './runActivity';
-import { extractTenantArchive, type ExtractArchiveInput } from '../archives/archiveExtraction';
+import type { ExtractArchiveInput } from '../archives/archiveExtraction';
 import type { ExtractionLimits } from '../archives/extractionSink';
-import { fetchTenantBackup, type FetchBackupInput, type FetchBackupResult } from '../storage/backupFetch';
-import { placeBackup, type LocateBackupInput, type LocateBackupResult } from '../archives/backupLocation';
-import { cleanTenantWorkDir, type CleanupWorkDirInput, type CleanupWorkDirResult } from '../archives/workDirCleanup';
+import type { FetchBackupInput, FetchBackupResult } from '../storage/backupFetch';
+import type { LocateBackupInput, LocateBackupResult } from '../archives/backupLocation';
+import type { CleanupWorkDirInput, CleanupWorkDirResult } from '../archives/workDirCleanup';
+
+// Archive extractors and the AWS SDK are loaded on first use: tenants migrated from a live server never need them.
+const fetchTenantBackup: typeof import('../storage/backupFetch').fetchTenantBackup = async (...a) => (await import('../storage/backupFetch')).fetchTenantBackup(...a);
+const extractTenantArchive: typeof import('../archives/archiveExtraction').extractTenantArchive = async (...a) => (await import('../archives/archiveExtraction')).extractTenantArchive(...a);
+const placeBackup: typeof import('../archives/backupLocation').placeBackup = async (...a) => (await import('../archives/backupLocation')).placeBackup(...a);
+const cleanTenantWorkDir: typeof import('../archives/workDirCleanup').cleanTenantWorkDir = async (...a) => (await import('../archives/workDirCleanup')).cleanTenantWorkDir(...a);
 
 export interface StageBackupInput {
   tenantId: string;

@@ -2,9 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '../config/loadConfig';
-import { s3ClientFromConfig } from '../storage/s3Client';
 import { runActivity } from './runActivity';
-import { listBackupPage } from '../intake/listBackups';
 import { startTenantMigration } from '../intake/startMigration';
 import type { ListBackupsInput, ListBackupsResult, StartMigrationsInput, StartOutcome } from '../contract/backupIntake';
 
@@ -18,11 +16,15 @@ export interface IntakeActivityDeps {
 
 /** Activities of the intakeScan workflow. Register the result of `createIntakeActivities()` on the worker. */
 export function createIntakeActivities(deps: IntakeActivityDeps = {}) {
-  const s3 = deps.s3 ?? (() => s3ClientFromConfig(loadConfig().s3));
+  // The AWS SDK is loaded on first use, not at worker start-up: most workers never list a bucket.
+  const s3 = deps.s3 ? async () => deps.s3!() : async () => (await import('../storage/s3Client')).s3ClientFromConfig(loadConfig().s3);
   const client = deps.client ?? (() => Context.current().client);
   return {
     async listBackupObjects(input: ListBackupsInput): Promise<ListBackupsResult> {
-      return runActivity(() => listBackupPage(s3(), input));
+      return runActivity(async () => {
+        const { listBackupPage } = await import('../intake/listBackups');
+        return listBackupPage(await s3(), input);
+      });
     },
     /** Starts one migration per object; objects already started are reported, not restarted. */
     async startTenantMigrations(input: StartMigrationsInput): Promise<StartOutcome[]> {

@@ -4,9 +4,18 @@ import type { AuditResult } from '../contract/auditResult';
 import type { MigratorConfig } from '../config/configSchema';
 import type { TenantReportContext } from './buildTenantReport';
 import { existsSync } from 'node:fs';
-import { fetchMissingReportFiles, uploadReportFiles } from './s3Upload';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { tenantReportFiles, tenantRunReportFiles } from './paths';
 import { writeTenantReport, writeWaveReport } from './writeReports';
+
+// The AWS SDK is loaded only when `reports.s3` is configured: a worker without it never pays for it.
+async function uploadReportFiles(config: MigratorConfig, files: string[], client?: S3Client): Promise<string[]> {
+  return config.reports.s3 ? (await import('./s3Upload')).uploadReportFiles(config, files, client) : [];
+}
+
+async function fetchMissingReportFiles(config: MigratorConfig, files: string[]): Promise<string[]> {
+  return config.reports.s3 && files.length ? (await import('./s3Upload')).fetchMissingReportFiles(config, files) : [];
+}
 
 export interface PublishedReport {
   jsonPath: string;

@@ -1,7 +1,6 @@
 /** The SQL Server engine: a source (catalog views, keyset reads) that can also restore `.bak` backups. */
 import { defineEngine } from '../engineDescriptor';
 import { mssqlAuditDialect } from './auditDialect';
-import { openPool } from './connection';
 import { msIdent } from './identifiers';
 import { mssqlServerSchema } from './serverConfig';
 
@@ -16,6 +15,8 @@ export const mssqlEngine = defineEngine({
   audit: {
     dialect: mssqlAuditDialect,
     async open(ep) {
+      // Loaded here, not at the top: `mssql` (tedious, Azure identity: ~300 modules) stays out of workers that never meet a SQL Server.
+      const { openPool } = await import('./connection');
       const pool = await openPool(ep.serverName, ep.server, ep.database);
       return {
         // Parameters bind as @p1, @p2, ...
