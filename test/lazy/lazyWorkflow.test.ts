@@ -196,14 +196,18 @@ describe('lazyMigration workflow', () => {
     expect(Number(count.n)).toBe(expected.size);
 
     // A MySQL row changed behind the library's back: validation fails, cleanup is refused, nothing dropped.
-    await s.mysql.query('UPDATE shipments SET notes = ? WHERE _id = ?', ['tampered', shipmentId(299).toHexString()]);
-    const s299 = await s.mysql.query('SELECT 1 FROM _tmig_lazy_docs WHERE doc_id = ? AND app_owned = 1', [shipmentId(299).toHexString()]);
-    expect((s299[0] as unknown[]).length).toBe(0); // untouched by the application: MongoDB is its truth
+    // The victim is a document the application never wrote in MySQL (MongoDB is its truth); which
+    // ones those are depends on the concurrent writer's timing, so it is picked, not assumed.
+    const [picked] = await s.mysql.query(`SELECT s._id AS id, s.notes AS notes FROM shipments s
+      LEFT JOIN _tmig_lazy_docs d ON d.doc_id = s._id AND d.app_owned = 1 WHERE d.doc_id IS NULL ORDER BY s._id LIMIT 1`) as unknown as [{ id: string; notes: string | null }[]];
+    const victim = picked[0];
+    expect(victim).toBeDefined();
+    await s.mysql.query('UPDATE shipments SET notes = ? WHERE _id = ?', ['tampered', victim.id]);
     const refused = await tmig('lazy', 'advance', '--service', service, '--to', '5', '--confirm');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('validation failed');
     expect(await s.mongo.collection('shipments').countDocuments()).toBeGreaterThan(0);
-    await s.mysql.query('UPDATE shipments SET notes = ? WHERE _id = ?', [(shipmentDocument(299) as { notes: string }).notes, shipmentId(299).toHexString()]);
+    await s.mysql.query('UPDATE shipments SET notes = ? WHERE _id = ?', [victim.notes, victim.id]);
     const withoutConfirm = await tmig('lazy', 'advance', '--service', service, '--to', '5');
     expect(withoutConfirm.code).toBe(1);
     expect(withoutConfirm.stderr).toContain('confirm');
