@@ -129,7 +129,7 @@ describe.skipIf(!temporalCliPath())('tmig doctor', () => {
 
     const noWorker = await checkTemporal({ address: env.address });
     expect(find(noWorker, 'temporal')[0].status).toBe('ok');
-    expect(find(noWorker, 'search-attributes').map((r) => [r.subject, r.status])).toEqual([['TenantId', 'ok'], ['WaveId', 'ok'], ['MigrationPhase', 'ok']]);
+    expect(find(noWorker, 'search-attributes').map((r) => [r.subject, r.status])).toEqual([['TenantId', 'ok'], ['WaveId', 'ok'], ['MigrationPhase', 'ok'], ['TmigRole', 'ok']]);
     expect(find(noWorker, 'workers').map((r) => r.status)).toEqual(['warn', 'warn']);
 
     expect(find(await checkTemporal({ address: env.address, namespace: 'tmig-no-such-ns' }), 'temporal')[0])
