@@ -122,7 +122,7 @@ export async function runMssqlScenario(opts: { sizeMb: number; jobs: number; kee
       try {
         log(`mssql: tmig ${MSSQL_SERVER}/${SRC} -> ${TMIG_DST}`);
         const wave = await runWave(input, log);
-        const tenant = await tenantResult(tenantId);
+        const tenant = await tenantResult(tenantId, input.waveId);
         const targetRows = await targetCounts(TMIG_DST);
         const problems = [waveFailures(wave.result), ...sameCounts(sourceRows, targetRows)].filter(Boolean) as string[];
         if (tenant?.validation && !tenant.validation.ok) problems.push(`validation ${tenant.validation.mode} FAILED`);
