@@ -4,11 +4,13 @@
  * dev server) and by the plain driver loop (bench/mssqlPlainCopy.ts); MB/s, rows/s, the ratio
  * tmig/plain, peak RSS and row counts verified on both sides.
  */
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MigrationWaveInput } from '../src/contract/migration';
 import { startBabelfish, type BabelfishServer } from '../test/helpers/babelfish';
 import { runMeasured } from './measure';
 import { createMssqlDataset, MSSQL_TABLES, mssqlRowCounts } from './mssqlDataset';
+import { tenantTiming } from './fleetTiming';
 import { countRows, dbUrl, dropDatabase, recreateDatabase, withDb } from './pg';
 import { addTmigServer, runWave, SERVER, stopTmigSession, tenantResult, tmigUnavailable, waveFailures } from './runners/tmig';
 
@@ -27,6 +29,8 @@ export interface MssqlSideResult {
   /** Target row counts equal the source's for every table. */
   verified: boolean;
   targetRows: Record<string, number>;
+  /** tmig: wall ms per phase (discovery, schema, copy, indexes, validation, ...). */
+  phasesMs?: Record<string, number>;
   note?: string;
 }
 
@@ -41,6 +45,8 @@ export interface MssqlBenchResult {
   tmig: MssqlSideResult;
   /** tmig MB/s divided by the plain loop's (>1 = tmig faster). */
   ratioTmigToPlain: number | null;
+  /** 1-minute load average before the plain loop and after tmig: the machine may be shared (absolute figures inflated). */
+  loadAverage: { before: number; after: number };
 }
 
 const empty = (note: string): MssqlSideResult => ({ seconds: null, mbPerSec: null, rowsPerSec: null, peakRssMb: null, verified: false, targetRows: {}, note });
@@ -75,6 +81,7 @@ export async function runMssqlScenario(opts: { sizeMb: number; jobs: number; kee
     const sourceRows = await mssqlRowCounts(url, SRC);
     const totalRows = Object.values(sourceRows).reduce((a, b) => a + b, 0);
 
+    const loadBefore = loadavg()[0];
     // (b) the plain loop first: it also measures the data set's COPY-text size.
     let bytes: number | null = null;
     let plain: MssqlSideResult;
@@ -129,7 +136,7 @@ export async function runMssqlScenario(opts: { sizeMb: number; jobs: number; kee
         const ok = problems.length === 0 && wave.result.succeeded.length === 1;
         tmig = {
           seconds: wave.seconds, mbPerSec: bytes ? bytes / 1048576 / wave.seconds : null, rowsPerSec: totalRows / wave.seconds,
-          peakRssMb: wave.peak.peakRssKb / 1024, verified: ok, targetRows,
+          peakRssMb: wave.peak.peakRssKb / 1024, verified: ok, targetRows, ...(tenant ? { phasesMs: tenantTiming(tenant).phaseMs } : {}),
           note: [problems.join('; '), tenant?.validation ? `validation ${tenant.validation.mode}: ${tenant.validation.ok ? 'ok' : 'FAILED'}` : undefined,
             tenant ? `tables: ${tenant.tables.map((t) => `${t.table} ${t.chunks} chunk(s) ${(t.copyMs / 1000).toFixed(1)} s`).join(', ')}` : undefined].filter(Boolean).join('; ') || undefined,
         };
@@ -145,6 +152,7 @@ export async function runMssqlScenario(opts: { sizeMb: number; jobs: number; kee
     return {
       endpoint, sizeMbRequested: opts.sizeMb, bytes, sourceRows, fillSeconds, plain, tmig,
       ratioTmigToPlain: tmig.mbPerSec && plain.mbPerSec ? tmig.mbPerSec / plain.mbPerSec : null,
+      loadAverage: { before: loadBefore, after: loadavg()[0] },
     };
   } finally {
     await babelfish?.stop();
@@ -161,5 +169,6 @@ export function formatMssql(r: MssqlBenchResult): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   return `${lines.join('\n')}\nratio tmig/plain (MB/s): ${f(r.ratioTmigToPlain, 2)}; data ${f(r.bytes === null ? null : r.bytes / 1048576)} MB of COPY text, `
-    + `${Object.entries(r.sourceRows).map(([t, n]) => `${t} ${n}`).join(', ')} rows (${r.endpoint})`;
+    + `${Object.entries(r.sourceRows).map(([t, n]) => `${t} ${n}`).join(', ')} rows (${r.endpoint}); load average ${r.loadAverage.before.toFixed(1)} -> ${r.loadAverage.after.toFixed(1)}`
+    + (r.tmig.phasesMs ? `\ntmig phases ms: ${Object.entries(r.tmig.phasesMs).map(([p, ms]) => `${p} ${ms}`).join(', ')}` : '');
 }
