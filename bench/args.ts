@@ -36,6 +36,11 @@ export interface BenchArgs {
   tmigBefore?: string;
   /** Free text stored with the host in the JSON (e.g. that the machine was shared). */
   hostNote?: string;
+  /** Run the SQL Server source scenario: tmig vs a plain mssql -> COPY loop. */
+  mssql: boolean;
+  mssqlSizeMb: number;
+  /** Skip the main data set and the fleet: run only the scenarios asked for (--mssql, --online, --split). */
+  scenariosOnly: boolean;
   /** Seconds before a tmig wave is given up (default by scale). */
   tmigTimeoutS?: number;
   help: boolean;
@@ -61,6 +66,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --online-size-mb N        its tenant's size (default 50; 1024 for the 1 GB run)
   --online-rate N           its writer's writes per second (default 500)
   --online-steady S         seconds of steady-state streaming measured before the cutover (default 60)
+  --mssql                   also run the SQL Server source scenario: a data set on MSSQL_URL (else a Babelfish started
+                            from ../shared/tools/babelfish) copied by tmig and by a plain mssql stream -> COPY loop
+  --mssql-size-mb N         its data set's size (default 50)
+  --scenarios-only          skip the main data set and the fleet: run only --mssql / --online / --split
   --keep-targets            keep the target databases (default: dropped after verification)
   --clean                   drop every tmig_bench_* database (sources, fleet, targets) and exit
   --regenerate              rebuild the source data even if it is already there
@@ -77,7 +86,7 @@ function positiveInt(flag: string, value: string | undefined): number {
 
 /** Parses the harness's command line; throws with the offending flag named. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300, online: false, onlineSizeMb: 50, onlineRate: 500, onlineSteadySeconds: 60, tenant: true };
+  const args: BenchArgs = { scale: 'tiny', jobs: 2, only: [...TOOLS], fleet: true, keepTargets: false, regenerate: false, tmigWorkers: 'all', pgcopydbSplit: 'auto', crash: false, clean: false, help: false, split: false, splitTenants: 456, splitMb: 300, online: false, onlineSizeMb: 50, onlineRate: 500, onlineSteadySeconds: 60, tenant: true, mssql: false, mssqlSizeMb: 50, scenariosOnly: false };
   let fleetExplicit: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -143,6 +152,9 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case '--online-size-mb': args.onlineSizeMb = positiveInt('--online-size-mb', value()); break;
       case '--online-rate': args.onlineRate = positiveInt('--online-rate', value()); break;
       case '--online-steady': args.onlineSteadySeconds = positiveInt('--online-steady', value()); break;
+      case '--mssql': args.mssql = true; break;
+      case '--mssql-size-mb': args.mssqlSizeMb = positiveInt('--mssql-size-mb', value()); break;
+      case '--scenarios-only': args.scenariosOnly = true; break;
       case '--clean': args.clean = true; break;
       case '--keep-targets': args.keepTargets = true; break;
       case '--regenerate': args.regenerate = true; break;
@@ -150,7 +162,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       default: throw new Error(`unknown option ${raw}\n${USAGE}`);
     }
   }
-  args.fleet = fleetExplicit ?? args.only.includes('tmig');
+  args.fleet = !args.scenariosOnly && (fleetExplicit ?? args.only.includes('tmig'));
   if (args.crash && !args.only.includes('tmig')) throw new Error('--crash needs tmig among the tools (--only ...,tmig)');
   if (args.fleet && !args.only.includes('tmig')) throw new Error('--fleet needs tmig among the tools (--only ...,tmig)');
   return args;

@@ -21,6 +21,7 @@ import type { BenchReport, BenchResult, Scale } from './types';
 import { ensureSplitDatasets } from './splitDataset';
 import { runSplitScenario } from './runners/tmigSplit';
 import { runOnlineScenario } from './onlineScenario';
+import { formatMssql, runMssqlScenario } from './mssqlScenario';
 
 const DEFAULT_TMIG_TIMEOUT_S: Record<Scale, number> = { tiny: 300, small: 1800, full: 4 * 3600 };
 
@@ -102,21 +103,23 @@ async function main(): Promise<void> {
   const runners = RUNNERS.filter((r) => args.only.includes(r.tool));
   if (args.tmigBefore && args.only.includes('tmig')) runners.push(tmigBeforeRunner(args.tmigBefore));
   try {
-    if (args.tenant) {
-      log(`tenant: creating ${TENANT_SOURCE} (the demo's hotel01, ${TENANT_ROWS} bookings)`);
-      await createSampleTenant(SERVER_URL, TENANT_SOURCE, TENANT_ROWS);
-      const tenantBytes = await withDb(TENANT_SOURCE, async (c) => (await listTables(c)).reduce((sum, t) => sum + t.bytes, 0));
-      for (const runner of runners) {
-        report.results.push(await runOne(runner, TENANT_SOURCE, 'tenant hotel01', tenantBytes, args.jobs, args.keepTargets, 'hotel01'));
+    if (!args.scenariosOnly) {
+      if (args.tenant) {
+        log(`tenant: creating ${TENANT_SOURCE} (the demo's hotel01, ${TENANT_ROWS} bookings)`);
+        await createSampleTenant(SERVER_URL, TENANT_SOURCE, TENANT_ROWS);
+        const tenantBytes = await withDb(TENANT_SOURCE, async (c) => (await listTables(c)).reduce((sum, t) => sum + t.bytes, 0));
+        for (const runner of runners) {
+          report.results.push(await runOne(runner, TENANT_SOURCE, 'tenant hotel01', tenantBytes, args.jobs, args.keepTargets, 'hotel01'));
+        }
       }
+      const source = await ensureMainDataset(args.scale, { regenerate: args.regenerate, log });
+      const bytes = await withDb(source, async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
+      const dataset = args.scale;
+      for (const runner of runners) {
+        report.results.push(await runOne(runner, source, dataset, bytes, args.jobs, args.keepTargets, args.scale));
+      }
+      if (args.crash) report.results.push(await runOne(tmigCrashRunner, source, `${dataset} crash`, bytes, args.jobs, args.keepTargets, args.scale));
     }
-    const source = await ensureMainDataset(args.scale, { regenerate: args.regenerate, log });
-    const bytes = await withDb(source, async (c) => (await listTables(c, [MARKER_TABLE])).reduce((sum, t) => sum + t.bytes, 0));
-    const dataset = args.scale;
-    for (const runner of runners) {
-      report.results.push(await runOne(runner, source, dataset, bytes, args.jobs, args.keepTargets, args.scale));
-    }
-    if (args.crash) report.results.push(await runOne(tmigCrashRunner, source, `${dataset} crash`, bytes, args.jobs, args.keepTargets, args.scale));
     if (args.fleet) {
       const size = args.fleetSize ?? SCALE_SPECS[args.scale].fleetSize;
       try {
@@ -157,6 +160,13 @@ async function main(): Promise<void> {
   } finally {
     await stopTmigSession();
   }
+  if (args.mssql) {
+    try {
+      report.mssql = await runMssqlScenario({ sizeMb: args.mssqlSizeMb, jobs: args.jobs, keepTargets: args.keepTargets, log });
+    } catch (err) {
+      log(`mssql: failed: ${(err as Error).message}`);
+    }
+  }
   if (args.online) {
     try {
       report.online = await runOnlineScenario({ sizeMb: args.onlineSizeMb, writesPerSecond: args.onlineRate, steadySeconds: args.onlineSteadySeconds, log });
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
       + `source read amplification ${s.readAmplification.toFixed(2)} (${(s.bytesRead / 1048576).toFixed(0)} MB read of ${(s.sourceBytes / 1048576).toFixed(0)} MB)`);
     for (const [t, v] of Object.entries(s.seqScans)) console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans`);
   }
+  if (report.mssql) console.log('\n' + formatMssql(report.mssql));
   if (report.online) console.log('\nonline scenario:\n' + JSON.stringify(report.online, null, 2));
   if (args.json) {
     writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');

@@ -9,7 +9,7 @@ export const TEMPORAL_BIN = process.env.TMIG_TEMPORAL_BIN
   ?? join(process.env.TMIG_TOOL_CACHE ?? join(homedir(), '.cache', 'tmig', 'bin'), 'temporal');
 
 /** Search attributes the tenant workflows keep current (DESIGN: observable state). */
-const SEARCH_ATTRIBUTES = ['TenantId=Keyword', 'WaveId=Keyword', 'MigrationPhase=Keyword'];
+const SEARCH_ATTRIBUTES = ['TenantId=Keyword', 'WaveId=Keyword', 'MigrationPhase=Keyword', 'TmigRole=Keyword'];
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -68,4 +68,6 @@ export interface BenchReport {
   split?: import('./runners/tmigSplit').SplitSummary;
   /** `--online`: the online (CDC) scenario, see bench/onlineScenario.ts. */
   online?: import('./onlineScenario').OnlineBenchResult;
+  /** `--mssql`: the SQL Server source scenario, see bench/mssqlScenario.ts. */
+  mssql?: import('./mssqlScenario').MssqlBenchResult;
 }

@@ -20,6 +20,15 @@ const workflowsEntry = (repo: string) => join(repo, 'src', 'workflows', 'index.t
 /** Server name the worker config gives the bench PostgreSQL. */
 export const SERVER = 'bench';
 
+/** Extra worker-config server entries (e.g. the SQL Server of `--mssql`), added before the session starts. */
+const extraServers: Record<string, Record<string, unknown>> = {};
+
+/** Adds a server entry to the worker config of the tmig session; must be called before the first tmig run. */
+export function addTmigServer(name: string, config: Record<string, unknown>): void {
+  if (session) throw new Error(`tmig session already started: cannot add server "${name}"`);
+  extraServers[name] = config;
+}
+
 let session: { server: DevServer; client: Client; connection: Connection; configDir: string; configPath: string } | undefined;
 
 async function ensureSession(log: (m: string) => void) {
@@ -30,7 +39,7 @@ async function ensureSession(log: (m: string) => void) {
   const configDir = mkdtempSync(join(tmpdir(), 'tmig-bench-config-'));
   const configPath = join(configDir, 'migrator.json');
   const config = {
-    servers: { [SERVER]: { kind: 'postgres', url: SERVER_URL, maxConcurrency: 64 } },
+    servers: { [SERVER]: { kind: 'postgres', url: SERVER_URL, maxConcurrency: 64 }, ...extraServers },
     workDir: join(configDir, 'work'),
     reports: { dir: join(configDir, 'reports') },
   };
