@@ -41,6 +41,10 @@ export function runtimeTelemetry(plan: WorkerMetricsPlan | undefined): Telemetry
  * permits per pool) unless METRICS_CLUSTER_STATE=0; one such worker is enough for dashboards.
  */
 export async function startWorkerMetrics(plan: WorkerMetricsPlan, client: Client | undefined, env: NodeJS.ProcessEnv = process.env): Promise<MetricsServer> {
-  if (client && env.METRICS_CLUSTER_STATE !== '0') registerClusterStateMetrics(migratorRegistry, () => readClusterState(client));
+  // METRICS_CLUSTER_CACHE_MS: how long one visibility read serves scrapes (default 5 s).
+  const cacheMs = Number(env.METRICS_CLUSTER_CACHE_MS ?? 5000);
+  if (client && env.METRICS_CLUSTER_STATE !== '0') {
+    registerClusterStateMetrics(migratorRegistry, () => readClusterState(client), Number.isFinite(cacheMs) && cacheMs >= 0 ? cacheMs : 5000);
+  }
   return startMetricsServer({ port: plan.port, registry: migratorRegistry, runtimeExporter: plan.runtimeExporter });
 }

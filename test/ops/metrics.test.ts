@@ -30,7 +30,7 @@ describe.skipIf(!temporalCliPath())('worker metrics on METRICS_PORT during a rea
     env = await startTemporal();
     port = await freePort();
     const runtimePort = await freePort();
-    worker = await startWorker(env.address, writeTestConfig(), { METRICS_PORT: String(port), TEMPORAL_METRICS_PORT: String(runtimePort) });
+    worker = await startWorker(env.address, writeTestConfig(), { METRICS_PORT: String(port), TEMPORAL_METRICS_PORT: String(runtimePort), METRICS_CLUSTER_CACHE_MS: '300' });
   });
 
   afterAll(async () => {
@@ -72,7 +72,7 @@ describe.skipIf(!temporalCliPath())('worker metrics on METRICS_PORT during a rea
     expect(distinct.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < rowSeries.length; i++) expect(rowSeries[i]).toBeGreaterThanOrEqual(rowSeries[i - 1]);
     // Tenants per phase and permits per pool showed the live state during the run.
-    // (Any running phase: the gauge is read from visibility with a 5 s cache, and a small wave
+    // (Any running phase: the gauge is read from visibility, cached 300 ms here, and a small wave
     // may pass through `copy` between two reads.)
     expect(Math.max(...scrapes.map((s) => sumOf(s, 'tmig_tenants')))).toBeGreaterThanOrEqual(1);
     expect(Math.max(...scrapes.map((s) => sumOf(s, 'tmig_permits_held', { pool: 'local' })))).toBeGreaterThanOrEqual(1);
@@ -93,7 +93,7 @@ describe.skipIf(!temporalCliPath())('worker metrics on METRICS_PORT during a rea
     expect(sumOf(end.samples, 'tmig_chunk_duration_seconds_count', labels)).toBeGreaterThanOrEqual(chunks);
     expect(sumOf(end.samples, 'tmig_validation_chunks_verified_total', labels)).toBe(chunks); // full validation
     expect(sumOf(end.samples, 'tmig_validation_mismatches_total', labels)).toBe(0);
-    // After the wave no tenant is in any phase (once visibility and the 5 s read cache catch up).
+    // After the wave no tenant is in any phase (once visibility and the read cache catch up).
     let running = sumOf(end.samples, 'tmig_tenants');
     for (let i = 0; i < 40 && running !== 0; i++) {
       await new Promise((r) => setTimeout(r, 500));

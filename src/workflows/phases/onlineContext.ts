@@ -124,7 +124,16 @@ function noteSlice(ctx: OnlineContext, direction: 'forward' | 'reverse', r: Stre
 }
 
 export function setStreamState(ctx: OnlineContext, state: CdcProgress['state']): void {
-  if (ctx.progress.cdc) ctx.progress.cdc.state = state;
+  if (ctx.progress.cdc) {
+    ctx.progress.cdc.state = state;
+    return;
+  }
+  // Visible from the moment streaming starts (the first slice's measures come when it ends),
+  // so `tmig cutover` right after the phase turns to cdc sees an online tenant.
+  ctx.progress.cdc = {
+    state, direction: 'forward', lagBytes: 0, lagSeconds: 0, appliedPerSecond: 0, lastAppliedCommitTime: null,
+    retainedWalBytes: 0, changesApplied: 0, cutoverRequested: ctx.requests.cutover !== null,
+  };
 }
 
 /** Waits for an operator request (or the timeout), without streaming. */
