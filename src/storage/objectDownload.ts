@@ -24,6 +24,8 @@ export interface DownloadOptions {
   dest: string;
   /** ETag as listed when the migration was started; a different current ETag means the object was replaced. */
   expectedEtag?: string;
+  /** The error message when the ETag differs from `expectedEtag` (default: a new upload replaced the listed one). */
+  changedMessage?: (now: string, expected: string) => string;
   /** Resume point recorded by an earlier attempt (heartbeat details). Ignored if the object changed since. */
   resumeFrom?: { key?: string; offset: number; etag: string };
   onProgress?: (p: DownloadProgress) => void;
@@ -104,8 +106,8 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
   const etag = normalizeEtag(head.ETag);
   const total = head.ContentLength ?? 0;
   if (opts.expectedEtag && normalizeEtag(opts.expectedEtag) !== etag) {
-    throw new PermanentError(FailureType.SourceMissing,
-      `${what} changed since it was listed (ETag now ${etag}, listed ${normalizeEtag(opts.expectedEtag)}); the new upload gets its own migration`);
+    throw new PermanentError(FailureType.SourceMissing, opts.changedMessage?.(etag, normalizeEtag(opts.expectedEtag))
+      ?? `${what} changed since it was listed (ETag now ${etag}, listed ${normalizeEtag(opts.expectedEtag)}); the new upload gets its own migration`);
   }
   await mkdir(dirname(dest), { recursive: true });
   const marker = `${dest}.verified.json`;
