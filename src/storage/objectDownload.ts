@@ -78,7 +78,7 @@ async function checkDiskSpace(dir: string, needed: number, total: number, reserv
   }
   if (needed + reserve > free) {
     throw ApplicationFailure.retryable(
-      `${what}: needs ${needed} more bytes (+${reserve} reserve) but ${free} are free at ${dir}; retrying later`, FailureType.DiskFull);
+      `${what}: needs ${needed} more bytes (+${reserve} reserve) but only ${free} are free on the work disk at ${dir}`, FailureType.DiskFull);
   }
 }
 
@@ -160,8 +160,16 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
     });
     try {
       await pipeline(res.Body as Readable, out, { signal: opts.signal });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      // The disk filled up under this download (other downloads, other files): drop the partial file so
+      // it neither holds the space nor looks like progress, and say which file and which disk.
+      await fh.close().catch(() => undefined);
+      await rm(part, { force: true });
+      throw ApplicationFailure.retryable(`${what}: the work disk at ${dirname(dest)} filled up during the download `
+        + `(no space left after ${offset} of ${total} bytes); the partial file was removed`, FailureType.DiskFull);
     } finally {
-      await fh.close();
+      await fh.close().catch(() => undefined);
     }
     report(true);
   }
