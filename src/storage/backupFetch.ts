@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Context } from '@temporalio/activity';
 import { join, posix } from 'node:path';
-import { BadInputError } from '../contract/failures';
+import { BadInputError, FailureType } from '../contract/failures';
 import type { MigratorConfig } from '../config/configSchema';
 import type { BackupRef } from '../contract/migration';
 import { downloadObject, type DownloadProgress } from './objectDownload';
@@ -98,6 +98,10 @@ export async function fetchTenantBackup(config: MigratorConfig, input: FetchBack
       ctx.log.info('backup object fetched', { tenantId: input.tenantId, key, bytes: res.bytes, resumedFrom: res.resumedFrom, verified: res.verified });
     }
     return { ...first!, bytes: bytesDone };
+  } catch (err) {
+    // A full work disk is retried, so the tenant may still succeed: the worker log keeps each occurrence.
+    if ((err as { type?: string }).type === FailureType.DiskFull) ctx.log.warn((err as Error).message, { tenantId: input.tenantId });
+    throw err;
   } finally {
     clearInterval(beat);
     s3.destroy();

@@ -121,7 +121,7 @@ describe.skipIf(!mounted)('the work disk fills up during a download', () => {
     const cfg = JSON.parse(readFileSync(config, 'utf8'));
     cfg.servers.ms = { kind: 'mssql', url: 'mssql://sa@127.0.0.1:1/master', backupDir: { worker: join(base, 'share'), server: 'D:\\Backups' } };
     writeFileSync(config, JSON.stringify(cfg));
-    worker = await startWorker(env.address, config, { TMIG_DF_S3_KEY: minio.accessKeyId, TMIG_DF_S3_SECRET: minio.secretAccessKey, LOG_LEVEL: 'INFO' });
+    worker = await startWorker(env.address, config, { TMIG_DF_S3_KEY: minio.accessKeyId, TMIG_DF_S3_SECRET: minio.secretAccessKey });
   }, 180_000);
   afterAll(async () => {
     proxy?.release();
