@@ -31,10 +31,11 @@ if (!ready) console.warn('SKIPPING volume wait in the real tenantMigration: need
 const bucket = 'uploads';
 const parts = Array.from({ length: 8 }, (_, i) => `multiarchive.part0${i + 1}.rar`);
 const targets = ['tmig_vol_dst_late', 'tmig_vol_dst_gone'];
-const plan: IntakePlan = {
+// A run that must see a late volume waits long (no race with a loaded machine); the other fails soon.
+const planWaiting = (volumeWaitSeconds: number): IntakePlan => ({
   source: { server: 'ms' }, target: { server: 'target', databaseTemplate: 'tmig_vol_dst_{tenant}' },
-  options: { volumeWaitSeconds: 8, volumePollSeconds: 1 },
-};
+  options: { volumeWaitSeconds, volumePollSeconds: 1 },
+});
 
 describe.skipIf(!ready)('volume wait in the real tenantMigration', () => {
   let env: TestWorkflowEnvironment;
@@ -79,7 +80,7 @@ describe.skipIf(!ready)('volume wait in the real tenantMigration', () => {
   it('waits for a late last volume, then stages the whole set with the pinned ETags', async () => {
     const etags: string[] = [];
     for (const p of parts.slice(0, 7)) etags.push(await put(`late/${p}`, p));
-    const { workflowId } = await startTenantMigration(env.client, { tenant: 'late', bucket, key: `late/${parts[0]}`, etag: etags[0], size: 15360 }, plan);
+    const { workflowId } = await startTenantMigration(env.client, { tenant: 'late', bucket, key: `late/${parts[0]}`, etag: etags[0], size: 15360 }, planWaiting(600));
     const handle = env.client.workflow.getHandle(workflowId);
     const deadline = Date.now() + 90_000;
     for (;;) {
@@ -104,7 +105,7 @@ describe.skipIf(!ready)('volume wait in the real tenantMigration', () => {
 
   it('a set still incomplete after volumeWaitSeconds fails the tenant naming the missing volume; the target is marked failed', async () => {
     const etag1 = await put(`gone/${parts[0]}`, parts[0]);
-    const { workflowId } = await startTenantMigration(env.client, { tenant: 'gone', bucket, key: `gone/${parts[0]}`, etag: etag1, size: 15360 }, plan);
+    const { workflowId } = await startTenantMigration(env.client, { tenant: 'gone', bucket, key: `gone/${parts[0]}`, etag: etag1, size: 15360 }, planWaiting(6));
     const cause = await failure(workflowId);
     expect(cause.type).toBe('VolumesMissing');
     expect(cause.message).toMatch(new RegExp(`^tenant gone \\(${workflowId}\\): tenant gone: multi-volume set s3://uploads/gone/multiarchive\\.part01\\.rar `

@@ -36,11 +36,14 @@ if (!ready) {
 
 const bucket = 'uploads';
 const parts = Array.from({ length: 8 }, (_, i) => `multiarchive.part0${i + 1}.rar`);
-// The bound is short so a missing volume fails the test run quickly; polling every second.
-const plan: IntakePlan = {
+// Polling every second. Runs that must see a late volume wait long (no race with a loaded machine);
+// a volume missing for good fails after a short bound.
+const planWaiting = (volumeWaitSeconds: number): IntakePlan => ({
   source: { server: 'mssql-restore' }, target: { server: 'pg-main', databaseTemplate: 'tenant_{tenant}' },
-  options: { volumeWaitSeconds: 8, volumePollSeconds: 1 },
-};
+  options: { volumeWaitSeconds, volumePollSeconds: 1 },
+});
+const SHORT = 6;
+const LONG = 600;
 
 describe.skipIf(!ready)('multi-volume RAR sets: wait for late volumes, pin ETags, tmig retry', () => {
   let env: TestWorkflowEnvironment;
@@ -60,8 +63,8 @@ describe.skipIf(!ready)('multi-volume RAR sets: wait for late volumes, pin ETags
     for (const n of names) etags[n] = await put(`${tenant}/${n}`, await fixture(n));
     return etags;
   };
-  const start = async (tenant: string, etag: string) =>
-    (await startTenantMigration(env.client, { tenant, bucket, key: `${tenant}/${parts[0]}`, etag, size: 15360 }, plan)).workflowId;
+  const start = async (tenant: string, etag: string, wait = LONG) =>
+    (await startTenantMigration(env.client, { tenant, bucket, key: `${tenant}/${parts[0]}`, etag, size: 15360 }, planWaiting(wait))).workflowId;
   /** Polls the run's progress query until it says it waits for volumes (so it has seen and pinned the set). */
   const waitingFor = async (workflowId: string): Promise<string> => {
     const deadline = Date.now() + 60_000;
@@ -125,7 +128,7 @@ describe.skipIf(!ready)('multi-volume RAR sets: wait for late volumes, pin ETags
   it('volumes missing past volumeWaitSeconds fail the run, naming the tenant and every missing file', async () => {
     // A gap (part 3) and a missing last volume (part 7 says more follow).
     const etags = await upload('never', parts.filter((p) => p !== parts[2] && p !== parts[7]));
-    const id = await start('never', etags[parts[0]]);
+    const id = await start('never', etags[parts[0]], SHORT);
     const cause = await failureOf(id);
     expect(cause.type).toBe('VolumesMissing');
     expect(cause.message).toMatch(/^tenant never: multi-volume set s3:\/\/uploads\/never\/multiarchive\.part01\.rar is incomplete after waiting \d+ s/);
@@ -182,11 +185,11 @@ describe.skipIf(!ready)('multi-volume RAR sets: wait for late volumes, pin ETags
 
   it('tmig retry starts a new run of a failed intake migration (the id policy refuses any other start); the failed run keeps its history', async () => {
     const etag1 = normalizeEtag((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `never/${parts[0]}` }))).ETag);
-    const id = await start('never', etag1);
+    const id = await start('never', etag1, SHORT);
     const failed = await env.client.workflow.getHandle(id).describe();
     expect(failed.status.name).toBe('FAILED');
     // A new scan or event finds it already started: REJECT_DUPLICATE keeps failed uploads from restarting by themselves.
-    expect((await startTenantMigration(env.client, { tenant: 'never', bucket, key: `never/${parts[0]}`, etag: etag1, size: 15360 }, plan)).status)
+    expect((await startTenantMigration(env.client, { tenant: 'never', bucket, key: `never/${parts[0]}`, etag: etag1, size: 15360 }, planWaiting(SHORT))).status)
       .toBe('already-started');
 
     await upload('never', [parts[2], parts[7]]);
