@@ -70,7 +70,7 @@ describe.skipIf(!ready)('multi-volume RAR sets: wait for late volumes, pin ETags
     const deadline = Date.now() + 60_000;
     for (;;) {
       const p = await env.client.workflow.getHandle(workflowId).query<TenantProgress>('progress').catch(() => undefined);
-      if (p?.waitingFor) return p.waitingFor;
+      if (p?.waitingFor?.startsWith('volumes')) return p.waitingFor;
       if (Date.now() > deadline) throw new Error(`${workflowId} never reported waiting for volumes`);
       await new Promise((r) => setTimeout(r, 200));
     }
