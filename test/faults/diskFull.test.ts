@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, statfs } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -93,8 +93,9 @@ const haveTools = !!temporalCliPath() && !!minioPath();
 if (!haveTools) console.warn('SKIPPING disk-full fault test: needs the Temporal CLI and MinIO (npm run setup)');
 const base = mkdtempSync(join(tmpdir(), 'tmig-diskfull-'));
 const workDisk = join(base, 'work');
-execFileSync('mkdir', ['-p', workDisk]);
+mkdirSync(workDisk);
 const mounted = haveTools && mountTmpfs(workDisk, 8 * MiB);
+if (!mounted) rmSync(base, { recursive: true, force: true });
 
 describe.skipIf(!mounted)('the work disk fills up during a download', () => {
   let env: TestWorkflowEnvironment;
