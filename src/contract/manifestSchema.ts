@@ -73,6 +73,12 @@ export const optionsSchema = z.object({
   replaceExisting: z.boolean().optional(),
   replaceCompleted: z.boolean().optional(),
   reportKeys: z.boolean().optional(),
+  /**
+   * Multi-volume RAR backups: how long a run waits for volumes still missing from the bucket before it
+   * fails naming them (default 3600), and how often it looks again (default 30).
+   */
+  volumeWaitSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  volumePollSeconds: z.number().int().min(1).max(3600).optional(),
   online: z.union([z.boolean(), z.object({
     lagThresholdSeconds: z.number().min(0).optional(),
     maxRetainedWalBytes: z.number().int().min(0).optional(),
