@@ -139,6 +139,11 @@ export function registerSplit(program: Command): void {
           out(`wave ${w.waveId}: ${result.succeeded.length} succeeded, ${result.failed.length} failed`);
           for (const f of result.failed) out(`  FAILED ${f.tenantId}: ${f.error}`);
           failed += result.failed.length;
+          // The wave's own accounting (the same proof a wave started from the Temporal UI carries).
+          for (const a of result.splitAccounting ?? []) {
+            out(`wave ${w.waveId}: split accounting ${a.complete ? 'complete' : `INCOMPLETE: ${a.failures.slice(0, 3).join('; ')}`}${a.reportPath ? ` (${a.reportPath})` : ''}`);
+            if (!a.complete) failed++;
+          }
         }
       });
       // The wave accounting: every target holds exactly its slice, every shared table whole.
