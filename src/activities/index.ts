@@ -21,3 +21,4 @@ export {
   checkOnlineSource, prepareChangeCapture, streamChanges, freezeSide, unfreezeSide, writeDrainMarker, syncStreamSequences,
   checkFrozenTable, validateDeferredForeignKeys, runTenantSwitchHook, startReverseReplication, dropChangeCapture,
 } from './cdc';
+export { accountSplitWave } from './splitAccounting';

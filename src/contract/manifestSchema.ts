@@ -101,6 +101,11 @@ export const waveSchema = z.object({
   tenants: z.array(tenantSchema).min(1),
   options: optionsSchema.optional(),
   splitPlans: z.record(name, splitPlanSchema).optional(),
+  /**
+   * Every tenant key value of a split, all phases, per plan name: the wave's accounting then tells
+   * rows of tenants in other phases from rows of unknown tenants (orphans).
+   */
+  splitTenants: z.record(name, z.array(z.string().min(1).max(200))).optional(),
 }).strict().superRefine((wave, ctx) => {
   const seen = new Map<string, number>();
   const targets = new Map<string, number>();
