@@ -5,6 +5,7 @@ import type { SchemaModel, TableModel } from '../schemaModel';
 import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../sourceEngine';
 import type { PrepareOutcome, TargetEngine } from '../targetEngine';
 import { connectPg, type PgEndpoint } from './connection';
+import { closeIdleSessions } from './sessionPool';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
 import { targetShape } from './source';
@@ -123,6 +124,7 @@ export class PostgresTarget implements TargetEngine {
     let base = this.ep.database;
     while (Buffer.byteLength(base + suffix, 'utf8') > 63) base = base.slice(0, -1);
     const aside = base + suffix;
+    await closeIdleSessions(this.ep.database);
     const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
     try {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.ep.database]);
@@ -147,6 +149,7 @@ export class PostgresTarget implements TargetEngine {
   }
 
   private async dropDatabase(): Promise<void> {
+    await closeIdleSessions(this.ep.database);
     const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(this.ep.database)} WITH (FORCE)`);
