@@ -201,6 +201,30 @@ export class PostgresTarget implements TargetEngine {
     }
   }
 
+  /** Stores the post-data steps taken with the pre-data; the first stored plan stays (a retry keeps it). */
+  async savePostDataPlan(steps: DdlStep[]): Promise<void> {
+    const db = await this.connect();
+    try {
+      await db.query(`INSERT INTO _tmig.ddl_plan (section, steps) VALUES ('post-data', $1) ON CONFLICT (section) DO NOTHING`, [JSON.stringify(steps)]);
+    } finally {
+      await db.end();
+    }
+  }
+
+  /** The stored post-data steps, if the schema phase stored them. */
+  async loadPostDataPlan(): Promise<DdlStep[] | undefined> {
+    const db = await this.connect();
+    try {
+      const r = await db.query<{ steps: DdlStep[] }>(`SELECT steps FROM _tmig.ddl_plan WHERE section = 'post-data'`);
+      return r.rows[0]?.steps;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return undefined; // a target prepared before the plan table existed
+      throw err;
+    } finally {
+      await db.end();
+    }
+  }
+
   /**
    * Post-data steps, each in its own transaction with its entry in `_tmig.ddl_done`, so a retry
    * skips what committed. Steps of one group run in parallel on `parallelism` connections.
