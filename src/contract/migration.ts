@@ -3,7 +3,7 @@
  * the Temporal UI / `temporal` CLI and what reports read. No secrets ever: servers are names
  * that workers resolve from their own config.
  */
-import type { CdcProgress, OnlineResult } from './online';
+import type { CdcProgress, OnlineResult, WaveCutoverOutcome, WaveCutoverProgress } from './online';
 import { z } from 'zod';
 import {
   auditCheckSchema, backupRefSchema, columnOverrideSchema, databaseRefSchema, optionsSchema, tenantMigrationInputSchema,
@@ -152,6 +152,8 @@ export const waveProgressSchema = z.object({
   counts: waveCountsSchema.optional(),
   /** When the wave (its first run) started: `tmig status` shows elapsed time and an ETA. */
   startedAt: z.string().optional(),
+  /** Online waves: the wave cutover (batch, tenants in flight, outcomes). */
+  cutover: z.custom<WaveCutoverProgress>().optional(),
 });
 export type WaveProgress = z.infer<typeof waveProgressSchema>;
 
@@ -167,6 +169,9 @@ export const migrationWaveResultSchema = z.object({
   truncated: z.boolean().optional(),
   /** This run's identity: `<waveId>.<start time>`; its reports live under runs/<runKey>/. */
   runKey: z.string().optional(),
+  /** Online waves: each tenant cut over by the wave (write-blocked time, ok or the failed step); latest 500. */
+  cutovers: z.array(z.custom<WaveCutoverOutcome>()).optional(),
+  cutoverCounts: z.object({ ok: z.number(), failed: z.number() }).optional(),
 });
 export type MigrationWaveResult = z.infer<typeof migrationWaveResultSchema>;
 

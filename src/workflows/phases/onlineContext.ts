@@ -28,7 +28,10 @@ export const onlineHeavy = proxyActivities<typeof activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
-export function resolveOnline(o: boolean | OnlineOptions | undefined): Required<OnlineOptions> | null {
+/** A tenant's online options with defaults (the wave-only cutoverAt/cutoverBatch are the wave's). */
+export type ResolvedOnline = Required<Omit<OnlineOptions, 'cutoverAt' | 'cutoverBatch'>>;
+
+export function resolveOnline(o: boolean | OnlineOptions | undefined): ResolvedOnline | null {
   if (!o) return null;
   const v = o === true ? {} : o;
   return {
@@ -44,7 +47,7 @@ export interface OnlineContext {
   ref: TenantRef;
   tenantId: string;
   progress: TenantProgress;
-  online: Required<OnlineOptions>;
+  online: ResolvedOnline;
   enter: (phase: MigrationPhase) => void;
   requests: { cutover: CutoverRequest | null; rollback: boolean; confirm: boolean };
   result: OnlineResult;
@@ -113,6 +116,7 @@ function noteSlice(ctx: OnlineContext, direction: 'forward' | 'reverse', r: Stre
     state: prev?.state ?? 'streaming', direction, lagBytes: r.lagBytes, lagSeconds: r.lagSeconds, appliedPerSecond: r.appliedPerSecond,
     lastAppliedCommitTime: r.lastAppliedCommitTime, retainedWalBytes: r.retainedWalBytes, changesApplied: r.changesTotal,
     catchUpMs: prev?.catchUpMs, cutoverRequested: ctx.requests.cutover !== null,
+    ...(prev?.lastCutover ? { lastCutover: prev.lastCutover } : {}),
   };
   ctx.progress.cdc = cdc;
   if (direction === 'forward') {
