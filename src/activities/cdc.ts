@@ -163,8 +163,13 @@ export async function streamChanges(t: TenantRef, req: StreamChangesRequest): Pr
         throwIfCancelled();
       },
     });
-  });
+    // A PostgreSQL restart while streaming must not fail the tenant (that drops its slot and the copy
+    // with it): a slice is retried through a restart of minutes (1+2+4+8+16+30+30... s), not seconds.
+  }, { minUnreachableAttempts: STREAM_UNREACHABLE_ATTEMPTS });
 }
+
+/** Tries of a stream slice against an unreachable server before the tenant fails (about 3 minutes). */
+export const STREAM_UNREACHABLE_ATTEMPTS = 10;
 
 export type Side = 'source' | 'target';
 
