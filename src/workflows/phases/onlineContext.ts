@@ -17,9 +17,12 @@ import { cutoverConfirmSignal, cutoverSignal, rollbackSignal } from '../../contr
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 };
 
-/** Short steps of cutover and rollback (freeze, markers, hooks, sequences, slots). */
+/**
+ * Short steps of cutover and rollback (freeze, markers, hooks, sequences, slots). They heartbeat
+ * while they run: a worker killed mid-cutover costs ~20 s of blocked writes, not minutes.
+ */
 export const onlineSteps = proxyActivities<typeof activities>({
-  taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry,
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '20s', retry,
 });
 
 /** Stream slices and whole-table checks: heartbeating; a cancelled slice stops (its batches committed) before the next starts. */
