@@ -18,9 +18,10 @@ import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, Wa
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
 const TENANTS = ['wca', 'wcb', 'wcc'];
+const SCHEDULED = 'wcs';
 const src = (t: string) => `tmig_${t}_src`;
 const dst = (t: string) => `tmig_${t}_dst`;
-const DBS = TENANTS.flatMap((t) => [src(t), dst(t)]);
+const DBS = [...TENANTS, SCHEDULED].flatMap((t) => [src(t), dst(t)]);
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -38,7 +39,7 @@ describe('wave-level batch cutover', () => {
 
   beforeAll(async () => {
     await dropDatabases(...DBS);
-    for (const t of TENANTS) {
+    for (const t of [...TENANTS, SCHEDULED]) {
       await withDb('postgres', (db) => db.query(`CREATE DATABASE ${src(t)}`));
       await withDb(src(t), (db) => db.query(`CREATE TABLE accounts (id serial PRIMARY KEY, name text NOT NULL, balance numeric(12,2));
         INSERT INTO accounts (name, balance) SELECT '${t}' || g, g FROM generate_series(1, 300) g;`));
@@ -111,5 +112,27 @@ describe('wave-level batch cutover', () => {
     const report = JSON.parse(readFileSync(result.reportPath!.replace(/\.html$/, '.json'), 'utf8')) as { tenants: { tenantId: string; cutover?: { ok: boolean; writeBlockedMs: number } }[] };
     expect(report.tenants.map((t) => t.cutover?.ok)).toEqual([true, true, true]);
     expect(readFileSync(result.reportPath!, 'utf8')).toContain('Cutovers (3 ok, 0 failed)');
+  }, 600_000);
+
+  it('cuts a wave over by itself at options.online.cutoverAt, and tmig cutover-confirm --wave ends it', async () => {
+    const at = new Date(Date.now() + 15_000).toISOString();
+    const input: MigrationWaveInput = {
+      waveId: 'wcsched',
+      tenants: [{ tenantId: SCHEDULED, source: { server: 'local', database: src(SCHEDULED) }, target: { server: 'target', database: dst(SCHEDULED) } }],
+      options: { online: { sliceSeconds: 5, cutoverAt: at } },
+    };
+    const wave = await stack.env.client.workflow.start('migrationWave', { taskQueue: 'migrations', workflowId: 'wave-wcsched', args: [input] });
+    const first = await waitFor('the wave to answer', () => wave.query<WaveProgress>('progress'));
+    expect(first.cutover).toMatchObject({ scheduledAt: at, ok: 0 });
+    const done = await waitFor('the scheduled cutover', async () => {
+      const p = await wave.query<WaveProgress>('progress');
+      return p.cutover && p.cutover.ok + p.cutover.failed === 1 ? p : undefined;
+    });
+    expect(done.cutover!.outcomes[0]).toMatchObject({ tenantId: SCHEDULED, ok: true });
+    expect(Date.parse(done.cutover!.outcomes[0].at)).toBeGreaterThanOrEqual(Date.parse(at));
+    expect(await tableDigests(dst(SCHEDULED))).toEqual(await tableDigests(src(SCHEDULED)));
+    await run(process.execPath, [join(root, 'bin/tmig.js'), '--address', stack.env.address, 'cutover-confirm', '--wave', 'wcsched'], { cwd: root });
+    const result = await wave.result() as MigrationWaveResult;
+    expect(result.cutoverCounts).toEqual({ ok: 1, failed: 0 });
   }, 600_000);
 });
