@@ -86,7 +86,11 @@ describe('wave-level batch cutover', () => {
     // Each target equals its frozen source, row by row.
     for (const t of TENANTS) expect(await tableDigests(dst(t))).toEqual(await tableDigests(src(t)));
 
-    // One confirm on the wave, sent with the stock CLI, ends every rollback window.
+    // One tenant confirmed by its tenant id (the CLI finds its wave run, tenant-wca@wcut), then one
+    // confirm on the wave, sent with the stock CLI, ends every other rollback window.
+    const one = await cli('cutover-confirm', 'wca');
+    expect(one.stdout).toContain('cutover-confirm requested for tenant-wca@wcut');
+    await waitFor('wca to end', async () => ((await stack.env.client.workflow.getHandle('tenant-wca@wcut').describe()).status.name === 'COMPLETED' ? true : undefined));
     await run(temporalCliPath()!, ['workflow', 'signal', '--address', stack.env.address, '--workflow-id', 'wave-wcut', '--name', 'cutover-confirm']);
     const result = await wave.result() as MigrationWaveResult;
     expect(result.counts).toMatchObject({ succeeded: 3, failed: 0 });
