@@ -21,7 +21,7 @@ export function attempt(): number {
  * Runs an activity body and classifies its failure: permanent errors become non-retryable;
  * an unreachable server is retried a few times, then fails the tenant as ServerUnreachable.
  */
-export async function classified<T>(what: string, body: () => Promise<T>): Promise<T> {
+export async function classified<T>(what: string, body: () => Promise<T>, opts: { minUnreachableAttempts?: number } = {}): Promise<T> {
   try {
     return await body();
   } catch (err) {
@@ -34,7 +34,7 @@ export async function classified<T>(what: string, body: () => Promise<T>): Promi
         message: `${what}: ${redactDataMessage(code!, (err as Error).message)} (SQLSTATE ${code}${statement ? `; statement: ${statement}` : ''})` });
     }
     if (isUnreachable(err)) {
-      const limit = safeUnreachableAttempts();
+      const limit = Math.max(safeUnreachableAttempts(), opts.minUnreachableAttempts ?? 0);
       if (attempt() >= limit) {
         throw ApplicationFailure.create({ type: FailureType.ServerUnreachable, nonRetryable: true,
           message: `${what}: server unreachable after ${limit} attempts: ${(err as Error).message}` });

@@ -5,7 +5,7 @@
  * and dropping every slot.
  */
 import { Client } from 'pg';
-import { classified, config, heartbeat, throwIfCancelled } from './activityContext';
+import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './activityContext';
 import { openSource, openTarget } from '../config/openEngines';
 import { serverConfig } from '../config/loadConfig';
 import { connectionUrl } from '../engines/serverConnection';
@@ -33,6 +33,16 @@ export type { FrozenTableCheck } from '../validation/frozenSourceCheck';
 /** Retained WAL limit when the tenant's options name none: 5 GB. */
 export const DEFAULT_MAX_RETAINED_WAL_BYTES = 5 * 1024 ** 3;
 
+/**
+ * A short step (freeze, marker, sequences, slot setup, hook, ...): heartbeats while it runs, so a
+ * worker killed mid-step is noticed within the steps' short heartbeat timeout (cutover keeps
+ * writes blocked until the step is retried elsewhere), while a legitimately long one (a slot
+ * waiting for open transactions, a foreign key validated on a big table) is not cut off.
+ */
+function step<T>(what: string, body: () => Promise<T>): Promise<T> {
+  return classified(what, () => withHeartbeats(() => ({ step: what }), body, 3_000));
+}
+
 function urlOf(ref: DatabaseRef): string {
   return connectionUrl(serverConfig(config(), ref.server), ref.server, ref.database);
 }
@@ -55,7 +65,7 @@ function assertPostgresSource(t: TenantRef): void {
 
 /** Before anything starts: every source table must be streamable (a key and a replica identity), and wal_level logical. */
 export async function checkOnlineSource(t: TenantRef): Promise<{ tables: number }> {
-  return classified(`${tenantLabel(t)}: check online source`, async () => {
+  return step(`${tenantLabel(t)}: check online source`, async () => {
     assertPostgresSource(t);
     const db = await open(t.source, 'tmig-cdc-check');
     try {
@@ -105,7 +115,7 @@ function reverseTables(model: SchemaModel): StreamTable[] {
  * position in the target. A copy that already started without them is refused (changes were lost).
  */
 export async function prepareChangeCapture(t: TenantRef): Promise<{ slot: string; startLsn: string; created: boolean }> {
-  return classified(`${tenantLabel(t)}: prepare change capture`, async () => {
+  return step(`${tenantLabel(t)}: prepare change capture`, async () => {
     assertPostgresSource(t);
     const model = await loadModel(t);
     const names = replicationNames(t.tenantId, 'forward');
@@ -163,8 +173,13 @@ export async function streamChanges(t: TenantRef, req: StreamChangesRequest): Pr
         throwIfCancelled();
       },
     });
-  });
+    // A PostgreSQL restart while streaming must not fail the tenant (that drops its slot and the copy
+    // with it): a slice is retried through a restart of minutes (1+2+4+8+16+30+30... s), not seconds.
+  }, { minUnreachableAttempts: STREAM_UNREACHABLE_ATTEMPTS });
 }
+
+/** Tries of a stream slice against an unreachable server before the tenant fails (about 3 minutes). */
+export const STREAM_UNREACHABLE_ATTEMPTS = 10;
 
 export type Side = 'source' | 'target';
 
@@ -176,7 +191,7 @@ export interface FreezeResult {
 }
 
 export async function freezeSide(t: TenantRef, side: Side): Promise<FreezeResult> {
-  return classified(`${tenantLabel(t)}: freeze writes on the ${side}`, async () => {
+  return step(`${tenantLabel(t)}: freeze writes on the ${side}`, async () => {
     const ref = side === 'source' ? t.source : t.target;
     const db = await open(ref, 'tmig-cdc-freeze');
     try {
@@ -189,7 +204,7 @@ export async function freezeSide(t: TenantRef, side: Side): Promise<FreezeResult
 }
 
 export async function unfreezeSide(t: TenantRef, side: Side): Promise<void> {
-  return classified(`${tenantLabel(t)}: unfreeze writes on the ${side}`, async () => {
+  return step(`${tenantLabel(t)}: unfreeze writes on the ${side}`, async () => {
     const ref = side === 'source' ? t.source : t.target;
     const db = await open(ref, 'tmig-cdc-freeze');
     try {
@@ -202,7 +217,7 @@ export async function unfreezeSide(t: TenantRef, side: Side): Promise<void> {
 
 /** Writes a drain marker into the change log of the side that changes come from. */
 export async function writeDrainMarker(t: TenantRef, direction: StreamDirection, marker: string): Promise<string> {
-  return classified(`${tenantLabel(t)}: drain marker`, async () => {
+  return step(`${tenantLabel(t)}: drain marker`, async () => {
     const db = await open(direction === 'forward' ? t.source : t.target, 'tmig-cdc-marker');
     try {
       return await emitDrainMarker(db, marker);
@@ -214,7 +229,7 @@ export async function writeDrainMarker(t: TenantRef, direction: StreamDirection,
 
 /** Sequences of the side that takes the writes, moved past the other side's. */
 export async function syncStreamSequences(t: TenantRef, direction: StreamDirection): Promise<{ moved: number }> {
-  return classified(`${tenantLabel(t)}: sync sequences`, async () => {
+  return step(`${tenantLabel(t)}: sync sequences`, async () => {
     const from = await open(direction === 'forward' ? t.source : t.target, 'tmig-cdc-sequences');
     const to = await open(direction === 'forward' ? t.target : t.source, 'tmig-cdc-sequences');
     try {
@@ -231,7 +246,7 @@ export async function syncStreamSequences(t: TenantRef, direction: StreamDirecti
  * the target) are validated now, after the drain: the target then holds the frozen source's state.
  */
 export async function validateDeferredForeignKeys(t: TenantRef): Promise<{ validated: number }> {
-  return classified(`${tenantLabel(t)}: validate foreign keys`, async () => {
+  return step(`${tenantLabel(t)}: validate foreign keys`, async () => {
     const src = await open(t.source, 'tmig-cdc-fk');
     const tgt = await open(t.target, 'tmig-cdc-fk');
     try {
@@ -280,7 +295,7 @@ export async function checkFrozenTable(t: TenantRef, table: string): Promise<Fro
 }
 
 export async function runTenantSwitchHook(t: TenantRef, switchTo: 'target' | 'source'): Promise<{ ran: boolean; detail: string }> {
-  return classified(`${tenantLabel(t)}: switch hook (${switchTo})`, () => runSwitchHook(config().cutover?.switchHook, {
+  return step(`${tenantLabel(t)}: switch hook (${switchTo})`, () => runSwitchHook(config().cutover?.switchHook, {
     tenantId: t.tenantId, switchTo, source: t.source, target: t.target,
   }));
 }
@@ -290,7 +305,7 @@ export async function runTenantSwitchHook(t: TenantRef, switchTo: 'target' | 'so
  * reverse stream's position in the source, so every write on the target can be rolled back.
  */
 export async function startReverseReplication(t: TenantRef): Promise<{ slot: string; startLsn: string }> {
-  return classified(`${tenantLabel(t)}: start reverse replication`, async () => {
+  return step(`${tenantLabel(t)}: start reverse replication`, async () => {
     const model = await loadModel(t);
     const names = replicationNames(t.tenantId, 'reverse');
     const tgt = await open(t.target, 'tmig-cdc-setup');
@@ -312,7 +327,7 @@ export async function startReverseReplication(t: TenantRef): Promise<{ slot: str
 
 /** Drops the slots and publications of the given directions (idempotent; never fails on what is already gone). */
 export async function dropChangeCapture(t: TenantRef, directions: StreamDirection[]): Promise<{ dropped: string[] }> {
-  return classified(`${tenantLabel(t)}: drop change capture`, async () => {
+  return step(`${tenantLabel(t)}: drop change capture`, async () => {
     const dropped: string[] = [];
     for (const direction of directions) {
       const names = replicationNames(t.tenantId, direction);

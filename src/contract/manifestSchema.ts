@@ -85,6 +85,8 @@ export const optionsSchema = z.object({
     maxBatchChanges: z.number().int().min(1).max(1_000_000).optional(),
     sliceSeconds: z.number().int().min(1).max(3600).optional(),
     cutoverConcurrency: z.number().int().min(1).max(1000).optional(),
+    cutoverAt: z.string().refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), 'cutoverAt must be an ISO time, e.g. 2026-12-24T02:00:00Z').optional(),
+    cutoverBatch: z.number().int().min(1).max(1000).optional(),
   }).strict()]).optional(),
 }).strict();
 

@@ -3,7 +3,7 @@
  * the Temporal UI / `temporal` CLI and what reports read. No secrets ever: servers are names
  * that workers resolve from their own config.
  */
-import type { CdcProgress, OnlineResult } from './online';
+import type { CdcProgress, OnlineResult, WaveCutoverOutcome, WaveCutoverProgress } from './online';
 import { z } from 'zod';
 import {
   auditCheckSchema, backupRefSchema, columnOverrideSchema, databaseRefSchema, optionsSchema, tenantMigrationInputSchema,
@@ -153,6 +153,8 @@ export const waveProgressSchema = z.object({
   counts: waveCountsSchema.optional(),
   /** When the wave (its first run) started: `tmig status` shows elapsed time and an ETA. */
   startedAt: z.string().optional(),
+  /** Online waves: the wave cutover (batch, tenants in flight, outcomes). */
+  cutover: z.custom<WaveCutoverProgress>().optional(),
 });
 export type WaveProgress = z.infer<typeof waveProgressSchema>;
 
@@ -170,6 +172,9 @@ export const migrationWaveResultSchema = z.object({
   runKey: z.string().optional(),
   /** Split waves: the accounting of every source row (one entry per shared source and plan). */
   splitAccounting: z.array(splitWaveAccountingSchema).optional(),
+  /** Online waves: each tenant cut over by the wave (write-blocked time, ok or the failed step); latest 500. */
+  cutovers: z.array(z.custom<WaveCutoverOutcome>()).optional(),
+  cutoverCounts: z.object({ ok: z.number(), failed: z.number() }).optional(),
 });
 export type MigrationWaveResult = z.infer<typeof migrationWaveResultSchema>;
 

@@ -14,6 +14,13 @@ export interface OnlineOptions {
   sliceSeconds?: number;
   /** Tenants cut over at once across all waves (the `cutover` governor pool's default limit, default 1). */
   cutoverConcurrency?: number;
+  /**
+   * Wave options only: when the wave cuts over its online tenants by itself (ISO time). Without it,
+   * a `cutover` signal on the wave (`tmig cutover --wave`) starts the wave cutover.
+   */
+  cutoverAt?: string;
+  /** Wave options only: tenants a wave cutover runs at once (default: cutoverConcurrency, else 1). */
+  cutoverBatch?: number;
 }
 
 export type StreamState = 'streaming' | 'cutover' | 'rollback-window' | 'rolling-back' | 'confirmed' | 'rolled-back';
@@ -31,6 +38,18 @@ export interface CdcProgress {
   /** Since the copy ended, until the lag first fell under the threshold. */
   catchUpMs?: number;
   cutoverRequested: boolean;
+  /** The tenant's latest cutover attempt (its wave waits for this to count a batch slot free). */
+  lastCutover?: LastCutover;
+}
+
+/** Summary of a cutover attempt, small enough for progress signals. */
+export interface LastCutover {
+  /** 1 for the tenant's first attempt, then 2, ... */
+  attempt: number;
+  ok: boolean;
+  writeBlockedMs: number;
+  failedStep?: string;
+  error?: string;
 }
 
 export interface CutoverStep {
@@ -66,4 +85,41 @@ export interface OnlineResult {
 export interface CutoverRequest {
   /** Overrides options.online.lagThresholdSeconds for this cutover. */
   lagThresholdSeconds?: number;
+}
+
+/** The wave's `cutover` signal: cut its online tenants over, `batch` at a time. */
+export interface WaveCutoverRequest {
+  /** Tenants cut over at once (default: options.online.cutoverBatch, cutoverConcurrency, else 1). */
+  batch?: number;
+  /** Passed to each tenant's cutover (overrides options.online.lagThresholdSeconds). */
+  lagThresholdSeconds?: number;
+  /** Only these tenant ids (default: every online tenant of the wave). */
+  tenants?: string[];
+}
+
+/** One tenant's cutover as its wave recorded it (wave result, progress and report). */
+export interface WaveCutoverOutcome {
+  tenantId: string;
+  ok: boolean;
+  writeBlockedMs: number;
+  failedStep?: string;
+  error?: string;
+  /** When the wave recorded it (ISO). */
+  at: string;
+}
+
+/** The wave's cutover state in its `progress` query. */
+export interface WaveCutoverProgress {
+  /** A wave cutover is running (by signal or at options.online.cutoverAt). */
+  active: boolean;
+  by?: 'signal' | 'schedule';
+  batch: number;
+  /** Tenant ids being cut over now. */
+  inFlight: string[];
+  /** Cutover time set in the manifest, when one is. */
+  scheduledAt?: string;
+  ok: number;
+  failed: number;
+  /** The latest outcomes (at most 50). */
+  outcomes: WaveCutoverOutcome[];
 }

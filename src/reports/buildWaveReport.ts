@@ -14,6 +14,7 @@ export function buildWaveReport(result: MigrationWaveResult, tenants: Map<string
   // A tenant retried in the same wave may appear twice: the last outcome wins, failed after succeeded.
   const byTenant = new Map<string, WaveTenantOutcome>();
   for (const o of outcomes) byTenant.set(o.tenantId, o);
+  const cutovers = new Map((result.cutovers ?? []).map((c) => [c.tenantId, c]));
   const rows = [...byTenant.values()].sort((a, b) => Number(a.ok) - Number(b.ok) || a.tenantId.localeCompare(b.tenantId))
     .map((o) => {
       const links = tenants.get(o.tenantId);
@@ -27,6 +28,7 @@ export function buildWaveReport(result: MigrationWaveResult, tenants: Map<string
         durationMs: o.ms ?? r?.summary.durationMs ?? null,
         ...(links ? { report: { json: links.json, html: links.html } } : {}),
         ...(r ? { tables: r.summary.tables, checksumMismatches: r.summary.checksumMismatches, auditFindings: r.summary.auditFindings } : {}),
+        ...((c) => (c ? { cutover: { ok: c.ok, writeBlockedMs: c.writeBlockedMs, at: c.at, ...(c.failedStep ? { failedStep: c.failedStep } : {}), ...(c.error ? { error: c.error } : {}) } } : {}))(cutovers.get(o.tenantId)),
       };
     });
   const failed = rows.filter((r) => r.status === 'failed').length;

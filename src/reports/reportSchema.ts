@@ -121,6 +121,8 @@ export const waveTenantReport = z.object({
   tables: z.number().optional(),
   checksumMismatches: z.number().optional(),
   auditFindings: z.number().optional(),
+  /** Online waves: the tenant's cutover as the wave ran it (its latest attempt). */
+  cutover: z.object({ ok: z.boolean(), writeBlockedMs: z.number(), failedStep: z.string().optional(), error: z.string().optional(), at: z.string() }).optional(),
 });
 
 export const waveReportSchema = z.object({

@@ -1,4 +1,5 @@
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import type { Duration } from '@temporalio/common';
 import * as activities from '../activities';
 import { loadConfig } from '../config/loadConfig';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../contract/names';
@@ -31,6 +32,11 @@ async function main(): Promise<void> {
       maxConcurrentActivityTaskExecutions: Number(process.env.LIGHT_CONCURRENCY ?? 16),
       // Bounded workflow cache: memory stays flat with the number of tenants (evicted ones replay).
       maxCachedWorkflows: Number(process.env.MAX_CACHED_WORKFLOWS ?? 200),
+      // Queries and workflow tasks go first to the worker that cached the workflow (its sticky
+      // queue). When that worker died without shutting down (OOM, SIGKILL, node lost), the server
+      // waits this long for it before any other worker may answer: every `progress` query
+      // (`tmig status`) of its tenants hangs that long once. The SDK's 10 s is cut to 3 s.
+      stickyQueueScheduleToStartTimeout: (process.env.STICKY_QUEUE_TIMEOUT ?? '3s') as Duration,
     }));
   }
   if (role !== 'light') {

@@ -22,6 +22,7 @@ import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
 import { tenantDetails, tenantMemo, tenantSummary, waveCurrentDetails } from './uiMetadata';
 import { FailureType } from '../contract/failures';
 import type { SplitWaveAccounting, SplitWaveAccountingRequest } from '../contract/splitAccounting';
+import { startWaveCutovers, type WaveCutoverCarry } from './waveCutover';
 
 const reportActivities = proxyActivities<typeof activities>({
   taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
@@ -43,6 +44,8 @@ export interface WaveCarry {
   rowsCopied: number;
   paused: boolean;
   tally?: WaveTally;
+  /** Online waves: the wave cutover (request, tenants cut over, outcomes). */
+  cutover?: WaveCutoverCarry;
 }
 
 /** Patch: a split wave accounts for every source row at its end (activity accountSplitWave). */
@@ -104,6 +107,14 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     const id = runningIdOf(p?.tenantId);
     if (id) live.set(id, p);
   });
+  // Online tenants: batch cutover by wave signal or at options.online.cutoverAt (no command unless asked for).
+  const cutovers = startWaveCutovers({
+    input, carry: state.cutover, live,
+    runningTenants: () => [...running.keys()].map((id) => [id, id.slice('tenant-'.length).split('@')[0]]),
+    notStarted: () => input.tenants.slice(state.nextIndex),
+    changed: () => showDetails(),
+  });
+  state.cutover = cutovers.carry;
   const runningIdOf = (tenantId: unknown) => [...running.keys()].find((id) => id === (v2 && typeof tenantId === 'string' ? tenantRunWorkflowId(tenantId, waveId) : `tenant-${String(tenantId)}`));
   const waveProgress = (): WaveProgress => ({
     waveId, paused: state.paused, total: input.tenants.length,
@@ -112,6 +123,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     tenants: Object.fromEntries([...live.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId)).slice(0, MAX_PROGRESS_TENANTS)
       .map((p) => [p.tenantId, p])),
     counts: { ...tally.counts }, startedAt: info.startTime.toISOString(),
+    ...((cut) => (cut ? { cutover: cut } : {}))(cutovers.progress()),
   });
   setHandler(waveProgressQuery, waveProgress);
   // Temporal UI: live text on the wave's page (no history event).
@@ -145,6 +157,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
       showDetails();
       if (state.paused) await handle.signal(pauseSignal);
       const r: TenantMigrationResult = await handle.result();
+      cutovers.tenantEnded(id, { cutovers: r.online?.cutovers });
       state.rowsCopied += r.rowsCopied;
       recordOutcome(tally, { tenantId: spec.tenantId, ok: true, rowsCopied: r.rowsCopied, ms: workflowNow().getTime() - started,
         ...(r.alreadyComplete ? { alreadyComplete: true } : {}), ...(v2 ? { workflowId: id } : {}) });
@@ -156,6 +169,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
         return;
       }
       const cause = failureCause(err);
+      cutovers.tenantEnded(id, { error: cause.message });
       recordOutcome(tally, {
         tenantId: spec.tenantId, ok: false, error: v2 ? cause.message : innermostMessage(err), ms: workflowNow().getTime() - started,
         ...(v2 ? { errorType: cause.type, workflowId: id } : {}),
@@ -182,6 +196,8 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     if (!isCancellation(err)) throw err;
   }
   await Promise.all(inFlight);
+  // A wave cutover records its last outcomes first (only waits when one is in flight).
+  if (cutovers.busy()) await condition(() => !cutovers.busy()).catch(() => undefined);
   const cancelled = CancellationScope.current().consideredCancelled;
   if (cancelled) {
     for (; state.nextIndex < input.tenants.length; state.nextIndex++) {
@@ -197,6 +213,7 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   const result: MigrationWaveResult = {
     waveId, succeeded: tally.succeeded, failed: tally.failed,
     counts: { ...tally.counts }, failedTenantIds: tally.failedTenantIds, truncated: isTruncated(tally), ...(runKey ? { runKey } : {}),
+    ...cutovers.resultFields(),
   };
   if (!cancelled && input.tenants.some((t) => t.source.split) && patched(SPLIT_ACCOUNTING_PATCH)) {
     showDetails();

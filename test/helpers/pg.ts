@@ -47,3 +47,36 @@ export async function tableDigests(database: string): Promise<Record<string, { r
     return out;
   });
 }
+
+/**
+ * Restarts the PostgreSQL cluster TEST_PG_URL points at, and no other: the cluster is asked for its
+ * own data directory and config file. A Debian cluster (config under /etc/postgresql/<version>/<name>,
+ * the CI's main cluster on 5432) restarts with pg_ctlcluster; any other (a sandbox) with pg_ctl -D.
+ */
+export async function restartTestCluster(): Promise<string> {
+  const s = await withDb('postgres', (db) => db.query<{ dir: string; conf: string; major: number; port: string }>(
+    `SELECT current_setting('data_directory') AS dir, current_setting('config_file') AS conf,
+      current_setting('server_version_num')::int / 10000 AS major, current_setting('port') AS port`)).then((r) => r.rows[0]);
+  const asPostgres = process.getuid?.() === 0;
+  const debian = /^\/etc\/postgresql\/(\d+)\/([^/]+)\/postgresql\.conf$/.exec(s.conf);
+  const cmd = debian
+    ? `pg_ctlcluster --skip-systemctl-redirect -m fast ${debian[1]} ${debian[2]} restart`
+    // -l: the server's output must not hold this process's pipe open.
+    : `/usr/lib/postgresql/${s.major}/bin/pg_ctl -D '${s.dir}' -m fast -w -t 120 restart -l '${s.dir}/log'`;
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve, reject) => {
+    const [file, args] = asPostgres && !debian ? ['su', ['postgres', '-c', cmd]] : ['sh', ['-c', cmd]];
+    execFile(file, args, { timeout: 180_000 }, (err, _out, stderr) => (err ? reject(new Error(`restart of the cluster on port ${s.port} failed: ${stderr || err.message}`)) : resolve()));
+  });
+  // Accepting connections again (pg_ctl -w waits; pg_ctlcluster too, but be sure).
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await withDb('postgres', (db) => db.query('SELECT 1'));
+      return `port ${s.port} (${s.dir})`;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -16,7 +16,8 @@ const ONLINE_PHASES = ['cdc', 'cutover', 'rollback-window', 'rollback'];
 async function runningTenants(client: Client): Promise<{ workflowId: string; tenantId: string }[]> {
   const out: { workflowId: string; tenantId: string }[] = [];
   for await (const wf of client.workflow.list({ query: `WorkflowType = "tenantMigration" AND ExecutionStatus = "Running"` })) {
-    out.push({ workflowId: wf.workflowId, tenantId: wf.workflowId.replace(/^tenant-/, '') });
+    // `tenant-<id>@<wave>` (wave runs) or `tenant-<id>`: the slot names derive from the tenant id alone.
+    out.push({ workflowId: wf.workflowId, tenantId: wf.workflowId.replace(/^tenant-/, '').replace(/@[^@]*$/, '') });
   }
   return out;
 }

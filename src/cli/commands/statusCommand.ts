@@ -3,6 +3,7 @@ import { innermostMessage } from '../../contract/innermostMessage';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import type { MigrationWaveResult, TenantMigrationResult, TenantProgress, WaveProgress } from '../../contract/migration';
+import type { WaveCutoverProgress } from '../../contract/online';
 import {
   CliError, EXIT_CODES_HELP, ExitCode, out, outJson, parsePositiveInt, resolveMigrationWorkflow, usageExitCodes, withClient, type RunRef,
 } from '../operator';
@@ -92,6 +93,15 @@ async function queryTenants(client: Client, workflowIds: string[]): Promise<Reco
 
 
 // ---------- rendering ----------
+
+/** Online waves: the wave cutover (running or not, batch, in flight) and each tenant's outcome. */
+export function waveCutoverLines(c: WaveCutoverProgress): string[] {
+  const head = c.active
+    ? `cutover: running (${c.by === 'schedule' ? 'scheduled' : 'signalled'}), ${c.batch} at a time${c.inFlight.length ? `, now: ${c.inFlight.join(', ')}` : ''}`
+    : `cutover: ${c.scheduledAt ? `scheduled at ${c.scheduledAt}` : 'not running'}`;
+  return [`${head}  ok ${c.ok}  failed ${c.failed}`, ...c.outcomes.map((o) => `  ${o.ok ? 'cut over' : 'FAILED'} ${o.tenantId}: write-blocked ${(o.writeBlockedMs / 1000).toFixed(1)}s`
+    + (o.ok ? '' : `${o.failedStep ? ` at step ${o.failedStep}` : ''}${o.error ? `: ${o.error}` : ''}`))];
+}
 
 /** Online tenants: the stream's lag, apply rate and last applied commit, on one line. */
 export function cdcSummary(c: NonNullable<TenantProgress['cdc']>): string {
@@ -189,6 +199,7 @@ export function renderStatusText(r: StatusReport): string {
   }
   if (r.progress && isWave(r.progress)) {
     for (const f of r.progress.failed) lines.push(`  FAILED ${f.tenantId}: ${f.error ?? ''}`);
+    if (r.progress.cutover) lines.push(...waveCutoverLines(r.progress.cutover));
   }
   if (r.result && 'failed' in r.result) {
     lines.push(`result: ${r.result.succeeded.length} succeeded, ${r.result.failed.length} failed`);

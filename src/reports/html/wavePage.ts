@@ -50,6 +50,13 @@ ${a.failures.length ? `<ul>${a.failures.slice(0, 50).map((f) => `<li class="bad"
 ${a.tables.map((t) => `<tr data-table="${e(t.table)}"><td>${e(t.table)}</td><td>${e(t.role)}</td><td class="num">${formatInt(t.sourceRows)}</td><td class="num">${formatInt(t.waveTenantRows)}</td>
 <td class="num">${formatInt(t.targetRows)}</td><td class="num">${formatInt(t.otherPhaseRows)}</td><td class="num">${formatInt(t.noTenantRows)}</td><td class="num">${formatInt(t.unknownTenantRows)}</td><td class="num">${formatInt(t.twoTenantRows)}</td></tr>`).join('\n')}
 </tbody></table></section>`).join('\n');
+  const cut = r.tenants.filter((t) => t.cutover);
+  const cutoverList = cut.length
+    ? `<section id="cutovers"><h2>Cutovers (${cut.filter((t) => t.cutover!.ok).length} ok, ${cut.filter((t) => !t.cutover!.ok).length} failed)</h2>
+<table id="cutover-list"><thead><tr><th>Tenant</th><th>Cutover</th><th class="num">Write-blocked</th><th>At</th></tr></thead><tbody>${cut.map((t) => `<tr data-tenant="${e(t.tenantId)}">
+<td>${e(t.tenantId)}</td><td class="${t.cutover!.ok ? 'ok' : 'bad'}">${t.cutover!.ok ? 'ok' : e(`failed${t.cutover!.failedStep ? ` at ${t.cutover!.failedStep}` : ''}${t.cutover!.error ? `: ${t.cutover!.error}` : ''}`)}</td>
+<td class="num" data-field="writeBlockedMs" data-value="${e(t.cutover!.writeBlockedMs)}">${e(formatDuration(t.cutover!.writeBlockedMs))}</td><td>${e(t.cutover!.at)}</td></tr>`).join('\n')}</tbody></table></section>`
+    : '';
   const header = `<h1><span class="verdict ${r.verdict}" id="verdict" data-verdict="${r.verdict}">${r.verdict.toUpperCase()}</span>Wave ${e(r.waveId)}</h1>
 <div class="muted">generated ${e(r.generatedAt)} · report schema v${r.schemaVersion}</div>`;
   const body = `<section id="summary"><h2>Summary</h2><div class="cards">
@@ -64,6 +71,7 @@ ${card('tenantMs', 'Tenant time (sum)', s.tenantMs, formatDuration(s.tenantMs))}
 <div class="chart" style="height:240px"><canvas id="chart-durations" aria-label="duration per tenant"></canvas></div></div></section>
 ${failureList}
 ${split}
+${cutoverList}
 <section id="tenants"><h2>Tenants</h2><table id="tenant-list"><thead><tr><th>Tenant</th><th>Status</th><th class="num">Duration</th><th class="num">Rows</th>
 <th class="num">Tables</th><th class="num">Checksum mismatches</th><th class="num">Audit findings</th><th>Failure reason</th><th>Data</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="9" class="muted">No tenants.</td></tr>'}</tbody></table></section>`;

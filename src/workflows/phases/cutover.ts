@@ -128,6 +128,13 @@ export async function runCutover(ctx: OnlineContext, tables: string[], concurren
     return attempt;
   } finally {
     ctx.result.cutovers.push(attempt);
+    // The wave that asked for this cutover reads it from the next progress report (phase change).
+    if (ctx.progress.cdc) {
+      ctx.progress.cdc.lastCutover = {
+        attempt: ctx.result.cutovers.length, ok: attempt.ok, writeBlockedMs: attempt.writeBlockedMs,
+        ...(attempt.failedStep ? { failedStep: attempt.failedStep } : {}), ...(attempt.error ? { error: attempt.error.slice(0, 300) } : {}),
+      };
+    }
   }
 }
 

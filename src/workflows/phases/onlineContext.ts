@@ -17,9 +17,12 @@ import { cutoverConfirmSignal, cutoverSignal, rollbackSignal } from '../../contr
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20 };
 
-/** Short steps of cutover and rollback (freeze, markers, hooks, sequences, slots). */
+/**
+ * Short steps of cutover and rollback (freeze, markers, hooks, sequences, slots). They heartbeat
+ * while they run: a worker killed mid-cutover costs ~20 s of blocked writes, not minutes.
+ */
 export const onlineSteps = proxyActivities<typeof activities>({
-  taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry,
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '20s', retry,
 });
 
 /** Stream slices and whole-table checks: heartbeating; a cancelled slice stops (its batches committed) before the next starts. */
@@ -28,7 +31,10 @@ export const onlineHeavy = proxyActivities<typeof activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
-export function resolveOnline(o: boolean | OnlineOptions | undefined): Required<OnlineOptions> | null {
+/** A tenant's online options with defaults (the wave-only cutoverAt/cutoverBatch are the wave's). */
+export type ResolvedOnline = Required<Omit<OnlineOptions, 'cutoverAt' | 'cutoverBatch'>>;
+
+export function resolveOnline(o: boolean | OnlineOptions | undefined): ResolvedOnline | null {
   if (!o) return null;
   const v = o === true ? {} : o;
   return {
@@ -44,7 +50,7 @@ export interface OnlineContext {
   ref: TenantRef;
   tenantId: string;
   progress: TenantProgress;
-  online: Required<OnlineOptions>;
+  online: ResolvedOnline;
   enter: (phase: MigrationPhase) => void;
   requests: { cutover: CutoverRequest | null; rollback: boolean; confirm: boolean };
   result: OnlineResult;
@@ -113,6 +119,7 @@ function noteSlice(ctx: OnlineContext, direction: 'forward' | 'reverse', r: Stre
     state: prev?.state ?? 'streaming', direction, lagBytes: r.lagBytes, lagSeconds: r.lagSeconds, appliedPerSecond: r.appliedPerSecond,
     lastAppliedCommitTime: r.lastAppliedCommitTime, retainedWalBytes: r.retainedWalBytes, changesApplied: r.changesTotal,
     catchUpMs: prev?.catchUpMs, cutoverRequested: ctx.requests.cutover !== null,
+    ...(prev?.lastCutover ? { lastCutover: prev.lastCutover } : {}),
   };
   ctx.progress.cdc = cdc;
   if (direction === 'forward') {
