@@ -12,7 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BSON, type Document } from 'mongodb';
 import { TASK_QUEUE } from '../../src/contract/names';
 import {
-  advanceUpdate, LAZY_MIGRATION_WORKFLOW, lazyMigrationWorkflowId, lazyStatusQuery, rollbackUpdate, type LazyMigrationInput, type LazyStatus,
+  advanceUpdate, LAZY_MIGRATION_WORKFLOW, lazyMigrationWorkflowId, lazyStatusQuery, rollbackUpdate, type LazyMigrationInput,
 } from '../../src/contract/lazyMigration';
 import { canonicalJson } from '../../src/engines/mongodb/columnValues';
 import { sampleDocuments } from '../../src/engines/mongodb/collectionReader';
