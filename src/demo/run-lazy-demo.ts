@@ -5,7 +5,7 @@
  * workflow moves through its five stages, and prints a report: documents moved by the application
  * vs by the backfill, validation, time per stage. Exit 0 only if the application saw no error and no
  * missing shipment and MySQL ends up holding exactly what the application wrote.
- *   tsx src/demo/run-lazy-demo.ts [--docs 3000] [--ttl 1000] [--mysql-database tmig_lazy_demo] [--state-dir .tmig/lazy-demo] [--drop]
+ *   tsx src/demo/run-lazy-demo.ts [--docs 2000] [--ttl 1000] [--mysql-database tmig_lazy_demo] [--state-dir .tmig/lazy-demo] [--drop]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,7 @@ import { startMongoServer } from '../engines/mongodb/ferretServer';
 import { documentChecksum } from '../engines/mongodb/documentChecksum';
 import { mapDocument } from '../engines/mongodb/documentMapping';
 import { createMysqlPool } from '../engines/mysql/connection';
+import { countDocStates, type OriginCounts } from '../engines/mysql/docState';
 import { proposePlan } from '../lazy/proposePlan';
 import { shipmentDocument } from './shipmentDocuments';
 import { startShipmentsApp } from './lazyShipmentsApp';
@@ -34,7 +35,7 @@ const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
 };
-const DOCS = Number(arg('docs', '3000'));
+const DOCS = Number(arg('docs', '2000'));
 const TTL = Number(arg('ttl', '1000'));
 const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const MYSQL_DB = arg('mysql-database', 'tmig_lazy_demo');
@@ -113,7 +114,13 @@ async function main(): Promise<number> {
     let workerOut = '';
     worker.stderr!.on('data', (d: Buffer) => { workerOut = (workerOut + d.toString()).slice(-4000); });
     const workerExited = new Promise((res) => worker.once('exit', res));
-    cleanups.push(async () => { if (worker.exitCode === null) { worker.kill('SIGTERM'); await workerExited; } });
+    cleanups.push(async () => {
+      if (worker.exitCode !== null) return;
+      worker.kill('SIGTERM');
+      // The worker keeps its MongoDB/MySQL connections open after a graceful stop: do not wait forever.
+      const stopped = await Promise.race([workerExited.then(() => true), sleep(15_000).then(() => false)]);
+      if (!stopped) { worker.kill('SIGKILL'); await workerExited; }
+    });
     await new Promise<void>((res, rej) => {
       worker.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('tmig worker ready')) res(); });
       worker.once('exit', (code) => rej(new Error(`worker exited with code ${code}: ${workerOut}`)));
@@ -199,7 +206,8 @@ async function main(): Promise<number> {
     const [[countRow]] = await mysql.query(`SELECT COUNT(*) AS n FROM \`${c.table}\``) as unknown as [[{ n: string }]];
     await app.store.close();
 
-    const counts = done.counts[0]!;
+    // Counted now, after the application stopped (the workflow's last counts predate its stage-5 writes).
+    const counts = migratedCounts(await countDocStates(mysql), c.collection);
     const v = done.validation!.collections[0]!;
     const stageTimes = entered.map((e, i) => {
       const end = i + 1 < entered.length ? entered[i + 1]!.at : finished;
@@ -245,6 +253,16 @@ async function main(): Promise<number> {
   } finally {
     for (const f of cleanups.reverse()) await f().catch(() => undefined);
   }
+}
+
+/** How the documents MySQL holds got there (the same split as `tmig lazy status`). */
+function migratedCounts(rows: OriginCounts[], collection: string) {
+  const mine = rows.filter((r) => r.coll === collection && !r.tombstone);
+  const sum = (f: (r: OriginCounts) => boolean) => mine.filter(f).reduce((n, r) => n + r.docs, 0);
+  return {
+    lazily: sum((r) => r.origin === 'read' && !r.appOwned), dualWritten: sum((r) => r.origin === 'dual' && !r.appOwned),
+    byBackfill: sum((r) => r.origin === 'backfill' && !r.appOwned), byApplication: sum((r) => r.appOwned), rejected: sum((r) => r.origin === 'rejected'),
+  };
 }
 
 main().then((code) => process.exit(code), (err) => {

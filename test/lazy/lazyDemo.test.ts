@@ -18,7 +18,10 @@ describe('lazy demo', () => {
     let out = '';
     child.stdout!.on('data', (d) => { out += d; });
     child.stderr!.on('data', (d) => { out += d; });
+    // A deadline of its own, so a hang fails with the demo's output rather than a bare test timeout.
+    const timer = setTimeout(() => { out += '\n[test: demo still running after 540 s, killed]'; child.kill('SIGKILL'); }, 540_000);
     const code = await new Promise<number | null>((res) => child.once('exit', res));
+    clearTimeout(timer);
     expect(out, out).toContain('RESULT: ok');
     expect(code, out).toBe(0);
     for (const line of ['moved lazily by the application:', 'moved by the backfill:', 'validation: passed', 'time per stage:', '5 cleanup']) expect(out).toContain(line);
