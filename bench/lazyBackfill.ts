@@ -2,7 +2,7 @@
  * Benchmark of the lazy migration's eager backfill (MongoDB -> MySQL): tmig's exactly-once backfill
  * (chunk + checkpoint + per-document state in one InnoDB transaction) against the plainest driver
  * loop (one sorted cursor, the same mapping, multi-row inserts, autocommit), on the same documents.
- *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE]
+ *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE] [--db-prefix tmig_lazy_bench]
  * Default --docs 20000 (FerretDB on SQLite is slow to load; use MONGO_URL for a real MongoDB).
  * Each runner is a child process, so its peak RSS is its own.
  */
@@ -20,6 +20,7 @@ import { collectionDdl } from '../src/engines/mysql/lazyDdl';
 import { readControl, setControlFlags, setStage } from '../src/engines/mysql/stageControl';
 import { backfillCollection } from '../src/lazy/backfillCollection';
 import { installLazy } from '../src/lazy/installLazy';
+import { validateCollection } from '../src/lazy/validateCollection';
 import { inferPlan } from '../src/lazy/plan/inferPlan';
 import type { LazyPlan } from '../src/contract/lazyPlan';
 
@@ -29,7 +30,11 @@ const arg = (name: string, dflt: string) => {
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
 
-interface RunnerResult { runner: string; docs: number; seconds: number; docsPerSecond: number; peakRssMb: number; mysqlRows: number }
+interface RunnerResult {
+  runner: string; docs: number; seconds: number; docsPerSecond: number; peakRssMb: number; mysqlRows: number;
+  /** tmig only: the bounded-memory validation of the copied collection, after the backfill (peak RSS covers both). */
+  validateSeconds?: number; validatePassed?: boolean;
+}
 
 async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: string, plan: LazyPlan, chunk: number): Promise<void> {
   const client = await MongoClient.connect(mongoUrl);
@@ -55,10 +60,16 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
     }
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let validation: Pick<RunnerResult, 'validateSeconds' | 'validatePassed'> = {};
+  if (kind === 'tmig') {
+    const v0 = process.hrtime.bigint();
+    const v = await validateCollection(coll, pool, c, chunk);
+    validation = { validateSeconds: Math.round(Number(process.hrtime.bigint() - v0) / 1e7) / 100, validatePassed: v.passed && v.matched === docs };
+  }
   const [[row]] = await pool.query(`SELECT COUNT(*) AS n FROM \`${c.table}\``) as unknown as [[{ n: string }]];
   const result: RunnerResult = {
     runner: kind, docs, seconds: Math.round(seconds * 100) / 100, docsPerSecond: Math.round(docs / seconds),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), mysqlRows: Number(row.n),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), mysqlRows: Number(row.n), ...validation,
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   await pool.end();
@@ -74,7 +85,7 @@ async function main(): Promise<void> {
   const chunk = Number(arg('chunk', '1000'));
   const server = await startMongoServer('ferretdb-bench');
   const client = await MongoClient.connect(server.url);
-  const dbName = `tmig_lazy_bench_${process.pid}`;
+  const dbName = `${arg('db-prefix', 'tmig_lazy_bench')}_${process.pid}`;
   const coll = client.db(dbName).collection('shipments');
   const admin = createMysqlPool({ url: MYSQL_URL, connectionLimit: 1 });
   const dbs = { tmig: `${dbName}_tmig`, driver: `${dbName}_driver` };

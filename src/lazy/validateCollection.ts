@@ -2,16 +2,24 @@
  * Validation of one collection: every MongoDB document mapped by the plan against MySQL's rows
  * (child tables included) by a canonical per-document checksum, plus the accounting of what
  * MySQL holds that MongoDB does not (application writes since stage 3, rejects, deletions).
+ *
+ * Memory stays bounded by the batch size, whatever the collection's size: one `_id`-sorted MongoDB
+ * cursor read in batches, each batch compared by its key set (MySQL rows and states looked up by
+ * those ids); and one MySQL primary-key walk, advanced batch by batch up to the MongoDB batch's
+ * last id, to find rows MongoDB lacks. The two orders agree for ObjectId (hex) and integer ids but
+ * not always for strings (MySQL's PAD SPACE collations sort 'a\t' before 'a'; MongoDB compares
+ * bytes), so a MySQL row not in the current MongoDB batch is only a candidate: it is looked up in
+ * MongoDB by `_id` (an equality FerretDB pushes down) before it is reported.
  */
-import type { Collection } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { chunksAfter } from '../engines/mongodb/collectionReader';
+import { chunksAfter, findById } from '../engines/mongodb/collectionReader';
 import { readDocStates } from '../engines/mysql/docState';
 import { readDocumentRows } from '../engines/mysql/documentRows';
 import { DOC_STATE_TABLE } from '../engines/mysql/lazyDdl';
 import { quoteIdent as q } from '../engines/mysql/quoting';
-import { countRejects } from '../engines/mysql/rejects';
-import { idText } from '../engines/mongodb/columnValues';
+import { rejectedAmong } from '../engines/mysql/rejects';
+import { canonicalJson, idText, ValueDoesNotFit } from '../engines/mongodb/columnValues';
 import { documentChecksum } from '../engines/mongodb/documentChecksum';
 import { DocumentRejected, mapDocument } from '../engines/mongodb/documentMapping';
 import type { CollectionPlan } from '../contract/lazyPlan';
@@ -46,15 +54,21 @@ export async function validateCollection(coll: Collection, pool: Pool, plan: Col
     res.mismatchCount++;
     if (res.mismatches.length < MAX_LISTED) res.mismatches.push({ collection: plan.collection, _id: id, problem });
   };
-  const rejects = await countRejects(pool, plan);
-  // MongoDB's ids, to find MySQL rows it does not account for without querying it again (hex/text: ~50 B each).
-  const mongoIds = new Set<string>();
+  const walk = new MysqlKeyWalk(pool, plan, chunkSize);
   for await (const docs of chunksAfter(coll, plan.idType, null, chunkSize)) {
-    const ids = docs.map((d) => idText(plan.idType, d._id));
-    const [rows, states] = await Promise.all([readDocumentRows(pool, plan, ids), readDocStates(pool, plan.collection, ids)]);
-    for (const [i, doc] of docs.entries()) {
-      const id = ids[i]!;
+    const batch: { id: string; doc: Document }[] = [];
+    for (const doc of docs) {
       res.mongoDocuments++;
+      try {
+        batch.push({ id: idText(plan.idType, doc._id), doc });
+      } catch (err) {
+        if (!(err instanceof ValueDoesNotFit)) throw err;
+        mismatch(canonicalJson(doc._id), `_id is not of the plan's id type ${plan.idType} (${err.message})`);
+      }
+    }
+    const ids = batch.map((b) => b.id);
+    const [rows, states, rejected] = await Promise.all([readDocumentRows(pool, plan, ids), readDocStates(pool, plan.collection, ids), rejectedAmong(pool, plan, ids)]);
+    for (const { id, doc } of batch) {
       const state = states.get(id);
       if (state?.appOwned) {
         if (state.tombstone) res.appDeleted++;
@@ -66,7 +80,7 @@ export async function validateCollection(coll: Collection, pool: Pool, plan: Col
         expected = documentChecksum(mapDocument(plan, doc));
       } catch (err) {
         if (!(err instanceof DocumentRejected)) throw err;
-        if (rejects.ids.has(id)) res.rejected++;
+        if (rejected.has(id)) res.rejected++;
         else mismatch(id, `does not fit the plan and is not in the rejects table (${err.reason})`);
         continue;
       }
@@ -75,23 +89,66 @@ export async function validateCollection(coll: Collection, pool: Pool, plan: Col
       else if (documentChecksum(got) !== expected) mismatch(id, 'checksum differs (MySQL rows are not MongoDB\'s document mapped by the plan)');
       else res.matched++;
     }
-    for (const id of ids) mongoIds.add(id);
+    // MySQL rows up to this batch's last id that are not in the batch: candidates for "extra".
+    if (ids.length > 0) {
+      const inBatch = new Set(ids);
+      for await (const keys of walk.batchesUpTo(ids[ids.length - 1]!)) await accountExtras(keys, inBatch);
+    }
     onChunk?.();
   }
-  // Rows MySQL has that neither MongoDB nor an application write accounts for.
-  let mysqlAfter: string | null = null;
-  for (;;) {
-    const [rows] = await pool.query<RowDataPacket[]>({
-      sql: `SELECT t.${q('_id')}, s.app_owned FROM ${q(plan.table)} t LEFT JOIN ${q(DOC_STATE_TABLE)} s ON s.coll = ? AND s.doc_id = t.${q('_id')} `
-        + `${mysqlAfter === null ? '' : `WHERE t.${q('_id')} > ?`} ORDER BY t.${q('_id')} LIMIT ${chunkSize}`, rowsAsArray: true,
-    }, mysqlAfter === null ? [plan.collection] : [plan.collection, mysqlAfter]);
-    const list = rows as unknown as unknown[][];
-    if (list.length === 0) break;
-    res.mysqlRows += list.length;
-    const unowned = list.filter((r) => !Number(r[1])).map((r) => String(r[0]));
-    for (const id of unowned) if (!mongoIds.has(id)) mismatch(id, 'in MySQL but not in MongoDB, and not written by the application');
-    mysqlAfter = String(list[list.length - 1]![0]);
+  // MySQL rows after MongoDB's last id (or all of them, for an empty collection).
+  for await (const keys of walk.batchesUpTo(null)) {
+    await accountExtras(keys, new Set());
+    onChunk?.();
   }
   res.passed = res.mismatchCount === 0;
   return res;
+
+  async function accountExtras(rows: MysqlKey[], inBatch: Set<string>): Promise<void> {
+    res.mysqlRows += rows.length;
+    for (const r of rows) {
+      if (r.appOwned || inBatch.has(r.id)) continue;
+      // Not in this MongoDB batch: in MongoDB elsewhere (the orders disagreed), or not at all.
+      if (!(await findById(coll, plan.idType, r.id))) mismatch(r.id, 'in MySQL but not in MongoDB, and not written by the application');
+    }
+  }
+}
+
+interface MysqlKey {
+  id: string;
+  appOwned: boolean;
+}
+
+/** The parent table's primary keys in MySQL's own index order, in bounded batches, never revisiting a key. */
+class MysqlKeyWalk {
+  private after: string | null = null;
+
+  constructor(private readonly pool: Pool, private readonly plan: CollectionPlan, private readonly batchSize: number) {}
+
+  /** Batches of the keys after the last one returned and <= `upTo` (MySQL's comparison; null: to the end). */
+  async *batchesUpTo(upTo: string | null): AsyncGenerator<MysqlKey[]> {
+    for (;;) {
+      const batch = await this.next(upTo);
+      if (batch.length > 0) yield batch;
+      if (batch.length < this.batchSize) return;
+    }
+  }
+
+  private async next(upTo: string | null): Promise<MysqlKey[]> {
+    const id = `t.${q('_id')}`;
+    // Integer ids compare as BIGINT (a text parameter would compare as DOUBLE and lose precision past 2^53).
+    const param = this.plan.idType === 'int' ? 'CAST(? AS SIGNED)' : '?';
+    const where: string[] = [];
+    const params: unknown[] = [this.plan.collection];
+    if (this.after !== null) { where.push(`${id} > ${param}`); params.push(this.after); }
+    if (upTo !== null) { where.push(`${id} <= ${param}`); params.push(upTo); }
+    const [rows] = await this.pool.query<RowDataPacket[]>({
+      sql: `SELECT ${id}, s.app_owned FROM ${q(this.plan.table)} t LEFT JOIN ${q(DOC_STATE_TABLE)} s ON s.coll = ? AND s.doc_id = ${id} `
+        + `${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${id} LIMIT ${Number(this.batchSize)}`,
+      rowsAsArray: true,
+    }, params);
+    const list = (rows as unknown as unknown[][]).map((r) => ({ id: String(r[0]), appOwned: !!Number(r[1]) }));
+    if (list.length > 0) this.after = list[list.length - 1]!.id;
+    return list;
+  }
 }

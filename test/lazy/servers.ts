@@ -24,7 +24,8 @@ export function uniqueName(prefix: string): string {
 export async function startLazyServers(label: string): Promise<LazyServers> {
   const mongoServer = await startMongoServer(`ferretdb-${label}`);
   const mongoClient = await MongoClient.connect(mongoServer.url);
-  const mongoDatabase = uniqueName(`tmig_lazy_${label}`);
+  // TMIG_LAZY_TEST_DB_PREFIX: engineers sharing one MariaDB tell their databases apart by prefix.
+  const mongoDatabase = uniqueName(`${process.env.TMIG_LAZY_TEST_DB_PREFIX ?? 'tmig_lazy'}_${label}`);
   const mysqlDatabase = mongoDatabase;
   const admin = createMysqlPool({ url: MYSQL_URL, connectionLimit: 1 });
   await admin.query(`CREATE DATABASE \`${mysqlDatabase}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);

@@ -20,9 +20,15 @@ export interface RejectSummary {
   documents: number;
 }
 
-export async function countRejects(pool: Pool, plan: CollectionPlan): Promise<{ total: number; byReason: RejectSummary[]; ids: Set<string> }> {
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${q('_id_text')} AS id, reason FROM ${q(rejectsTable(plan))}`);
-  const byReason = new Map<string, number>();
-  for (const r of rows) byReason.set(String(r.reason), (byReason.get(String(r.reason)) ?? 0) + 1);
-  return { total: rows.length, byReason: [...byReason].map(([reason, documents]) => ({ reason, documents })), ids: new Set(rows.map((r) => String(r.id))) };
+export async function countRejects(pool: Pool, plan: CollectionPlan): Promise<{ total: number; byReason: RejectSummary[] }> {
+  const [rows] = await pool.query<RowDataPacket[]>(`SELECT reason, COUNT(*) AS n FROM ${q(rejectsTable(plan))} GROUP BY reason`);
+  const byReason = rows.map((r) => ({ reason: String(r.reason), documents: Number(r.n) }));
+  return { total: byReason.reduce((n, r) => n + r.documents, 0), byReason };
+}
+
+/** Which of `ids` are in the rejects table (one batch; validation never loads every reject id). */
+export async function rejectedAmong(conn: Pool | PoolConnection, plan: CollectionPlan, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${q('_id_text')} AS id FROM ${q(rejectsTable(plan))} WHERE ${q('_id_text')} IN (?)`, [ids]);
+  return new Set(rows.map((r) => String(r.id)));
 }
