@@ -5,8 +5,9 @@ import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeat
 import { openSource, openTarget } from '../config/openEngines';
 import { tableLabel, type TableModel } from '../engines/schemaModel';
 import { FailureType, PermanentError } from '../contract/failures';
-import type { SourceEngine } from '../engines/sourceEngine';
-import { lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
+import { FULL_RANGE, type SourceEngine } from '../engines/sourceEngine';
+import { ensureChunkColumns, lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
+import { markBeforeWrite, readBackWritten } from '../engines/postgres/chunkReadBack';
 import { targetShape } from '../engines/postgres/source';
 import { qualified } from '../engines/postgres/quoting';
 import { copyIntoSql } from '../engines/postgres/chunkQuery';
@@ -68,6 +69,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
       // Bulk-load settings that keep durability: each chunk's commit is still flushed.
       // lock_timeout: waiting behind a stale attempt's checkpoint lock fails (and is retried) instead of hanging.
       await db.query(`SET synchronous_commit = on; SET maintenance_work_mem = '256MB'; SET lock_timeout = '2min'`);
+      await ensureChunkColumns(db, t.target);
       const [initial] = await readCheckpoints(db, req.table).then((cps) => cps.filter((c) => c.rangeId === req.rangeId));
       if (!initial) throw new Error(`no checkpoint row for ${req.table} range ${req.rangeId}: planCopy has not run`);
       result.rowsDone = initial.rowsDone;
@@ -117,6 +119,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
   await db.query('BEGIN');
   try {
     await lockCheckpoint(db, cp);
+    const mark = await markBeforeWrite(db, shape);
     const source = await engine.readChunk({ table, range: cp.range, after: cp.lastKey, limit: chunkRows });
     const tap = new CopyTap('ordered-sha256');
     const sink = db.query(copyFrom(copyIntoSql(shape)));
@@ -124,8 +127,10 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     const rows = tap.rows;
     const done = rows < chunkRows;
     const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
+    // The target side of the checksum, read back before commit (validation compares the two).
+    const targetChecksum = rows > 0 ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;
     const checkpoint = await recordChunk(db, cp,
-      { lastKey, rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() }, done);
+      { lastKey, rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact }, done);
     await db.query('COMMIT');
     return { rows, bytes: tap.bytes, checkpoint };
   } catch (err) {
@@ -143,6 +148,7 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     // The whole table in one range: start from empty (ONLY: an inheritance parent must not empty its children).
     // A page range needs no clean-up: it commits with its checkpoint or not at all.
     if (cp.range.lo === null && cp.range.hi === null) await db.query(`TRUNCATE ONLY ${qualified(shape.schema, shape.name)}`);
+    const mark = await markBeforeWrite(db, shape);
     const source = await engine.readChunk({ table, range: cp.range, after: null, limit: null });
     const tap = new CopyTap('multiset-sha256');
     const sink = db.query(copyFrom(copyIntoSql(shape)));
@@ -157,8 +163,10 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     } finally {
       clearTimeout(budget);
     }
+    // Read back before commit: this transaction's rows, wherever they sit (a page range's rows land on other target pages).
+    const targetChecksum = await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows);
     const checkpoint = await recordWholeTable(db, cp,
-      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() });
+      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact });
     await db.query('COMMIT');
     return { rows: tap.rows, bytes: tap.bytes, checkpoint };
   } catch (err) {

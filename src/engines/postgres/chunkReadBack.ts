@@ -1,0 +1,60 @@
+/**
+ * The target side of a chunk's checksum, taken inside the transaction that wrote the chunk, before
+ * it commits: the rows this transaction inserted are read back through the same canonical encoder
+ * validation uses (`chunkCopyOut` of the target shape, in key order) while their pages are hot.
+ * A committed chunk therefore carries both checksums and the id of the transaction that wrote it
+ * (what validation's xmin census matches rows against).
+ *
+ * Finding the rows without an index (indexes are built after the copy): they were appended by this
+ * transaction, so a TID range scan from the relation's size before the COPY, filtered on this
+ * transaction's xmin, reads only the new pages. If COPY put some rows on an older page (free space
+ * map), the count falls short and the read is repeated over the whole table (still filtered on xmin).
+ */
+import type { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { chunkCopyOut, type ChunkBounds, type PgTableShape } from './chunkQuery';
+import { qualified, quoteLiteral } from './quoting';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ChunkChecksum, type ChecksumKind } from '../copyText';
+
+/** Taken in the chunk's transaction before its COPY. */
+export interface WriteMark {
+  /** `txid_current()` (64-bit, with epoch) as text. */
+  xact: string;
+  /** The 32-bit xid rows written by this transaction carry in `xmin`. */
+  xmin: string;
+  /** Pages of the table before the COPY. */
+  startPage: number;
+  /** TID range scans exist (PostgreSQL 14+); without them the read-back is skipped (validation re-reads cold). */
+  tidRangeScan: boolean;
+}
+
+export async function markBeforeWrite(db: Client, shape: PgTableShape): Promise<WriteMark> {
+  const r = await db.query<{ xact: string; pages: string; v: number }>(
+    `SELECT txid_current()::text AS xact, (pg_relation_size(${quoteLiteral(qualified(shape.schema, shape.name))}::regclass)
+       / current_setting('block_size')::int)::text AS pages, current_setting('server_version_num')::int AS v`);
+  const { xact, pages, v } = r.rows[0];
+  return { xact, xmin: (BigInt(xact) & 0xffffffffn).toString(), startPage: Number(pages), tidRangeScan: v >= 140000 };
+}
+
+/**
+ * Checksum of the rows this transaction wrote within `bounds` (the chunk's key range; the full
+ * range for a keyless table), read back in canonical form. Null when the server cannot read them
+ * back cheaply (no TID range scans) — the chunk is then re-read cold by validation.
+ */
+export async function readBackWritten(db: Client, shape: PgTableShape, bounds: Omit<ChunkBounds, 'filter' | 'limit'>, mark: WriteMark,
+  kind: ChecksumKind, rowsWritten: number): Promise<string | null> {
+  if (!mark.tidRangeScan) return null;
+  const own = `xmin = ${quoteLiteral(mark.xmin)}::xid`;
+  const read = async (filter: string) => {
+    const sum = new ChunkChecksum(kind);
+    await pipeline(db.query(copyTo(chunkCopyOut(shape, { ...bounds, limit: null, filter }))),
+      new Writable({ write(chunk: Buffer, _enc, cb) { sum.update(chunk); cb(); } }));
+    return { rows: sum.rows, checksum: sum.digest() };
+  };
+  const fast = await read(`ctid >= '(${mark.startPage},0)'::tid AND ${own}`);
+  if (fast.rows === rowsWritten) return fast.checksum;
+  // Some rows landed on pages that existed before (reused free space): read the whole table's rows of this transaction.
+  return (await read(own)).checksum;
+}
