@@ -128,9 +128,10 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     const done = rows < chunkRows;
     const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
     // The target side of the checksum, read back before commit (validation compares the two).
-    const targetChecksum = rows > 0 ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;
+    const checksum = tap.checksum.digest();
+    const targetChecksum = rows > 0 ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows, checksum) : null;
     const checkpoint = await recordChunk(db, cp,
-      { lastKey, rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact }, done);
+      { lastKey, rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact }, done);
     await db.query('COMMIT');
     return { rows, bytes: tap.bytes, checkpoint };
   } catch (err) {
@@ -164,9 +165,10 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
       clearTimeout(budget);
     }
     // Read back before commit: this transaction's rows, wherever they sit (a page range's rows land on other target pages).
-    const targetChecksum = await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows);
+    const checksum = tap.checksum.digest();
+    const targetChecksum = await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows, checksum);
     const checkpoint = await recordWholeTable(db, cp,
-      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact });
+      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact });
     await db.query('COMMIT');
     return { rows: tap.rows, bytes: tap.bytes, checkpoint };
   } catch (err) {
