@@ -129,7 +129,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
     // The target side of the checksum, read back before commit (validation compares the two).
     const checksum = tap.checksum.digest();
-    const targetChecksum = rows > 0 ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows, checksum) : null;
+    const targetChecksum = rows > 0 ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;
     const checkpoint = await recordChunk(db, cp,
       { lastKey, rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact }, done);
     await db.query('COMMIT');
@@ -166,7 +166,7 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     }
     // Read back before commit: this transaction's rows, wherever they sit (a page range's rows land on other target pages).
     const checksum = tap.checksum.digest();
-    const targetChecksum = await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows, checksum);
+    const targetChecksum = await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows);
     const checkpoint = await recordWholeTable(db, cp,
       { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact });
     await db.query('COMMIT');

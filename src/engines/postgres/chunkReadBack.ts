@@ -9,12 +9,11 @@
  * transaction, so a TID range scan from the relation's size before the COPY, filtered on this
  * transaction's xmin, reads only the new pages. If COPY put some rows on an older page (free space
  * map), the count falls short and the read is repeated over the whole table (still filtered on xmin).
- * The first read skips the sort by key (see readBackWritten).
  */
 import type { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { chunkConditions, chunkCopyOut, type ChunkBounds, type PgTableShape } from './chunkQuery';
-import { onlyTable, qualified, quoteIdent, quoteLiteral } from './quoting';
+import { chunkCopyOut, type ChunkBounds, type PgTableShape } from './chunkQuery';
+import { qualified, quoteLiteral } from './quoting';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ChunkChecksum, type ChecksumKind } from '../copyText';
@@ -47,33 +46,19 @@ export async function markBeforeWrite(db: Client, shape: PgTableShape): Promise<
  * back cheaply (no TID range scans) — the chunk is then re-read cold by validation.
  */
 export async function readBackWritten(db: Client, shape: PgTableShape, bounds: Omit<ChunkBounds, 'filter' | 'limit'>, mark: WriteMark,
-  kind: ChecksumKind, rowsWritten: number, sourceChecksum: string): Promise<string | null> {
+  kind: ChecksumKind, rowsWritten: number): Promise<string | null> {
   if (!mark.tidRangeScan) return null;
   const own = `xmin = ${quoteLiteral(mark.xmin)}::xid`;
-  const newPages = `ctid >= '(${mark.startPage},0)'::tid AND ${own}`;
-  const read = async (filter: string, physicalOrder: boolean) => {
+  const read = async (filter: string) => {
     const sum = new ChunkChecksum(kind);
-    const sql = physicalOrder ? unorderedCopyOut(shape, { ...bounds, filter }) : chunkCopyOut(shape, { ...bounds, limit: null, filter });
-    await pipeline(db.query(copyTo(sql)),
+    await pipeline(db.query(copyTo(chunkCopyOut(shape, { ...bounds, limit: null, filter }))),
       new Writable({ write(chunk: Buffer, _enc, cb) { sum.update(chunk); cb(); } }));
     return { rows: sum.rows, checksum: sum.digest() };
   };
-  // COPY appended the rows in key order; on fresh pages their physical order is that order, so the
-  // unsorted read usually yields the source's exact bytes (equal checksums prove equal rows however
-  // they were read). Otherwise (pages taken out of order from the free space map by parallel ranges,
-  // or a real difference) the rows are read again sorted by key: that checksum is the one recorded.
-  if (kind === 'ordered-sha256') {
-    const physical = await read(newPages, true);
-    if (physical.rows === rowsWritten && physical.checksum === sourceChecksum) return physical.checksum;
-  }
-  const sorted = await read(newPages, false);
-  if (sorted.rows === rowsWritten) return sorted.checksum;
+  // Sorted by key, as the source was read: physical order is not COPY order (COPY fills earlier pages'
+  // leftover space through the free space map), so an unsorted read would not compare.
+  const fresh = await read(`ctid >= '(${mark.startPage},0)'::tid AND ${own}`);
+  if (fresh.rows === rowsWritten) return fresh.checksum;
   // Some rows landed on pages that existed before (reused free space): read the whole table's rows of this transaction.
-  return (await read(own, false)).checksum;
-}
-
-/** The chunk's rows in physical order (no ORDER BY): `chunkCopyOut` without its sort. */
-function unorderedCopyOut(shape: PgTableShape, bounds: Omit<ChunkBounds, 'limit'>): string {
-  const conds = chunkConditions(shape, bounds);
-  return `COPY (SELECT ${shape.columns.map(quoteIdent).join(', ')} FROM ${onlyTable(shape.schema, shape.name)}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}) TO STDOUT`;
+  return (await read(own)).checksum;
 }
