@@ -25,6 +25,8 @@ import { ChunkChecksum, type ChecksumKind } from '../copyText';
  * many pages (1 MB) before the end: cheap, and a shortfall still falls back to the whole table.
  */
 const REUSED_PAGES_MARGIN = 128;
+/** Second try: 64 MB further back (one free-space-map leaf covers about 32 MB of heap). */
+const WIDER_PAGES = 8192;
 
 /** Taken in the chunk's transaction before its COPY. */
 export interface WriteMark {
@@ -67,7 +69,13 @@ export async function readBackWritten(db: Client, shape: PgTableShape, bounds: O
   // leftover space through the free space map), so an unsorted read would not compare.
   const fresh = await read(`ctid >= '(${mark.startPage},0)'::tid AND ${own}`);
   if (fresh.rows === rowsWritten) return fresh.checksum;
-  // Some rows landed on pages that existed before (reused free space): read the whole table's rows of this transaction.
+  // Some rows landed on older pages (leftover space of pages other ranges' chunks left, found
+  // through the free space map near the pages being filled): look further back, then everywhere.
+  const wider = Math.max(0, mark.startPage - WIDER_PAGES);
+  if (wider > 0) {
+    const more = await read(`ctid >= '(${wider},0)'::tid AND ${own}`);
+    if (more.rows === rowsWritten) return more.checksum;
+  }
   if (process.env.TMIG_DEBUG_READBACK) console.log(`tmig: read-back fell back to the whole of ${shape.schema}.${shape.name} (${fresh.rows} of ${rowsWritten} rows from page ${mark.startPage})`);
   return (await read(own)).checksum;
 }
