@@ -5,4 +5,6 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev=false --no-audit --no-fund
 COPY . .
-CMD ["npx", "tsx", "src/workers/main.ts"]
+# Compiled worker (bin/tmig-worker.js runs dist/ when it is fresh): less memory, faster start than tsx.
+RUN node scripts/build.mjs --force
+CMD ["node", "bin/tmig-worker.js"]

@@ -182,8 +182,9 @@ async function main(): Promise<void> {
     const s = report.split;
     console.log(`\nsplit ${s.tenants} tenants: ${s.splitSeconds?.toFixed(1)} s vs ${s.separateSeconds?.toFixed(1)} s as separate databases (x${s.ratioToSeparate?.toFixed(2)}); `
       + `median per-tenant overhead ${s.split?.medianOverheadMs} ms (separate ${s.separate?.medianOverheadMs} ms), median extra wall per tenant ${s.medianExtraMsPerTenant} ms; `
-      + `source read amplification ${s.readAmplification.toFixed(2)} (${(s.bytesRead / 1048576).toFixed(0)} MB read of ${(s.sourceBytes / 1048576).toFixed(0)} MB)`);
-    for (const [t, v] of Object.entries(s.seqScans)) console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans`);
+      + `source read amplification ${s.readAmplification.toFixed(2)} (${(s.bytesRead / 1048576).toFixed(0)} MB read of ${(s.sourceBytes / 1048576).toFixed(0)} MB), `
+      + `rows ${s.rowReadAmplification.toFixed(2)} (${s.rowsRead} rows read of ${s.sourceRows})`);
+    for (const [t, v] of Object.entries(s.seqScans)) console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans (${v.indexRowsFetched} rows fetched), ${v.rows} rows`);
   }
   if (report.mssql) console.log('\n' + formatMssql(report.mssql));
   if (report.online) console.log('\nonline scenario:\n' + JSON.stringify(report.online, null, 2));

@@ -50,12 +50,13 @@ function dataSql(where: string): string {
 }
 
 /** Creates (or reuses, when its marker matches) the shared source and the separate databases. */
-export async function ensureSplitDatasets(opts: { tenants: number; mb: number; regenerate: boolean; log: (m: string) => void }): Promise<{ source: string; separate: string[] }> {
+export async function ensureSplitDatasets(opts: { tenants: number; mb: number; regenerate: boolean; log: (m: string) => void; sharedOnly?: boolean }): Promise<{ source: string; separate: string[] }> {
   // About 1.25 KB of heap per learner (3 enrollments, 6 attempts) plus indexes.
   const totalLearners = Math.max(opts.tenants * 5, Math.round((opts.mb * 1024 * 1024) / 1700));
   const spec = JSON.stringify({ version: VERSION, tenants: opts.tenants, totalLearners });
-  const separate = Array.from({ length: opts.tenants }, (_, i) => sepDbName(i + 1));
-  if (!opts.regenerate && await databaseExists(SPLIT_SOURCE) && await databaseExists(separate[separate.length - 1])) {
+  // sharedOnly: the shared database alone (the slice-reads measurement needs no separate databases).
+  const separate = opts.sharedOnly ? [] : Array.from({ length: opts.tenants }, (_, i) => sepDbName(i + 1));
+  if (!opts.regenerate && await databaseExists(SPLIT_SOURCE) && (!separate.length || await databaseExists(separate[separate.length - 1]))) {
     const have = await withDb(SPLIT_SOURCE, (c) => c.query<{ spec: string }>(`SELECT spec FROM ${MARKER}`)).then((r) => r.rows[0]?.spec).catch(() => undefined);
     if (have === spec) {
       opts.log(`split: reusing ${SPLIT_SOURCE} and ${opts.tenants} separate databases`);

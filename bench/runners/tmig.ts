@@ -111,9 +111,11 @@ interface WorkerPeak {
   workRssKb: number;
 }
 
-/** The real worker process, as `npm run worker` starts it, but without the npm/tsx wrappers in between. */
+/** The real worker process, as `npm run worker` starts it, but without the npm wrapper in between. */
 async function startWorker(s: NonNullable<typeof session>, role: WorkerRole, log: (m: string) => void, repo: string): Promise<WorkerHandle> {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerEntry(repo)], {
+  // A checkout with bin/tmig-worker.js starts its worker that way (compiled dist/ when fresh); older ones through tsx.
+  const launcher = join(repo, 'bin', 'tmig-worker.js');
+  const child = spawn(process.execPath, existsSync(launcher) ? [launcher] : ['--import', 'tsx', workerEntry(repo)], {
     cwd: repo,
     env: {
       ...process.env, MIGRATOR_CONFIG: s.configPath, TEMPORAL_ADDRESS: s.server.address, TEMPORAL_NAMESPACE: s.server.namespace, WORKER_ROLE: role,

@@ -21,6 +21,13 @@ export interface SplitSummary {
   /** Logical reads of the shared source's tables and indexes during the split (blocks x 8 KB). */
   bytesRead: number;
   readAmplification: number;
+  /**
+   * Rows read (sequential scans' rows + rows fetched through indexes) / live rows of the source.
+   * Block reads count each B-tree descent (about 3 blocks per probed key, hot pages); rows do not.
+   */
+  rowsRead: number;
+  sourceRows: number;
+  rowReadAmplification: number;
   splitSeconds: number | null;
   separateSeconds: number | null;
   /** split wall time / separate databases wall time. */
@@ -30,7 +37,7 @@ export interface SplitSummary {
   /** Median over tenants of (split wall time - separate wall time) of the same tenant. */
   medianExtraMsPerTenant: number | null;
   /** Sequential scans of each source table during the split (none expected on indexed tenant tables). */
-  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number }>;
+  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number; indexRowsFetched: number; rows: number }>;
 }
 
 const blocks = `SELECT coalesce(sum(heap_blks_read + heap_blks_hit + coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0)
@@ -62,8 +69,10 @@ export async function runSplitScenario(opts: { source: string; separate: string[
     const split = await runWave(splitWave, opts.log);
     await new Promise((r) => setTimeout(r, 2000)); // backends flush their statistics when they end
     const bytesRead = await withDb(opts.source, async (c) => Number((await c.query<{ b: string }>(blocks)).rows[0].b) * 8192);
-    const scans = await withDb(opts.source, (c) => c.query<{ t: string; seq_scan: string; seq_tup_read: string; idx_scan: string | null }>(
-      `SELECT relname AS t, seq_scan::text, seq_tup_read::text, idx_scan::text FROM pg_stat_user_tables ORDER BY relname`));
+    const scans = await withDb(opts.source, (c) => c.query<{ t: string; seq_scan: string; seq_tup_read: string; idx_scan: string | null; idx_tup_fetch: string | null; live: string }>(
+      `SELECT s.relname AS t, s.seq_scan::text, s.seq_tup_read::text, s.idx_scan::text, s.idx_tup_fetch::text, greatest(c.reltuples, 0)::bigint::text AS live FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid ORDER BY 1`));
+    const rowsRead = scans.rows.reduce((s, r) => s + Number(r.seq_tup_read) + Number(r.idx_tup_fetch ?? 0), 0);
+    const sourceRows = scans.rows.reduce((s, r) => s + Number(r.live), 0);
     const splitTimings = [];
     const problems: string[] = [];
     for (const [i, t] of splitWave.tenants.entries()) {
@@ -90,12 +99,12 @@ export async function runSplitScenario(opts: { source: string; separate: string[
     return {
       results,
       summary: {
-        tenants: n, sourceBytes, bytesRead, readAmplification: bytesRead / sourceBytes,
+        tenants: n, sourceBytes, bytesRead, readAmplification: bytesRead / sourceBytes, rowsRead, sourceRows, rowReadAmplification: rowsRead / sourceRows,
         splitSeconds: split.seconds, separateSeconds: sep.seconds, ratioToSeparate: split.seconds / sep.seconds,
         split: summarizeFleet(splitTimings, n, split.result.succeeded.length, split.seconds),
         separate: summarizeFleet(sepTimings, n, sep.result.succeeded.length, sep.seconds),
         medianExtraMsPerTenant: quantile(extra, 0.5),
-        seqScans: Object.fromEntries(scans.rows.map((r) => [r.t, { seqScans: Number(r.seq_scan), seqRowsRead: Number(r.seq_tup_read), indexScans: Number(r.idx_scan ?? 0) }])),
+        seqScans: Object.fromEntries(scans.rows.map((r) => [r.t, { seqScans: Number(r.seq_scan), seqRowsRead: Number(r.seq_tup_read), indexScans: Number(r.idx_scan ?? 0), indexRowsFetched: Number(r.idx_tup_fetch ?? 0), rows: Number(r.live) }])),
       },
     };
   } finally {

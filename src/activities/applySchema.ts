@@ -4,7 +4,7 @@ import { loadModel } from './storedModel';
 import type { DdlStep } from '../engines/sourceEngine';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 
-/** Pre-data DDL (types, tables, defaults) in one transaction; a retry after commit is a no-op. */
+/** Pre-data DDL (types, tables, defaults) in one transaction; a retry after commit is a no-op. Stores the post-data DDL for later. */
 export async function createSchema(t: TenantRef): Promise<{ applied: boolean }> {
   return classified(`${tenantLabel(t)}: create schema`, () => withHeartbeats(() => ({ phase: 'schema' }), async () => {
     const cfg = config();
@@ -12,7 +12,11 @@ export async function createSchema(t: TenantRef): Promise<{ applied: boolean }> 
     const engine = await openSource(cfg, t.source, t.options);
     try {
       const steps = await engine.preDataSteps(model);
-      const applied = await openTarget(cfg, t.target).applyPreData(steps);
+      const target = openTarget(cfg, t.target);
+      const applied = await target.applyPreData(steps);
+      // The post-data DDL comes from the same dump (a PostgreSQL source dumps its schema once) and
+      // waits in the target. An online source may still change before post-data: it is read then.
+      if (!t.options?.online) await target.savePostDataPlan(await engine.postDataSteps(model));
       return { applied };
     } finally {
       await engine.close();
@@ -31,8 +35,9 @@ export async function applyPostData(t: TenantRef, parallelism: number): Promise<
     try {
       // Online tenants: the copy read tables at different moments while the source changed, so
       // foreign keys are added NOT VALID and validated at cutover, after the drain.
-      const steps = (await engine.postDataSteps(model)).map((st) => (t.options?.online ? deferForeignKey(st) : st));
       const target = openTarget(cfg, t.target);
+      const planned = t.options?.online ? undefined : await target.loadPostDataPlan();
+      const steps = (planned ?? await engine.postDataSteps(model)).map((st) => (t.options?.online ? deferForeignKey(st) : st));
       const applied = await target.applyPostData(steps, parallelism, (label) => { current = label; });
       await target.syncSequences(await engine.sequenceStates(model));
       return { steps: steps.length, applied };

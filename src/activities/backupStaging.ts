@@ -8,6 +8,7 @@ import type { ExtractionLimits } from '../archives/extractionSink';
 import type { FetchBackupInput, FetchBackupResult } from '../storage/backupFetch';
 import type { LocateBackupInput, LocateBackupResult } from '../archives/backupLocation';
 import type { CleanupWorkDirInput, CleanupWorkDirResult } from '../archives/workDirCleanup';
+import type { InspectVolumesInput, VolumePin, VolumeSetState } from '../contract/volumeSet';
 
 // Archive extractors and the AWS SDK are loaded on first use: tenants migrated from a live server never need them.
 const fetchTenantBackup: typeof import('../storage/backupFetch').fetchTenantBackup = async (...a) => (await import('../storage/backupFetch')).fetchTenantBackup(...a);
@@ -21,6 +22,8 @@ export interface StageBackupInput {
   /** SQL Server that restores it (`servers.<name>` with `backupDir`). */
   sourceServer: string;
   limits?: Partial<ExtractionLimits>;
+  /** Pinned volumes of a multi-volume set (see FetchBackupInput.volumes). */
+  volumes?: VolumePin[];
 }
 
 export interface StageBackupResult extends LocateBackupResult {
@@ -37,7 +40,7 @@ export async function stageBackup(input: StageBackupInput): Promise<StageBackupR
   return runActivity(async () => {
     const config = loadConfig();
     const ctx = Context.current();
-    const fetched = await fetchTenantBackup(config, { tenantId: input.tenantId, backup: input.backup }, ctx);
+    const fetched = await fetchTenantBackup(config, { tenantId: input.tenantId, backup: input.backup, volumes: input.volumes }, ctx);
     const { dir, files } = await extractTenantArchive(config, { tenantId: input.tenantId, path: fetched.path, limits: input.limits }, ctx);
     const placed = await placeBackup(config, { tenantId: input.tenantId, dir, sourceServer: input.sourceServer,
       origin: { bucket: input.backup.bucket, key: input.backup.key, etag: fetched.etag } });
@@ -52,6 +55,22 @@ export async function stageBackup(input: StageBackupInput): Promise<StageBackupR
  */
 export async function fetchBackup(input: FetchBackupInput): Promise<FetchBackupResult> {
   return runActivity(() => fetchTenantBackup(loadConfig(), input, Context.current()));
+}
+
+/**
+ * Activity: one look at a multi-volume set in S3 (volumes present with their ETags, volumes known to be
+ * missing). Light: a listing and two small range reads. The workflow waits and asks again while volumes are missing.
+ */
+export async function inspectBackupVolumes(input: InspectVolumesInput): Promise<VolumeSetState> {
+  return runActivity(async () => {
+    const [{ inspectVolumeSet }, { s3ClientFromConfig }] = await Promise.all([import('../storage/volumeInspection'), import('../storage/s3Client')]);
+    const s3 = s3ClientFromConfig(loadConfig().s3);
+    try {
+      return await inspectVolumeSet(s3, input.backup);
+    } finally {
+      s3.destroy();
+    }
+  });
 }
 
 /** Activity: extracts the fetched archive into the tenant's work directory. Idempotent via a completion marker. */

@@ -3,21 +3,24 @@ export { prepareTarget, describeSource, listMigratedTables } from './prepareTarg
 export { createSchema, applyPostData } from './applySchema';
 export { planCopy } from './planCopy';
 export { copyTableSlice, type CopySliceResult } from './copyTableSlice';
+export { copySmallTables } from './copySmallTables';
 export { validateTable, validateTables } from './validateTables';
 export { targetHasBookkeeping, validateUnmanagedPair } from './validatePair';
 export { markTargetComplete, markTargetFailed, markValidationFailed } from './markTarget';
 export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governorPermits';
-export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup } from './backupStaging';
+export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup, inspectBackupVolumes } from './backupStaging';
 export { auditTenantSource } from './auditTenantSource';
 export { checkTenantIntegrity } from './checkTenantIntegrity';
 export { reportTenant, reportWave } from './reportRun';
 export { listBackupObjects, startTenantMigrations } from './intakeBackups';
 export { restoreBackup, dropRestoredSource } from './restoreBackup';
-export { lazyInstall, lazySetStage, lazyReverseSync, lazyConfirmWriters, lazyCounts } from './lazyStages';
-export { lazyBackfillCollection } from './lazyBackfill';
-export { lazyValidate, lazyMarkBackfillDone } from './lazyValidate';
-export { lazyArchiveAndDrop } from './lazyCleanup';
+// Loaded on first call (mysql2, mongodb): see lazyActivities.ts.
+export {
+  lazyInstall, lazySetStage, lazyReverseSync, lazyConfirmWriters, lazyCounts, lazyBackfillCollection, lazyValidate,
+  lazyMarkBackfillDone, lazyArchiveAndDrop,
+} from './lazyActivities';
 export {
   checkOnlineSource, prepareChangeCapture, streamChanges, freezeSide, unfreezeSide, writeDrainMarker, syncStreamSequences,
   checkFrozenTable, validateDeferredForeignKeys, runTenantSwitchHook, startReverseReplication, dropChangeCapture,
 } from './cdc';
+export { accountSplitWave } from './splitAccounting';

@@ -6,6 +6,7 @@ import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 import type { SchemaModel } from '../engines/schemaModel';
 import { PostgresTarget } from '../engines/postgres/target';
 import { FailureType, PermanentError } from '../contract/failures';
+import { rememberModel } from './storedModel';
 
 /** Creates (or reopens) the tenant's target database and its bookkeeping. */
 export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
@@ -48,6 +49,7 @@ export async function describeSource(t: TenantRef): Promise<DescribeResult> {
       await engine.close();
     }
     const stored = await openTarget(cfg, t.target).saveModel(model);
+    rememberModel(t, stored);
     return {
       tables: stored.tables.map((tb) => ({ table: `${tb.targetSchema}.${tb.targetName}`, key: tb.key, estimatedRows: tb.estimatedRows })),
       notes: stored.notes.length,

@@ -1,15 +1,7 @@
 /** Multi-volume RAR sets named `<stem>.partN.rar`; the set is addressed by its first volume. */
-const partPattern = /^(.*)\.part(\d+)\.rar$/i;
+import { parseVolumeName } from '../contract/volumeSet';
 
-export interface VolumeName {
-  stem: string;
-  number: number;
-}
-
-export function parseVolumeName(name: string): VolumeName | undefined {
-  const m = partPattern.exec(name);
-  return m ? { stem: m[1], number: Number(m[2]) } : undefined;
-}
+export { parseVolumeName, volumeNameFor, type VolumeName } from '../contract/volumeSet';
 
 /** True for volumes 2..N of a set: intake starts one migration per set, at its first volume. */
 export function isLaterVolume(name: string): boolean {

@@ -24,6 +24,8 @@ export const FailureType = {
   ArchiveRejected: 'ArchiveRejected',
   ArchiveEncrypted: 'ArchiveEncrypted',
   NoBackupFound: 'NoBackupFound',
+  /** Volumes of a multi-volume archive were still missing when the volume wait ran out (the message names them). */
+  VolumesMissing: 'VolumesMissing',
   NotABackup: 'NotABackup',
   DiskFull: 'DiskFull',
   /** A DDL step failed on the target. */

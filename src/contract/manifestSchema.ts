@@ -75,6 +75,12 @@ export const optionsSchema = z.object({
   replaceExisting: z.boolean().optional(),
   replaceCompleted: z.boolean().optional(),
   reportKeys: z.boolean().optional(),
+  /**
+   * Multi-volume RAR backups: how long a run waits for volumes still missing from the bucket before it
+   * fails naming them (default 3600), and how often it looks again (default 30).
+   */
+  volumeWaitSeconds: z.number().int().min(0).max(7 * 24 * 3600).optional(),
+  volumePollSeconds: z.number().int().min(1).max(3600).optional(),
   online: z.union([z.boolean(), z.object({
     lagThresholdSeconds: z.number().min(0).optional(),
     maxRetainedWalBytes: z.number().int().min(0).optional(),
@@ -97,6 +103,11 @@ export const waveSchema = z.object({
   tenants: z.array(tenantSchema).min(1),
   options: optionsSchema.optional(),
   splitPlans: z.record(name, splitPlanSchema).optional(),
+  /**
+   * Every tenant key value of a split, all phases, per plan name: the wave's accounting then tells
+   * rows of tenants in other phases from rows of unknown tenants (orphans).
+   */
+  splitTenants: z.record(name, z.array(z.string().min(1).max(200))).optional(),
 }).strict().superRefine((wave, ctx) => {
   const seen = new Map<string, number>();
   const targets = new Map<string, number>();

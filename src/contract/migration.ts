@@ -11,6 +11,7 @@ import {
 } from './manifestSchema';
 import { MIGRATION_PHASES } from './phases';
 import type { SourceSplit } from './splitPlan';
+import { splitWaveAccountingSchema } from './splitAccounting';
 
 /** Option fields are documented in README ("The manifest"); the schemas are in manifestSchema.ts. */
 /** A server name and database; a source may be one tenant's slice of a shared database (src/split). */
@@ -173,6 +174,8 @@ export const migrationWaveResultSchema = z.object({
   truncated: z.boolean().optional(),
   /** This run's identity: `<waveId>.<start time>`; its reports live under runs/<runKey>/. */
   runKey: z.string().optional(),
+  /** Split waves: the accounting of every source row (one entry per shared source and plan). */
+  splitAccounting: z.array(splitWaveAccountingSchema).optional(),
 });
 export type MigrationWaveResult = z.infer<typeof migrationWaveResultSchema>;
 

@@ -80,6 +80,11 @@ export interface TableModel {
    * tenant's rows, fixed when the slice is described so every retry reads the same rows.
    */
   rowFilter?: string;
+  /**
+   * When the slice of a reached table is driven by a subquery over its first key column: the
+   * expression (inside the filter) to bound by the chunk's key position, and the key's type.
+   */
+  rowFilterKeyBound?: { expression: string; type: string };
 }
 
 export type KeyOrder = 'natural' | 'binary' | 'sqlserver-guid';

@@ -5,34 +5,40 @@
 import { z } from 'zod';
 import { BadInputError } from '../contract/failures';
 
-export const serverBaseSchema = z.object({
-  /**
-   * Connection URL without the password, e.g. postgres://migrator@db1:5432/postgres. A password
-   * in it (user:pass@ or ?password=) is refused: it would reach logs and pg_dump's argv.
-   */
-  url: z.string().min(1).superRefine((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not a URL: expected e.g. postgres://migrator@db1:5432/postgres' });
-      return;
-    }
-    // The schemes of the registered engines' drivers (PostgreSQL, SQL Server, MongoDB, MySQL).
-    if (!/^(postgres|postgresql|mssql|sqlserver|mongodb|mongodb\+srv|mysql):$/.test(url.protocol)) {
-      ctx.addIssue({ code: 'custom', message: `scheme ${url.protocol} is not one of postgres:, postgresql:, mssql:, sqlserver:, mongodb:, mongodb+srv:, mysql:` });
-    }
-    if (url.password || [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'password')) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain a password: put it in an environment variable and name that in passwordEnv' });
-    }
-  }),
-  /** Name of an environment variable that holds the password (the file need not). */
-  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
-  /** Default permit limit of this server's pool in the concurrency governor. */
-  maxConcurrency: z.number().int().positive().default(4),
-});
+/**
+ * The shared fields, with the URL schemes that this engine's driver takes: each engine's
+ * `serverConfig.ts` names its own, so a URL of another engine (mysql:// on a postgres server) is
+ * refused naming the field, and adding an engine touches nothing here.
+ */
+export function serverBaseFor(schemes: readonly string[], example: string) {
+  return z.object({
+    /**
+     * Connection URL without the password, e.g. postgres://migrator@db1:5432/postgres. A password
+     * in it (user:pass@ or ?password=) is refused: it would reach logs and pg_dump's argv.
+     */
+    url: z.string().min(1).superRefine((text, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `not a URL: expected e.g. ${example}` });
+        return;
+      }
+      if (!schemes.includes(url.protocol.replace(/:$/, ''))) {
+        ctx.addIssue({ code: 'custom', message: `scheme ${url.protocol} is not one of ${schemes.map((x) => `${x}:`).join(', ')} (e.g. ${example})` });
+      }
+      if (url.password || [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'password')) {
+        ctx.addIssue({ code: 'custom', message: 'must not contain a password: put it in an environment variable and name that in passwordEnv' });
+      }
+    }),
+    /** Name of an environment variable that holds the password (the file need not). */
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    /** Default permit limit of this server's pool in the concurrency governor. */
+    maxConcurrency: z.number().int().positive().default(4),
+  });
+}
 
-export type ServerBase = z.infer<typeof serverBaseSchema>;
+export type ServerBase = z.infer<ReturnType<typeof serverBaseFor>>;
 
 /** The server's password from its passwordEnv variable, exactly as set (no URL decoding). Never log it. */
 export function serverPassword(server: Pick<ServerBase, 'passwordEnv'>, serverName: string): string | undefined {

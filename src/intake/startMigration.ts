@@ -22,7 +22,7 @@ export function migrationInputFor(obj: BackupObject, plan: IntakePlan): TenantMi
 /**
  * Starts the migration of one upload, at most once: the id is derived from tenant, key and ETag, and the id
  * policies refuse a second start both while it runs (conflict: FAIL) and after it closed, whatever the outcome
- * (reuse: REJECT_DUPLICATE). A failed one is retried by the operator (`tmig retry`), not by a new scan.
+ * (reuse: REJECT_DUPLICATE). A failed one is retried by the operator (`tmig retry <workflowId>`, src/intake/retryMigration.ts), not by a new scan.
  */
 export async function startTenantMigration(client: Client, obj: BackupObject, plan: IntakePlan, taskQueue = TASK_QUEUE): Promise<StartOutcome> {
   const workflowId = intakeWorkflowId(obj.tenant, obj.key, obj.etag);

@@ -9,31 +9,19 @@ export const migratorRegistry = new Registry();
 
 const serverLabels = ['source_server', 'target_server'] as const;
 
-const rowsCopied = new Counter({
-  name: 'tmig_rows_copied_total', help: 'Rows committed to targets (chunks whose transaction committed).',
-  labelNames: serverLabels, registers: [migratorRegistry],
-});
-const bytesCopied = new Counter({
-  name: 'tmig_bytes_copied_total', help: 'Bytes of canonical COPY text committed to targets.',
-  labelNames: serverLabels, registers: [migratorRegistry],
-});
-const chunksCommitted = new Counter({
-  name: 'tmig_chunks_committed_total', help: 'Exactly-once chunks committed together with their checkpoint.',
-  labelNames: serverLabels, registers: [migratorRegistry],
-});
+/** A counter per source/target server pair (the only labels copy metrics carry). */
+const serverCounter = (name: string, help: string) => new Counter({ name, help, labelNames: serverLabels, registers: [migratorRegistry] });
+
+const rowsCopied = serverCounter('tmig_rows_copied_total', 'Rows committed to targets (chunks whose transaction committed).');
+const bytesCopied = serverCounter('tmig_bytes_copied_total', 'Bytes of canonical COPY text committed to targets.');
+const chunksCommitted = serverCounter('tmig_chunks_committed_total', 'Exactly-once chunks committed together with their checkpoint.');
 const chunkSeconds = new Histogram({
   name: 'tmig_chunk_duration_seconds', help: 'Time from reading a chunk from the source to its target commit.',
   labelNames: serverLabels, registers: [migratorRegistry],
   buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
 });
-const chunksValidated = new Counter({
-  name: 'tmig_validation_chunks_verified_total', help: 'Chunks re-read from the target and checksummed by validation.',
-  labelNames: serverLabels, registers: [migratorRegistry],
-});
-const validationMismatches = new Counter({
-  name: 'tmig_validation_mismatches_total', help: 'Validation findings that differ between source and target (counts, chunk checksums).',
-  labelNames: serverLabels, registers: [migratorRegistry],
-});
+const chunksValidated = serverCounter('tmig_validation_chunks_verified_total', 'Chunks re-read from the target and checksummed by validation.');
+const validationMismatches = serverCounter('tmig_validation_mismatches_total', 'Validation findings that differ between source and target (counts, chunk checksums).');
 const replicationLagBytes = new Gauge({
   name: 'tmig_replication_lag_bytes', help: 'Online migration: WAL bytes the target is behind the source slot (set by the cdc phase).',
   labelNames: ['tenant', 'source_server'], registers: [migratorRegistry],

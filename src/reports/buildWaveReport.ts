@@ -35,7 +35,7 @@ export function buildWaveReport(result: MigrationWaveResult, tenants: Map<string
     kind: 'wave',
     generatedAt: now.toISOString(),
     waveId: result.waveId,
-    verdict: failed === 0 ? 'passed' : 'failed',
+    verdict: failed === 0 && (result.splitAccounting ?? []).every((a) => a.complete) ? 'passed' : 'failed',
     summary: {
       tenants: rows.length,
       succeeded: rows.length - failed,
@@ -45,5 +45,6 @@ export function buildWaveReport(result: MigrationWaveResult, tenants: Map<string
       tenantMs: rows.reduce((s, r) => s + (r.durationMs ?? 0), 0),
     },
     tenants: rows,
+    ...(result.splitAccounting ? { splitAccounting: result.splitAccounting } : {}),
   });
 }

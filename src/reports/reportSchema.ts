@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitWaveAccountingSchema } from '../contract/splitAccounting';
 
 /**
  * The report JSON schema. Machine-readable and stable: fields are only added, never renamed or
@@ -139,6 +140,8 @@ export const waveReportSchema = z.object({
     tenantMs: z.number(),
   }),
   tenants: z.array(waveTenantReport),
+  /** Split waves: the accounting of every source row (see contract/splitAccounting). */
+  splitAccounting: z.array(splitWaveAccountingSchema).optional(),
 });
 
 export type TenantReport = z.infer<typeof tenantReportSchema>;

@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import type { SchemaModel, TableModel, ConversionNote } from '../engines/schemaModel';
 import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState, SourceEngine } from '../engines/sourceEngine';
 import { checkPlan, discoverPlan, SplitPlanError } from './discoverPlan';
+import { sliceScanWarnings } from './indexAdvice';
 import { planTableName, type SourceSplit, type SplitPlan } from '../contract/splitPlan';
-import { pathIndex, slicePredicate, sliceDialect, tableRole, tenantIndex } from './sliceSql';
+import { boundFilter, keyBound, leadingIndex, slicePredicate, sliceDialect, tableRole, tenantIndex, type SliceDialect } from './sliceSql';
 
 /**
  * A tenant slice of a shared database as a source engine: wraps the shared database's own
@@ -12,9 +13,11 @@ import { pathIndex, slicePredicate, sliceDialect, tableRole, tenantIndex } from 
  */
 export class SliceSourceEngine implements SourceEngine {
   readonly kind: string;
+  private readonly dialect: SliceDialect;
 
   constructor(private readonly base: SourceEngine, private readonly split: SourceSplit, private readonly label: string) {
     this.kind = base.kind;
+    this.dialect = sliceDialect(base.kind);
   }
 
   /** The plan this slice runs by: the declared one (checked), or one discovered from the tenant column. */
@@ -45,6 +48,7 @@ export class SliceSourceEngine implements SourceEngine {
     };
     const tables: TableModel[] = [];
     const notes: ConversionNote[] = [...full.notes];
+    const hopScans = sliceScanWarnings(full, plan).filter((w) => w.for.some((f) => f !== w.table));
     for (const t of full.tables) {
       const role = tableRole(plan, t);
       const n = planTableName(t);
@@ -53,13 +57,17 @@ export class SliceSourceEngine implements SourceEngine {
         continue;
       }
       const filter = slicePredicate(dialect, plan, t, this.split.tenantKey.value, lookup);
-      let slice: TableModel = filter ? { ...t, rowFilter: filter } : { ...t };
+      const bound = filter ? keyBound(dialect, plan, t, lookup) : null;
+      let slice: TableModel = filter ? { ...t, rowFilter: filter, ...(bound ? { rowFilterKeyBound: bound } : {}) } : { ...t };
       if (role.kind === 'rooted' && plan.dropTenantColumn) {
         if (t.key?.includes(role.column)) notes.push({ severity: 'info', object: n, message: `split: tenant column ${role.column} kept: it is part of the key` });
         else slice = withoutColumn(slice, role.column);
       }
       if (filter) slice.estimatedRows = await this.base.count(t, undefined, filter);
       notes.push({ severity: 'info', object: n, message: accessNote(t, role, plan) });
+      for (const w of hopScans.filter((x) => x.table !== n && x.for.includes(n))) {
+        notes.push({ severity: 'info', object: n, message: `split: SCANNED on the way: ${w.message}; ${w.createIndex}` });
+      }
       tables.push(slice);
     }
     return { ...full, tables, notes };
@@ -117,7 +125,7 @@ export class SliceSourceEngine implements SourceEngine {
   }
 
   count(table: TableModel, range?: KeyRange): Promise<number> {
-    return this.base.count(table, range, table.rowFilter);
+    return this.base.count(table, range, boundFilter(this.dialect, table, { range }));
   }
 
   planRanges(table: TableModel, parts: number): Promise<KeyRange[]> {
@@ -125,7 +133,7 @@ export class SliceSourceEngine implements SourceEngine {
   }
 
   readChunk(req: ReadChunkRequest): Promise<Readable> {
-    return this.base.readChunk({ ...req, filter: req.table.rowFilter });
+    return this.base.readChunk({ ...req, filter: boundFilter(this.dialect, req.table, req) });
   }
 
   async databaseLocale(): Promise<DatabaseLocale | undefined> {
@@ -150,11 +158,11 @@ export function accessNote(t: TableModel, role: ReturnType<typeof tableRole>, pl
     }
     case 'reached': {
       const via = role.path.steps.map((s) => `${s.from}(${s.columns.join(', ')}) -> ${s.to}`).join(', ');
-      const ix = pathIndex(t, role.path);
+      const ix = leadingIndex(t, role.path.steps[0].columns[0]);
       const last = role.path.steps[role.path.steps.length - 1].to;
       return ix
-        ? `split: reached via ${via} (tenant column ${plan.rooted[last]}); slice read by semi-join through index ${ix}`
-        : `split: reached via ${via}; SCANNED: no index on ${t.schema}.${t.name}(${role.path.steps[0].columns.join(', ')}), so the semi-join scans the table for each slice`;
+        ? `split: reached via ${via} (tenant column ${plan.rooted[last]}); slice found from the tenant key, then by index ${ix}`
+        : `split: reached via ${via}; SCANNED: no index starts with ${role.path.steps[0].columns[0]} on ${t.schema}.${t.name}, so each slice scans the table; create an index on (${role.path.steps[0].columns.join(', ')})`;
     }
   }
 }

@@ -90,9 +90,67 @@ export function pathJoin(d: SliceDialect, plan: SplitPlan, path: SplitPath, oute
   return { from: parts.join(' '), where, tenant: `${prev}.${d.ident(column)}`, tenantType: columnType(tables, last, column) };
 }
 
+/** Marks where a keyset bound may be added inside a reached table's driving subquery (see boundFilter). */
+export const BOUND_MARKER = '/*tmig:keyset-bound*/';
+
+const INTEGER_TYPE = /^(tinyint|smallint|int|integer|bigint|int2|int4|int8)$/i;
+
+/** An index whose first column is `column` (no partial index): a membership test on it seeks. */
+export function leadingIndex(t: TableModel, column: string): string | null {
+  return t.indexes.find((i) => !i.where && i.columns[0]?.name === column)?.name ?? null;
+}
+
+/**
+ * `expr` belongs to the values `subquery` yields. PostgreSQL gets `= ANY (ARRAY(subquery))` when an
+ * index leads with the column: the subquery runs once (an InitPlan) and the index is probed per
+ * value, whatever the planner estimates (as a semi-join, it hashes the subquery and scans the
+ * whole table for any tenant above a few hundred keys). Without such an index, and on SQL Server
+ * (whose optimizer seeks a semi-join by itself), a plain `IN (subquery)`.
+ */
+function membership(d: SliceDialect, expr: string, subquery: string, seekable: boolean): string {
+  return d.kind === 'postgres' && seekable ? `${expr} = ANY (ARRAY(${subquery}))` : `${expr} IN (${subquery})`;
+}
+
+/**
+ * The tenant's values of `steps[i].refColumns[0]` in `steps[i].to`, driven from the tenant key: the
+ * rooted table is entered by its tenant column, every hop back by an index on its FK column.
+ */
+function tenantValues(d: SliceDialect, plan: SplitPlan, path: SplitPath, i: number, value: string, tables: TableLookup, marker: boolean): string {
+  const s = path.steps[i];
+  const alias = `s${i + 1}`;
+  let cond: string;
+  if (i === path.steps.length - 1) {
+    const column = plan.rooted[s.to];
+    if (!column) throw new Error(`split plan: path ends at ${s.to}, which is not rooted`);
+    cond = `${alias}.${d.ident(column)} = ${d.literal(value, columnType(tables, s.to, column))}`;
+  } else {
+    const next = path.steps[i + 1];
+    cond = membership(d, `${alias}.${d.ident(next.columns[0])}`, tenantValues(d, plan, path, i + 1, value, tables, false), !!leadingIndex(tables(s.to), next.columns[0]));
+  }
+  return `SELECT ${alias}.${d.ident(s.refColumns[0])} FROM ${qualifiedOf(d, s.to, tables)} ${alias} WHERE ${cond}${marker ? BOUND_MARKER : ''}`;
+}
+
+/**
+ * A reached table whose first key column is its first FK column (an integer) can carry the chunk's
+ * keyset bound into the driving subquery, so each chunk probes only the keys from its position on
+ * instead of every key of the tenant. The bound is implied by the keyset condition: same rows.
+ */
+export function keyBound(d: SliceDialect, plan: SplitPlan, table: TableModel, tables: TableLookup): { expression: string; type: string } | null {
+  const role = tableRole(plan, table);
+  if (role.kind !== 'reached' || !table.key?.length) return null;
+  const s0 = role.path.steps[0];
+  const keyType = columnType(tables, planTableName(table), table.key[0]);
+  if (table.key[0] !== s0.columns[0] || !INTEGER_TYPE.test(keyType) || !INTEGER_TYPE.test(columnType(tables, s0.to, s0.refColumns[0]))) return null;
+  if (table.keyOrder?.some((o) => o !== 'natural')) return null;
+  return { expression: `s1.${d.ident(s0.refColumns[0])}`, type: keyType };
+}
+
 /**
  * The WHERE condition selecting one tenant's rows of a table, referring to the table by its
  * qualified name (the chunk queries do not alias it); null for a shared table (all rows).
+ * A reached table is a membership test on its first FK column, nested hop by hop to the tenant
+ * column, so the slice is found from the tenant key through indexes; a path with a composite FK
+ * adds the exact EXISTS over the whole path (the membership narrows by the first column only).
  */
 export function slicePredicate(d: SliceDialect, plan: SplitPlan, table: TableModel, tenantValue: string, tables: TableLookup): string | null {
   const role = tableRole(plan, table);
@@ -105,8 +163,13 @@ export function slicePredicate(d: SliceDialect, plan: SplitPlan, table: TableMod
       return `${self}.${d.ident(role.column)} = ${d.literal(tenantValue, type)}`;
     }
     case 'reached': {
-      const j = pathJoin(d, plan, role.path, self, tables);
-      const conds = [`EXISTS (SELECT 1 FROM ${j.from} WHERE ${j.where} AND ${j.tenant} = ${d.literal(tenantValue, j.tenantType)})`];
+      const s0 = role.path.steps[0];
+      const bound = keyBound(d, plan, table, tables) !== null;
+      const conds = [membership(d, `${self}.${d.ident(s0.columns[0])}`, tenantValues(d, plan, role.path, 0, tenantValue, tables, bound), !!leadingIndex(table, s0.columns[0]))];
+      if (role.path.steps.some((s) => s.columns.length > 1)) {
+        const j = pathJoin(d, plan, role.path, self, tables);
+        conds.push(`EXISTS (SELECT 1 FROM ${j.from} WHERE ${j.where} AND ${j.tenant} = ${d.literal(tenantValue, j.tenantType)})`);
+      }
       if (plan.onTwoTenants === 'skip') {
         // Rows that also reach another tenant stay behind (reported): copied, they would break an FK.
         for (const p of [role.path, ...(plan.alternatePaths[planTableName(table)] ?? [])]) {
@@ -117,6 +180,27 @@ export function slicePredicate(d: SliceDialect, plan: SplitPlan, table: TableMod
       return conds.join(' AND ');
     }
   }
+}
+
+/**
+ * The slice condition of one chunk: the stored filter with the keyset bound (range, after, upTo on
+ * the first key column) placed in its driving subquery, when the table has one (see keyBound).
+ */
+export function boundFilter(d: SliceDialect, table: TableModel, b: { range?: { lo: string | null; hi: string | null }; after?: readonly (string | null)[] | null; upTo?: readonly (string | null)[] | null }): string | undefined {
+  const f = table.rowFilter;
+  const kb = table.rowFilterKeyBound;
+  if (!f || !kb || f.split(BOUND_MARKER).length !== 2) return f;
+  const int = (v: string | null | undefined) => (typeof v === 'string' && /^-?\d{1,20}$/.test(v) ? v : null);
+  const conds: string[] = [];
+  const add = (op: string, v: string | null | undefined) => {
+    const x = int(v);
+    if (x !== null) conds.push(`${kb.expression} ${op} ${d.literal(x, kb.type)}`);
+  };
+  add('>', b.range?.lo);
+  add('<=', b.range?.hi);
+  add('>=', b.after?.[0]);
+  add('<=', b.upTo?.[0]);
+  return conds.length ? f.replace(BOUND_MARKER, () => ` AND ${conds.join(' AND ')}`) : f;
 }
 
 /** An index that starts with the tenant column; `withKey` when the table's key follows it. */

@@ -43,7 +43,8 @@ export function splitWaveManifests(req: SplitWaveRequest): MigrationWaveInput[] 
       target: { server: req.targetServer, database: req.targetDatabase.replace(/\{tenant\}/g, tenantIdFor(value)) },
     }));
     const phase = String(waves.length + 1).padStart(2, '0');
-    waves.push({ waveId: `${req.wavePrefix}-phase-${phase}`, tenants, splitPlans: { [PLAN_NAME]: req.plan }, ...(req.options ? { options: req.options } : {}) });
+    // Every phase lists all the split's tenants, so its accounting tells other phases' rows from orphans.
+    waves.push({ waveId: `${req.wavePrefix}-phase-${phase}`, tenants, splitPlans: { [PLAN_NAME]: req.plan }, splitTenants: { [PLAN_NAME]: req.tenants }, ...(req.options ? { options: req.options } : {}) });
   }
   return waves;
 }

@@ -24,6 +24,8 @@ export interface DownloadOptions {
   dest: string;
   /** ETag as listed when the migration was started; a different current ETag means the object was replaced. */
   expectedEtag?: string;
+  /** The error message when the ETag differs from `expectedEtag` (default: a new upload replaced the listed one). */
+  changedMessage?: (now: string, expected: string) => string;
   /** Resume point recorded by an earlier attempt (heartbeat details). Ignored if the object changed since. */
   resumeFrom?: { key?: string; offset: number; etag: string };
   onProgress?: (p: DownloadProgress) => void;
@@ -76,7 +78,7 @@ async function checkDiskSpace(dir: string, needed: number, total: number, reserv
   }
   if (needed + reserve > free) {
     throw ApplicationFailure.retryable(
-      `${what}: needs ${needed} more bytes (+${reserve} reserve) but ${free} are free at ${dir}; retrying later`, FailureType.DiskFull);
+      `${what}: needs ${needed} more bytes (+${reserve} reserve) but only ${free} are free on the work disk at ${dir}`, FailureType.DiskFull);
   }
 }
 
@@ -104,8 +106,8 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
   const etag = normalizeEtag(head.ETag);
   const total = head.ContentLength ?? 0;
   if (opts.expectedEtag && normalizeEtag(opts.expectedEtag) !== etag) {
-    throw new PermanentError(FailureType.SourceMissing,
-      `${what} changed since it was listed (ETag now ${etag}, listed ${normalizeEtag(opts.expectedEtag)}); the new upload gets its own migration`);
+    throw new PermanentError(FailureType.SourceMissing, opts.changedMessage?.(etag, normalizeEtag(opts.expectedEtag))
+      ?? `${what} changed since it was listed (ETag now ${etag}, listed ${normalizeEtag(opts.expectedEtag)}); the new upload gets its own migration`);
   }
   await mkdir(dirname(dest), { recursive: true });
   const marker = `${dest}.verified.json`;
@@ -158,8 +160,16 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
     });
     try {
       await pipeline(res.Body as Readable, out, { signal: opts.signal });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      // The disk filled up under this download (other downloads, other files): drop the partial file so
+      // it neither holds the space nor looks like progress, and say which file and which disk.
+      await fh.close().catch(() => undefined);
+      await rm(part, { force: true });
+      throw ApplicationFailure.retryable(`${what}: the work disk at ${dirname(dest)} filled up during the download `
+        + `(no space left after ${offset} of ${total} bytes); the partial file was removed`, FailureType.DiskFull);
     } finally {
-      await fh.close();
+      await fh.close().catch(() => undefined);
     }
     report(true);
   }

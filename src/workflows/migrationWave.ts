@@ -21,9 +21,14 @@ import type * as activities from '../activities';
 import { TASK_QUEUE, tenantWorkflowId } from '../contract/names';
 import { tenantDetails, tenantMemo, tenantSummary, waveCurrentDetails } from './uiMetadata';
 import { FailureType } from '../contract/failures';
+import type { SplitWaveAccounting, SplitWaveAccountingRequest } from '../contract/splitAccounting';
 
 const reportActivities = proxyActivities<typeof activities>({
   taskQueue: TASK_QUEUE, startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
+});
+// One grouped read per table of the shared source: long on a big one, heartbeating meanwhile.
+const accountingActivities = proxyActivities<typeof activities>({
+  taskQueue: TASK_QUEUE, startToCloseTimeout: '6h', heartbeatTimeout: '2m', retry: { maximumAttempts: 5 },
 });
 
 /**
@@ -40,6 +45,8 @@ export interface WaveCarry {
   tally?: WaveTally;
 }
 
+/** Patch: a split wave accounts for every source row at its end (activity accountSplitWave). */
+export const SPLIT_ACCOUNTING_PATCH = 'split-wave-accounting';
 /** Patch: per-wave tenant run ids, dated scheduled wave ids, role attributes, run-keyed reports. */
 export const RUN_IDENTITY_PATCH = 'wave-run-identity';
 /** Running tenants shown in the wave's progress query at most. */
@@ -191,6 +198,10 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     waveId, succeeded: tally.succeeded, failed: tally.failed,
     counts: { ...tally.counts }, failedTenantIds: tally.failedTenantIds, truncated: isTruncated(tally), ...(runKey ? { runKey } : {}),
   };
+  if (!cancelled && input.tenants.some((t) => t.source.split) && patched(SPLIT_ACCOUNTING_PATCH)) {
+    showDetails();
+    result.splitAccounting = await accountSplit(input, waveId, runKey, tally);
+  }
   await CancellationScope.nonCancellable(async () => {
     try {
       result.reportPath = (await reportActivities.reportWave.executeWithOptions({ summary: 'write wave report' }, [result, input.tenants.map((t) => t.tenantId)])).htmlPath;
@@ -207,6 +218,43 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
   // A cancelled wave ends CANCELLED in Temporal (its tenants are reported as cancelled).
   if (cancelled) throw new CancelledFailure(`wave ${waveId} cancelled by operator: ${tally.counts.failed} tenants did not finish`);
   return result;
+}
+
+/**
+ * The split accounting, one activity per shared source and plan: every source row is in exactly one
+ * succeeded tenant's target, in a shared table, or counted as no tenant / unknown / two tenants.
+ * An accounting that cannot run is recorded as incomplete (the wave's tenants are done either way).
+ */
+async function accountSplit(input: MigrationWaveInput, waveId: string, runKey: string | undefined, tally: WaveTally): Promise<SplitWaveAccounting[]> {
+  const notOk = new Set([...tally.failedTenantIds, ...tally.skippedTenantIds]);
+  const groups = new Map<string, SplitWaveAccountingRequest>();
+  for (const t of input.tenants) {
+    const split = t.source.split;
+    if (!split) continue;
+    const named = typeof split.plan === 'string' ? split.plan : undefined;
+    const plan = named ?? (split.plan ? 'inline' : `discovered:${split.tenantKey.column}`);
+    const key = JSON.stringify([t.source.server, t.source.database, plan, typeof split.plan === 'object' ? split.plan : null]);
+    let g = groups.get(key);
+    if (!g) {
+      const planSpec = named ? { plan: input.splitPlans?.[named] } : split.plan ? { plan: split.plan } : { column: split.tenantKey.column! };
+      const all = named ? input.splitTenants?.[named] : undefined;
+      g = { waveId, ...(runKey ? { runKey } : {}), source: { server: t.source.server, database: t.source.database }, plan, planSpec, tenants: [], ...(all ? { allTenants: all } : {}) };
+      groups.set(key, g);
+    }
+    g.tenants.push({ tenantId: t.tenantId, value: split.tenantKey.value, target: { server: t.target.server, database: t.target.database }, ok: !notOk.has(t.tenantId) });
+  }
+  const out: SplitWaveAccounting[] = [];
+  for (const req of groups.values()) {
+    try {
+      out.push(await accountingActivities.accountSplitWave.executeWithOptions({ summary: `split accounting ${req.source.server}/${req.source.database}` }, [req]));
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const message = `split accounting of ${req.source.server}/${req.source.database} could not run: ${innermostMessage(err)}`;
+      log.warn(message);
+      out.push({ source: req.source, plan: req.plan, tenants: req.tenants.length, knowsAllPhases: !!req.allTenants, tables: [], failures: [message], warnings: [], complete: false });
+    }
+  }
+  return out;
 }
 
 /** A tenant naming a wave split plan gets the plan itself, so its input is self-contained. */

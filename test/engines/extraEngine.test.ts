@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEngine } from '../../src/engines/engineDescriptor';
 import { engineDescriptors, registerEngine } from '../../src/engines/registry';
-import { serverBaseSchema } from '../../src/engines/serverConnection';
+import { serverBaseFor } from '../../src/engines/serverConnection';
 import type { SourceEngine } from '../../src/engines/sourceEngine';
 import type { SchemaModel, TableModel } from '../../src/engines/schemaModel';
 import { parseConfig, resetConfigCache } from '../../src/config/loadConfig';
@@ -27,7 +27,7 @@ import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 const ROWS = 2_500;
 const TARGET_DB = 'tmig_extra_engine_dst';
 
-const generatedServerSchema = serverBaseSchema.partial({ url: true }).extend({ kind: z.literal('generated'), rows: z.number().int().positive() });
+const generatedServerSchema = serverBaseFor(['generated'], 'generated://rows').partial({ url: true }).extend({ kind: z.literal('generated'), rows: z.number().int().positive() });
 
 const items: TableModel = {
   schema: 'gen', name: 'items', targetSchema: 'public', targetName: 'items', key: ['id'], estimatedRows: ROWS,

@@ -129,9 +129,13 @@ export async function make7z(out: string, files: Record<string, Buffer>, opts: {
   return out;
 }
 
-/** `../shared/fixtures/archives` from the project root, or undefined outside this workplace. */
+/**
+ * `../shared/fixtures/archives` from the project root (or `$TMIG_SHARED_DIR/fixtures/archives`, for a
+ * checkout that does not sit beside shared/), or undefined outside this workplace.
+ */
 export function rarFixturesDir(): string | undefined {
-  const dir = resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'archives');
+  const shared = process.env.TMIG_SHARED_DIR ?? resolve(__dirname, '..', '..', '..', 'shared');
+  const dir = join(shared, 'fixtures', 'archives');
   return existsSync(join(dir, 'rar5')) ? dir : undefined;
 }
 

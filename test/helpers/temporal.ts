@@ -11,6 +11,18 @@ export function temporalCliPath(): string | undefined {
 }
 
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+  // The SDK gives the dev server 5 s to listen; on a machine loaded by parallel suites it can
+  // take longer, so a start that timed out is tried again (each try on a fresh port).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTemporalOnce();
+    } catch (err) {
+      if (attempt >= 4 || !/did not start within/.test(String((err as Error)?.message))) throw err;
+    }
+  }
+}
+
+function startTemporalOnce(): Promise<TestWorkflowEnvironment> {
   const path = temporalCliPath();
   return TestWorkflowEnvironment.createLocal({
     server: {

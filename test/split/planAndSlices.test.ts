@@ -4,7 +4,7 @@ import { PostgresSourceEngine } from '../../src/engines/postgres/source';
 import type { SchemaModel } from '../../src/engines/schemaModel';
 import { discoverPlan, SplitPlanError } from '../../src/split/discoverPlan';
 import { SliceSourceEngine } from '../../src/split/sliceSource';
-import { slicePredicate, pgSliceDialect, mssqlSliceDialect } from '../../src/split/sliceSql';
+import { boundFilter, slicePredicate, pgSliceDialect, mssqlSliceDialect } from '../../src/split/sliceSql';
 import { accountSource } from '../../src/split/accounting';
 import { runAudit } from '../../src/audit/runAudit';
 import { planTableName, splitPlanSchema, type SplitPlan } from '../../src/contract/splitPlan';
@@ -107,7 +107,9 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
         const notes = Object.fromEntries(sliceModel.notes.map((n) => [n.object, n.message]));
         expect(notes['public.customers']).toMatch(/index customers_tenant .*no scan/);
         expect(notes['public.categories']).toMatch(/SCANNED: no index starts with client_id/);
-        expect(notes['public.order_lines']).toMatch(/semi-join through index order_lines_pkey/);
+        expect(notes['public.order_lines']).toMatch(/found from the tenant key, then by index order_lines_pkey/);
+        expect(sliceModel.notes.filter((n) => n.object === 'public.enrollments').map((n) => n.message).join('\n'))
+          .toMatch(/SCANNED: no index starts with category_id on public\.enrollments.*\(category_id\)/);
         for (const [table, sql] of Object.entries(TENANT_ROWS)) {
           const t = sliceModel.tables.find((x) => planTableName(x) === table)!;
           const cols = t.columns.map((c) => `coalesce(x.${pgSliceDialect.ident(c.name)}::text, '')`).join(', ');
@@ -134,6 +136,22 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
         const counts = await Promise.all(ranges.map((r) => slice.count(orders, r)));
         expect(counts.reduce((a, b) => a + b, 0)).toBe(orders.estimatedRows);
         expect(counts.every((c) => c > 0)).toBe(true);
+        // A reached table: its ranges carry their key bounds into the driving subquery and still cover the slice exactly.
+        const lines = sliceModel.tables.find((x) => x.name === 'order_lines')!;
+        expect(lines.rowFilterKeyBound).toEqual({ expression: 's1."order_no"', type: 'bigint' });
+        const lineRanges = await slice.planRanges(lines, 3);
+        expect(lineRanges.length).toBe(3);
+        const lineCounts = await Promise.all(lineRanges.map((r) => slice.count(lines, r)));
+        expect(lineCounts.reduce((a, b) => a + b, 0)).toBe(lines.estimatedRows);
+        // The planner drives the slice from the tenant key: order_lines is probed by its index, never scanned.
+        const bounded = boundFilter(pgSliceDialect, lines, { range: lineRanges[1], after: [lineRanges[1].lo!, '0'] });
+        expect(bounded).toContain(`s1."order_no" > '${lineRanges[1].lo}'::bigint AND s1."order_no" <= '${lineRanges[1].hi}'::bigint`);
+        const plans = await withDb(DB, (db) => db.query(`EXPLAIN (FORMAT JSON) SELECT * FROM ONLY public.order_lines WHERE ${bounded} ORDER BY order_no, line_no LIMIT 7`));
+        const nodes: { 'Node Type': string; 'Relation Name'?: string }[] = [];
+        const walk = (n: { Plans?: unknown[] } & Record<string, unknown>) => { nodes.push(n as never); (n.Plans as typeof n[] | undefined)?.forEach(walk); };
+        walk((plans.rows[0]['QUERY PLAN'] as { Plan: never }[])[0].Plan);
+        expect(nodes.filter((n) => n['Relation Name'] === 'order_lines').map((n) => n['Node Type'])).not.toContain('Seq Scan');
+        expect(nodes.some((n) => n['Relation Name'] === 'order_lines')).toBe(true);
       } finally {
         await slice.close();
       }
@@ -186,7 +204,10 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
     const byName = new Map(model.tables.map((x) => [planTableName(x), x]));
     const notes = byName.get('public.line_notes')!;
     const sql = slicePredicate(mssqlSliceDialect, plan, notes, "7'", (n) => byName.get(n)!);
-    expect(sql).toBe(`EXISTS (SELECT 1 FROM [public].[order_lines] s1 JOIN [public].[orders] s2 ON s2.[order_no] = s1.[order_no] `
+    // The driving membership (tenant key first, hop by hop) plus the exact EXISTS, as the first FK is composite.
+    expect(sql).toBe(`[public].[line_notes].[order_no] IN (SELECT s1.[order_no] FROM [public].[order_lines] s1 WHERE s1.[order_no] IN `
+      + `(SELECT s2.[order_no] FROM [public].[orders] s2 WHERE s2.[OwnerClient] = CAST(N'7''' AS integer))) AND `
+      + `EXISTS (SELECT 1 FROM [public].[order_lines] s1 JOIN [public].[orders] s2 ON s2.[order_no] = s1.[order_no] `
       + `WHERE s1.[order_no] = [public].[line_notes].[order_no] AND s1.[line_no] = [public].[line_notes].[line_no] AND s2.[OwnerClient] = CAST(N'7''' AS integer))`);
     expect(createHash('sha1').update(sql!).digest('hex')).toHaveLength(40);
   });
@@ -202,6 +223,12 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
     expect(ok.code).toBe(0);
     const doc = JSON.parse(ok.stdout);
     expect(doc.review.cycles).toEqual([['public.members', 'public.teams']]);
+    // Where a slice would scan for want of an index: named, with the index that fixes it (also on stderr).
+    expect(doc.review.scans).toEqual([
+      { table: 'public.categories', column: 'client_id', for: ['public.categories'], createIndex: 'CREATE INDEX "ix_categories_client_id_id" ON "public"."categories" ("client_id", "id");' },
+      { table: 'public.enrollments', column: 'category_id', for: ['public.enrollments'], createIndex: 'CREATE INDEX "ix_enrollments_category_id" ON "public"."enrollments" ("category_id");' },
+    ]);
+    expect(ok.stderr).toMatch(/warning: public\.enrollments: no index starts with category_id, so each slice of it scans public\.enrollments \(~\d+ rows\) for every tenant; fix: CREATE INDEX/);
     expect(doc.review.multiplePaths[0].table).toBe('public.enrollments');
     const planPath = join(dir, 'plan.json');
     writeFileSync(planPath, ok.stdout);
@@ -220,5 +247,5 @@ describe('split plan discovery and slice reads (real PostgreSQL)', () => {
     expect(phases[0].splitPlans.split.rooted['public.orders']).toBe('OwnerClient');
     const acc = JSON.parse(readFileSync(join(dir, 'split-accounting.json'), 'utf8'));
     expect(acc.tables.find((t: { table: string }) => t.table === 'public.enrollments').twoTenantRows).toBe(3);
-  }, 60_000);
+  }, 240_000); // four CLI processes; slow on a loaded machine
 });

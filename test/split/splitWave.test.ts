@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
-import type { TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
+import type { MigrationWaveResult, TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
 
 const SRC = 'tmig_split_src';
@@ -95,6 +95,31 @@ describe('split a shared database into one database per tenant (real Temporal, r
     expect(customers).toMatchObject({ noTenantRows: 2, unknownTenantRows: 240, twoTenantRows: 0, balanced: true, tenantRows: { 1: 40, 2: 80, 3: 120, 4: 160, 5: 200 } });
     expect(accounting.tables.find((t: { table: string }) => t.table === 'public.enrollments').twoTenantRows).toBe(3);
     expect(JSON.stringify(accounting)).not.toMatch(/sampleKeys/); // reportKeys is off: no key leaves the source
+
+    // The wave accounted for every row itself (its result and report carry it, whoever started it).
+    expect(cli.stdout).toMatch(/wave split-test-phase-01: split accounting complete/);
+    const waveReport = JSON.parse(readFileSync(join(reportsDir, 'waves', 'split-test-phase-01', 'wave.json'), 'utf8'));
+    const own = waveReport.splitAccounting[0];
+    expect(own).toMatchObject({ source: { server: 'local', database: SRC }, plan: 'split', tenants: 5, knowsAllPhases: true, complete: true, failures: [] });
+    expect(own.tables.find((t: { table: string }) => t.table === 'public.customers'))
+      .toMatchObject({ sourceRows: 842, waveTenantRows: 600, targetRows: 600, otherPhaseRows: 0, noTenantRows: 2, unknownTenantRows: 240, twoTenantRows: 0 });
+    for (const t of own.tables.filter((x: { role: string }) => x.role === 'rooted' || x.role === 'reached')) {
+      // Every source row: in exactly one tenant's target, or counted as no tenant / unknown tenant / two tenants.
+      expect(t.targetRows + t.otherPhaseRows + t.noTenantRows + t.unknownTenantRows + t.twoTenantRows, t.table).toBe(t.sourceRows);
+    }
+    expect(own.warnings.join('\n')).toMatch(/public\.enrollments: 3 rows reach two tenants/);
+
+    // A wave started directly (as from the Temporal UI), one phase of two tenants, with the default policy: orphans fail its accounting.
+    const phase = JSON.parse(readFileSync(join(dir, 'split-test-phase-01.json'), 'utf8'));
+    const direct = { waveId: 'split-direct', tenants: phase.tenants.filter((t: { tenantId: string }) => ['4', '5'].includes(t.tenantId)),
+      splitPlans: { split: { ...plan, onOrphans: 'fail' } } };
+    const res = await env.client.workflow.execute('migrationWave', { taskQueue: 'migrations', workflowId: 'wave-split-direct', args: [direct] }) as MigrationWaveResult;
+    expect(res.succeeded.length).toBe(2);
+    const acc = res.splitAccounting![0];
+    expect(acc).toMatchObject({ tenants: 2, knowsAllPhases: false, complete: false });
+    expect(acc.failures.join('\n')).toMatch(/table public\.customers: 2 rows with no tenant/);
+    expect(acc.tables.find((t) => t.table === 'public.customers')).toMatchObject({ waveTenantRows: 360, targetRows: 360, unknownTenantRows: 480 });
+    expect(acc.tables.find((t) => t.table === 'public.countries')).toMatchObject({ role: 'shared', sourceRows: 3, targetRows: 3 });
 
     for (const k of TENANTS) {
       for (const [table, sql] of Object.entries(TENANT_ROWS)) {

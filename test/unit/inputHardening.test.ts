@@ -34,6 +34,9 @@ describe('worker config', () => {
     expect(configError(server({ maxConcurency: 3 }))).toMatch(/servers\.pg: Unrecognized key.*maxConcurency/);
     expect(configError(JSON.stringify({ servers: {}, workdir: '/tmp' }))).toMatch(/Unrecognized key.*workdir/);
     expect(configError(server({ url: 'db1:5432' }))).toMatch(/servers\.pg\.url: (not a URL|scheme db1: is not)/);
+    // Each engine takes its own driver's schemes: a MySQL URL on a PostgreSQL server is refused.
+    expect(configError(server({ url: 'mysql://migrator@db1:3306/' }))).toMatch(/servers\.pg\.url: scheme mysql: is not one of postgres:, postgresql:/);
+    expect(configError(JSON.stringify({ servers: { my: { kind: 'mysql', url: 'postgres://migrator@db1/postgres' } } }))).toMatch(/servers\.my\.url: scheme postgres: is not one of mysql:/);
     expect(configError(server({ url: 'postgres://migrator:secret@db1/postgres' }))).toMatch(/servers\.pg\.url: must not contain a password.*passwordEnv/);
     expect(configError(server({ url: 'postgres://migrator@db1/postgres?password=secret' }))).toMatch(/servers\.pg\.url: must not contain a password/);
     expect(configError(JSON.stringify({ servers: { ms: { kind: 'mssql', url: 'mssql://sa@sql1:1433/master', maxRestoreConcurrency: 1 } } }))).toBeUndefined();

@@ -5,6 +5,7 @@ import { registerPause } from './pauseCommand';
 import { registerResume } from './resumeCommand';
 import { registerCancel } from './cancelCommand';
 import { registerRetryFailed } from './retryFailedCommand';
+import { registerRetry } from './retryCommand';
 import { registerThrottle } from './throttleCommand';
 import { registerSchedule } from './scheduleCommand';
 import { registerIntake } from './intakeCommand';
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   registerResume(program);
   registerCancel(program);
   registerRetryFailed(program);
+  registerRetry(program);
   registerThrottle(program);
   registerSchedule(program);
   registerIntake(program);

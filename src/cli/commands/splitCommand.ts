@@ -13,6 +13,7 @@ import { openSharedSource } from '../../split/sharedSource';
 import { accountSource, checkTargets } from '../../split/accounting';
 import { splitWaveManifests } from '../../split/waveManifests';
 import { countTargetTables } from '../../split/targetCounts';
+import { sliceScanWarnings } from '../../split/indexAdvice';
 import { CliError, ExitCode, out, parsePositiveInt, usageExitCodes, withClient } from '../operator';
 import { parseDatabaseRef } from './validateCommand';
 import { TASK_QUEUE, waveWorkflowId } from '../../contract/names';
@@ -58,12 +59,17 @@ export function registerSplit(program: Command): void {
       }
       const src = await openSharedSource(loadConfig(), parseDatabaseRef(opts.source, '--source'));
       try {
-        const found = discoverPlan(await src.describe(), opts.column, { rooted, shared: list(opts.shared), excluded: list(opts.exclude) });
+        const model = await src.describe();
+        const found = discoverPlan(model, opts.column, { rooted, shared: list(opts.shared), excluded: list(opts.exclude) });
+        // Tables each slice would scan for want of an index (only for a plan that places every table).
+        const scans = found.unplaceable.length ? [] : sliceScanWarnings(model, found.plan);
         const doc = { ...found.plan, review: {
+          scans: scans.map((w) => ({ table: w.table, column: w.column, for: w.for, createIndex: w.createIndex })),
           roots: found.roots, sharedDiscovered: found.sharedDiscovered, unplaceable: found.unplaceable, cycles: found.cycles,
           multiplePaths: found.multiplePaths.map((m) => ({ table: m.table, paths: m.paths.map((p) => p.steps.map((s) => `${s.from}(${s.columns.join(',')}) -> ${s.to}(${s.refColumns.join(',')})`).join(' / ')) })),
         } };
         out(opts.format === 'json' ? JSON.stringify(doc, null, 2) : toYaml(doc));
+        for (const w of scans) process.stderr.write(`warning: ${w.message}${w.for.some((f) => f !== w.table) ? ` (for ${w.for.join(', ')})` : ''}; fix: ${w.createIndex}\n`);
         if (found.unplaceable.length) throw new CliError(`cannot place table ${found.unplaceable.join(', ')}: declare it with --rooted, --shared or --exclude (or in the plan file)`, ExitCode.Failed);
       } catch (err) {
         if (err instanceof SplitPlanError) throw new CliError(err.message, ExitCode.Usage);
@@ -133,6 +139,11 @@ export function registerSplit(program: Command): void {
           out(`wave ${w.waveId}: ${result.succeeded.length} succeeded, ${result.failed.length} failed`);
           for (const f of result.failed) out(`  FAILED ${f.tenantId}: ${f.error}`);
           failed += result.failed.length;
+          // The wave's own accounting (the same proof a wave started from the Temporal UI carries).
+          for (const a of result.splitAccounting ?? []) {
+            out(`wave ${w.waveId}: split accounting ${a.complete ? 'complete' : `INCOMPLETE: ${a.failures.slice(0, 3).join('; ')}`}${a.reportPath ? ` (${a.reportPath})` : ''}`);
+            if (!a.complete) failed++;
+          }
         }
       });
       // The wave accounting: every target holds exactly its slice, every shared table whole.

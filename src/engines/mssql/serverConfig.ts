@@ -1,8 +1,8 @@
 /** The config of a SQL Server (`kind: mssql`): the shared fields plus backup and restore places. */
 import { z } from 'zod';
-import { serverBaseSchema } from '../serverConnection';
+import { serverBaseFor } from '../serverConnection';
 
-export const mssqlServerSchema = serverBaseSchema.extend({
+export const mssqlServerSchema = serverBaseFor(['mssql', 'sqlserver'], 'mssql://migrator@sql1:1433/master').extend({
   kind: z.literal('mssql'),
   /** Where .bak files are placed, as the worker sees it and as the SQL Server host sees it. */
   backupDir: z.object({ worker: z.string().min(1), server: z.string().min(1) }).optional(),

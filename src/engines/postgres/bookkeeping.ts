@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS _tmig.run (
 ALTER TABLE _tmig.run ADD COLUMN IF NOT EXISTS replaced_database text;
 CREATE TABLE IF NOT EXISTS _tmig.model (id int PRIMARY KEY CHECK (id = 1), model jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS _tmig.ddl_done (label text PRIMARY KEY, done_at timestamptz NOT NULL DEFAULT now());
+-- Post-data DDL taken from the source with the pre-data (one dump), applied after the copy.
+CREATE TABLE IF NOT EXISTS _tmig.ddl_plan (section text PRIMARY KEY, steps jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS _tmig.checkpoint (
   table_name text NOT NULL,
   range_id int NOT NULL,

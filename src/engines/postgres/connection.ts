@@ -4,6 +4,7 @@ import { databaseUrl, MAX_DATABASE_NAME_BYTES, serverPassword, type ServerBase }
 import { CANONICAL_SESSION_SETTINGS } from '../copyText';
 import { BadInputError, FailureType, PermanentError } from '../../contract/failures';
 import { redactStatement } from '../../contract/sqlState';
+import { parkOnEnd, poolingEnabled, realEnd, takeParked } from './sessionPool';
 
 export interface PgEndpoint {
   serverName: string;
@@ -25,6 +26,18 @@ export const MIGRATOR_SESSION_SETTINGS: Record<string, string> = {
 
 /** Opens a client with the canonical session settings, so COPY text is byte-identical on both sides. */
 export async function connectPg(ep: PgEndpoint, opts: { role: 'source' | 'target' | 'admin'; appName?: string } = { role: 'admin' }): Promise<Client> {
+  const settings = sessionSettingsSql(opts.role);
+  // Tenant databases' sessions are pooled per worker (admin sessions create and drop databases: never).
+  const key = opts.role !== 'admin' && poolingEnabled() ? `${ep.serverName}|${ep.server.url}|${ep.database}|${opts.role}|${opts.appName ?? ''}` : undefined;
+  for (let reused = key ? takeParked(key) : undefined; reused; reused = takeParked(key!)) {
+    try {
+      // RESET ALL drops whatever the last user SET; the session is idle outside a transaction (see sessionPool).
+      await reused.query(`RESET ALL; ${settings}`);
+      return reused;
+    } catch {
+      await realEnd(reused);
+    }
+  }
   const client = new Client({
     ...pgClientConfig(ep),
     application_name: opts.appName ?? `tmig-${opts.role}`,
@@ -45,11 +58,16 @@ export async function connectPg(ep: PgEndpoint, opts: { role: 'source' | 'target
     }
     throw err;
   }
+  await client.query(settings);
+  if (key) parkOnEnd(client, key, ep.database);
+  return client;
+}
+
+function sessionSettingsSql(role: 'source' | 'target' | 'admin'): string {
   const settings = Object.entries({ ...CANONICAL_SESSION_SETTINGS, ...MIGRATOR_SESSION_SETTINGS })
     .map(([k, v]) => `SET ${k} = '${v}'`).join('; ');
   // An online tenant's target is frozen for applications until cutover; tmig itself still writes.
-  await client.query(opts.role === 'target' ? `${settings}; SET default_transaction_read_only = off` : settings);
-  return client;
+  return role === 'target' ? `${settings}; SET default_transaction_read_only = off` : settings;
 }
 
 /**

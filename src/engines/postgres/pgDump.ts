@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DdlStep } from '../sourceEngine';
 import { pgToolEnv, type PgEndpoint } from './connection';
@@ -6,20 +9,47 @@ import { FailureType, PermanentError } from '../../contract/failures';
 
 const run = promisify(execFile);
 
-/** Schema DDL of a section, from pg_dump (roles and grants are cluster-level: not carried). */
-export async function dumpSection(ep: PgEndpoint, section: 'pre-data' | 'post-data'): Promise<string> {
+/**
+ * Both schema sections from one pg_dump run (one catalog snapshot): pg_dump's start and catalog
+ * reads cost more than half a second even for a tiny database, and pg_restore of the
+ * schema-only archive prints each section as `pg_dump --section` would, without a connection.
+ */
+export async function dumpSections(ep: PgEndpoint): Promise<{ preData: string; postData: string }> {
   const { url, env } = pgToolEnv(ep);
+  const dir = await mkdtemp(join(tmpdir(), 'tmig-schema-'));
+  const archive = join(dir, 'schema.dump');
   try {
-    const { stdout } = await run('pg_dump', ['--schema-only', `--section=${section}`, '--no-owner', '--no-privileges',
-      '--exclude-schema=_tmig', '--dbname', url], { env, maxBuffer: 512 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message);
-    if (/does not exist/.test(stderr) && /database/.test(stderr)) {
-      throw new PermanentError(FailureType.SourceMissing, `source database "${ep.database}" does not exist on server "${ep.serverName}"`);
+    try {
+      await run('pg_dump', ['--schema-only', '--format=custom', '--no-owner', '--no-privileges',
+        '--exclude-schema=_tmig', '--file', archive, '--dbname', url], { env });
+    } catch (err) {
+      throw dumpError(ep, 'schema', err);
     }
-    throw new Error(`pg_dump --section=${section} of "${ep.database}" on "${ep.serverName}" failed: ${stderr.trim()}`);
+    const section = async (name: 'pre-data' | 'post-data') => {
+      try {
+        return (await run('pg_restore', [`--section=${name}`, '--no-owner', '--no-privileges', '--file', '-', archive],
+          { env, maxBuffer: 512 * 1024 * 1024 })).stdout;
+      } catch (err) {
+        throw new Error(`pg_restore --section=${name} of the schema of "${ep.database}" on "${ep.serverName}" failed: ${stderrOf(err)}`);
+      }
+    };
+    const [preData, postData] = await Promise.all([section('pre-data'), section('post-data')]);
+    return { preData, postData };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+function stderrOf(err: unknown): string {
+  return String((err as { stderr?: string }).stderr ?? (err as Error).message).trim();
+}
+
+function dumpError(ep: PgEndpoint, what: string, err: unknown): Error {
+  const stderr = stderrOf(err);
+  if (/does not exist/.test(stderr) && /database/.test(stderr)) {
+    return new PermanentError(FailureType.SourceMissing, `source database "${ep.database}" does not exist on server "${ep.serverName}"`);
+  }
+  return new Error(`pg_dump (${what}) of "${ep.database}" on "${ep.serverName}" failed: ${stderr}`);
 }
 
 /** Drops psql meta-commands (\restrict ...) that newer pg_dump versions emit: we execute through the driver. */

@@ -6,7 +6,7 @@ import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState
 import { FULL_RANGE } from '../sourceEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { chunkCopyOut, countQuery, type PgTableShape } from './chunkQuery';
-import { dumpSection, splitPostData, stripMetaCommands } from './pgDump';
+import { dumpSections, splitPostData, stripMetaCommands } from './pgDump';
 import { keyExpr, onlyTable, qualified, quoteIdent } from './quoting';
 import { FailureType, PermanentError } from '../../contract/failures';
 
@@ -17,6 +17,8 @@ const fkAction: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CA
 export class PostgresSourceEngine implements SourceEngine {
   readonly kind = 'postgres';
   private client: Client | undefined;
+  /** Both schema sections, dumped once per engine (createSchema asks for pre- and post-data together). */
+  private sections: Promise<{ preData: string; postData: string }> | undefined;
 
   constructor(private readonly ep: PgEndpoint) {}
 
@@ -134,14 +136,20 @@ export class PostgresSourceEngine implements SourceEngine {
     }
   }
 
+  private dumped(): Promise<{ preData: string; postData: string }> {
+    this.sections ??= dumpSections(this.ep);
+    this.sections.catch(() => { this.sections = undefined; }); // a failed dump is not kept
+    return this.sections;
+  }
+
   async preDataSteps(): Promise<DdlStep[]> {
-    const sql = stripMetaCommands(await dumpSection(this.ep, 'pre-data'));
+    const sql = stripMetaCommands((await this.dumped()).preData);
     return [{ label: 'pre-data', sql, group: 0 }];
   }
 
   async postDataSteps(): Promise<DdlStep[]> {
     // tmig's own change-capture publications (online migration) belong to the source only.
-    const steps = splitPostData(await dumpSection(this.ep, 'post-data')).filter((s) => !/^PUBLICATION(?: TABLE)? [^ ]*\.tmig_/.test(s.label));
+    const steps = splitPostData((await this.dumped()).postData).filter((s) => !/^PUBLICATION(?: TABLE)? [^ ]*\.tmig_/.test(s.label));
     // A schema-only dump leaves materialized views empty: refresh the populated ones, in creation order, last.
     const db = await this.db();
     const mv = await db.query<{ name: string }>(`SELECT format('%I.%I', schemaname, matviewname) AS name

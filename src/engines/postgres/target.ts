@@ -5,6 +5,7 @@ import type { SchemaModel, TableModel } from '../schemaModel';
 import type { DatabaseLocale, DdlStep, KeyRange, SequenceState } from '../sourceEngine';
 import type { PrepareOutcome, TargetEngine } from '../targetEngine';
 import { connectPg, type PgEndpoint } from './connection';
+import { closeIdleSessions } from './sessionPool';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
 import { targetShape } from './source';
@@ -123,6 +124,7 @@ export class PostgresTarget implements TargetEngine {
     let base = this.ep.database;
     while (Buffer.byteLength(base + suffix, 'utf8') > 63) base = base.slice(0, -1);
     const aside = base + suffix;
+    await closeIdleSessions(this.ep.database);
     const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
     try {
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [this.ep.database]);
@@ -147,6 +149,7 @@ export class PostgresTarget implements TargetEngine {
   }
 
   private async dropDatabase(): Promise<void> {
+    await closeIdleSessions(this.ep.database);
     const admin = await connectPg({ ...this.ep, database: adminDatabase(this.ep) }, { role: 'admin' });
     try {
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(this.ep.database)} WITH (FORCE)`);
@@ -193,6 +196,30 @@ export class PostgresTarget implements TargetEngine {
         throw err;
       }
       return true;
+    } finally {
+      await db.end();
+    }
+  }
+
+  /** Stores the post-data steps taken with the pre-data; the first stored plan stays (a retry keeps it). */
+  async savePostDataPlan(steps: DdlStep[]): Promise<void> {
+    const db = await this.connect();
+    try {
+      await db.query(`INSERT INTO _tmig.ddl_plan (section, steps) VALUES ('post-data', $1) ON CONFLICT (section) DO NOTHING`, [JSON.stringify(steps)]);
+    } finally {
+      await db.end();
+    }
+  }
+
+  /** The stored post-data steps, if the schema phase stored them. */
+  async loadPostDataPlan(): Promise<DdlStep[] | undefined> {
+    const db = await this.connect();
+    try {
+      const r = await db.query<{ steps: DdlStep[] }>(`SELECT steps FROM _tmig.ddl_plan WHERE section = 'post-data'`);
+      return r.rows[0]?.steps;
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return undefined; // a target prepared before the plan table existed
+      throw err;
     } finally {
       await db.end();
     }

@@ -42,6 +42,14 @@ export function renderWaveHtml(r: WaveReport): string {
     ? `<section id="failures"><h2>Failures (${failures.length})</h2><ul>${failures.map((t) =>
       `<li data-tenant="${e(t.tenantId)}"><strong>${e(t.tenantId)}</strong>: <span class="error-reason">${e(t.error ?? 'no reason recorded')}</span></li>`).join('')}</ul></section>`
     : '';
+  const split = (r.splitAccounting ?? []).map((a) => `<section class="split-accounting" data-complete="${a.complete}"><h2>Split accounting: ${e(a.source.server)}/${e(a.source.database)} (plan ${e(a.plan)})
+<span class="${a.complete ? 'ok' : 'bad'}">${a.complete ? 'every row accounted for' : 'INCOMPLETE'}</span></h2>
+${a.failures.length ? `<ul>${a.failures.slice(0, 50).map((f) => `<li class="bad">${e(f)}</li>`).join('')}</ul>` : ''}${a.warnings.length ? `<ul>${a.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>` : ''}
+<table><thead><tr><th>Table</th><th>Role</th><th class="num">Source rows</th><th class="num">This wave's tenants</th><th class="num">In targets</th><th class="num">Other phases</th>
+<th class="num">No tenant</th><th class="num">Unknown tenant</th><th class="num">Two tenants</th></tr></thead><tbody>
+${a.tables.map((t) => `<tr data-table="${e(t.table)}"><td>${e(t.table)}</td><td>${e(t.role)}</td><td class="num">${formatInt(t.sourceRows)}</td><td class="num">${formatInt(t.waveTenantRows)}</td>
+<td class="num">${formatInt(t.targetRows)}</td><td class="num">${formatInt(t.otherPhaseRows)}</td><td class="num">${formatInt(t.noTenantRows)}</td><td class="num">${formatInt(t.unknownTenantRows)}</td><td class="num">${formatInt(t.twoTenantRows)}</td></tr>`).join('\n')}
+</tbody></table></section>`).join('\n');
   const header = `<h1><span class="verdict ${r.verdict}" id="verdict" data-verdict="${r.verdict}">${r.verdict.toUpperCase()}</span>Wave ${e(r.waveId)}</h1>
 <div class="muted">generated ${e(r.generatedAt)} · report schema v${r.schemaVersion}</div>`;
   const body = `<section id="summary"><h2>Summary</h2><div class="cards">
@@ -55,6 +63,7 @@ ${card('tenantMs', 'Tenant time (sum)', s.tenantMs, formatDuration(s.tenantMs))}
 <div class="chart" style="height:240px"><canvas id="chart-status" aria-label="tenant status"></canvas></div>
 <div class="chart" style="height:240px"><canvas id="chart-durations" aria-label="duration per tenant"></canvas></div></div></section>
 ${failureList}
+${split}
 <section id="tenants"><h2>Tenants</h2><table id="tenant-list"><thead><tr><th>Tenant</th><th>Status</th><th class="num">Duration</th><th class="num">Rows</th>
 <th class="num">Tables</th><th class="num">Checksum mismatches</th><th class="num">Audit findings</th><th>Failure reason</th><th>Data</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="9" class="muted">No tenants.</td></tr>'}</tbody></table></section>`;

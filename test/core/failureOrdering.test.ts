@@ -1,0 +1,54 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../helpers/stack';
+import { dropDatabases, withDb } from '../helpers/pg';
+import { createSampleTenant } from '../../src/demo/sampleTenant';
+import { PG_ADMIN_URL } from '../helpers/pg';
+import { activityCompletedAt, activityScheduledAt, targetLockReleasedAt } from '../helpers/historyOrder';
+
+/**
+ * Issue 11, item 5: a failed run marks its target failed while it still holds the target's lock
+ * (a permit of limit 1), so the mark can never land on the next run of the same tenant, which
+ * waits for that permit. Checked on the real workflow's history (the old order, release then mark,
+ * fails it).
+ */
+const src = 'tmig_ord_src';
+const dst = 'tmig_ord_dst';
+
+describe('failure handling runs while the target lock is held', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    await dropDatabases(src, dst);
+    await createSampleTenant(PG_ADMIN_URL, src, 200);
+    // A large object: refused (UnsupportedFeature) when the source is described, after the target exists.
+    await withDb(src, (db) => db.query(`SELECT lo_from_bytea(0, 'refused'::bytea)`));
+    stack = await startStack();
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await dropDatabases(src, dst);
+  });
+
+  it('markTargetFailed completes before the target-lock permit is released (the report after)', async () => {
+    const target = { server: 'target', database: dst };
+    const failing = await stack.env.client.workflow.start('tenantMigration', {
+      taskQueue: 'migrations', workflowId: 'tenant-ord-fail', args: [{ tenantId: 'ord', source: { server: 'local', database: src }, target }],
+    });
+    const err = await failing.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+
+    const events = (await failing.fetchHistory()).events ?? [];
+    const marked = activityCompletedAt(events, 'markTargetFailed');
+    const released = targetLockReleasedAt(events, target);
+    expect(activityScheduledAt(events, 'prepareTarget')).toBeGreaterThan(-1);
+    expect(marked, 'markTargetFailed completed').toBeGreaterThan(-1);
+    expect(released, 'target lock released').toBeGreaterThan(-1);
+    expect(marked).toBeLessThan(released);
+    // The failure report is written after the release (it does not touch the target).
+    expect(activityScheduledAt(events, 'reportTenant')).toBeGreaterThan(released);
+
+    const run = await withDb(dst, (db) => db.query('SELECT status, last_error FROM _tmig.run'));
+    expect(run.rows[0]).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/large object/i) });
+  }, 180_000);
+});
