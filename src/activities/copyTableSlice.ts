@@ -22,6 +22,8 @@ export interface CopySliceRequest {
   chunkRows: number;
   /** Return after this long so the workflow can update progress; the next call resumes. */
   budgetMs: number;
+  /** false: no read-back before commit (no target checksum recorded; validation re-reads those chunks cold). */
+  readBack?: boolean;
 }
 
 export interface CopySliceResult {
@@ -86,7 +88,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
         while (!cp.done) {
           throwIfCancelled();
           const chunkStarted = performance.now();
-          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows) : await copyWholeTable(db, engine, table, cp);
+          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows, req.readBack !== false) : await copyWholeTable(db, engine, table, cp, req.readBack !== false);
           recordChunkCommitted(t, step.rows, step.bytes, (performance.now() - chunkStarted) / 1000);
           cp = step.checkpoint;
           result.rowsThisCall += step.rows;
@@ -113,7 +115,7 @@ interface ChunkStep {
   bytes: number;
 }
 
-async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number): Promise<ChunkStep> {
+async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number, readBack: boolean): Promise<ChunkStep> {
   const shape = targetShape(table);
   const keyPositions = shape.key!.map((k) => shape.columns.indexOf(k));
   await db.query('BEGIN');
@@ -129,7 +131,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
     // The target side of the checksum, read back before commit (validation compares the two).
     const checksum = tap.checksum.digest();
-    const targetChecksum = rows > 0 ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;
+    const targetChecksum = rows > 0 && readBack ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;
     const checkpoint = await recordChunk(db, cp,
       { lastKey, rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact }, done);
     await db.query('COMMIT');
@@ -141,7 +143,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
 }
 
 /** A table without a usable key, or one page range of it: copied in one transaction (restarted whole on retry). */
-async function copyWholeTable(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint): Promise<ChunkStep> {
+async function copyWholeTable(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, readBack: boolean): Promise<ChunkStep> {
   const shape = targetShape(table);
   await db.query('BEGIN');
   try {
@@ -166,7 +168,7 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     }
     // Read back before commit: this transaction's rows, wherever they sit (a page range's rows land on other target pages).
     const checksum = tap.checksum.digest();
-    const targetChecksum = await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows);
+    const targetChecksum = readBack ? await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows) : null;
     const checkpoint = await recordWholeTable(db, cp,
       { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact });
     await db.query('COMMIT');

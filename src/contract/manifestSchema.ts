@@ -57,6 +57,8 @@ export const optionsSchema = z.object({
   recheckSource: z.boolean().optional(),
   /** Re-read every validated chunk cold from the target (default: the copy-time read-back plus the xmin census). */
   recheck: z.boolean().optional(),
+  /** Read each chunk back in its own transaction and record the target checksum (default true; off: validation re-reads cold). */
+  copyReadBack: z.boolean().optional(),
   /** Run the pre-migration audit. */
   audit: z.boolean().optional(),
   auditChecks: z.array(auditCheckSchema).optional(),

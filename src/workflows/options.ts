@@ -13,6 +13,7 @@ export function resolveOptions(o: MigrationOptions = {}) {
     sampleRate: o.sampleRate ?? 0.1,
     recheckSource: o.recheckSource ?? false,
     recheck: o.recheck ?? false,
+    copyReadBack: o.copyReadBack ?? true,
     audit: o.audit ?? false,
     throttle: o.throttle ?? true,
   };

@@ -9,6 +9,8 @@ const SRC = 'tmig_vfast_src';
 const DST = 'tmig_vfast_dst';
 /** The same target as an older tmig left it: chunk records without target checksum and transaction id. */
 const OLD = 'tmig_vfast_old';
+/** Copied with copyReadBack: false. */
+const NORB = 'tmig_vfast_norb';
 
 /**
  * Validation without a second pass: each chunk's target checksum is read back in the transaction
@@ -27,7 +29,7 @@ describe('fast validation (copy-time read-back + xmin census)', () => {
     r.validation.tables.reduce((s, t) => s + (f(t) ?? 0), 0);
 
   beforeAll(async () => {
-    await dropDatabases(SRC, DST, OLD);
+    await dropDatabases(SRC, DST, OLD, NORB);
     await createSampleTenant(PG_ADMIN_URL, SRC, 1200);
     stack = await startStack();
     ({ env } = stack);
@@ -39,7 +41,7 @@ describe('fast validation (copy-time read-back + xmin census)', () => {
 
   afterAll(async () => {
     await stack?.stop();
-    await dropDatabases(SRC, DST, OLD);
+    await dropDatabases(SRC, DST, OLD, NORB);
   });
 
   it('records both checksums and the writing transaction in every chunk; validates untouched without re-reading the target', async () => {
@@ -68,6 +70,18 @@ describe('fast validation (copy-time read-back + xmin census)', () => {
     expect(total(r, (t) => t.targetChunksReread)).toBe(total(r, (t) => t.chunks));
     await withDb(OLD, (db) => db.query(`UPDATE rooms SET kind = kind || '!' WHERE (hotel_code, room_no) = (SELECT hotel_code, room_no FROM rooms ORDER BY 1, 2 LIMIT 1)`));
     expect(failures(await validate(OLD))).toMatch(/public\.rooms: range 0 chunk 1: target rows differ/);
+  });
+
+  it('with copyReadBack off no target checksum is recorded and validation re-reads every chunk cold', async () => {
+    await env.client.workflow.execute('tenantMigration', {
+      taskQueue: 'migrations', workflowId: 'tenant-vfast-norb',
+      args: [{ tenantId: 'vfast-norb', source: { server: 'local', database: SRC }, target: { server: 'target', database: NORB }, options: { chunkRows: 100, copyReadBack: false } }],
+    });
+    const recorded = await withDb(NORB, (db) => db.query<{ n: number; with: number }>('SELECT count(*)::int AS n, count(target_checksum)::int AS with FROM _tmig.chunk'));
+    expect(recorded.rows[0]).toEqual({ n: expect.any(Number), with: 0 });
+    const r = await validate(NORB);
+    expect(failures(r)).toBe('');
+    expect(total(r, (t) => t.targetChunksReread)).toBe(recorded.rows[0].n);
   });
 
   it('a value updated to itself changes xmin but not the data: the census falls back to a cold re-read, which passes', async () => {
