@@ -15,6 +15,8 @@ export interface CopySmallTablesRequest {
   chunkRows: number;
   /** Return after this long (between tables or chunks) so the workflow can update progress; the next call resumes. */
   budgetMs: number;
+  /** As in copyTableSlice: false skips the read-back before commit. */
+  readBack?: boolean;
 }
 
 /** One result per item attempted, in order; items after a table left unfinished are not attempted. */
@@ -24,7 +26,7 @@ export async function copySmallTables(t: TenantRef, req: CopySmallTablesRequest)
   for (const item of req.items) {
     const left = req.budgetMs - (Date.now() - started);
     if (results.length > 0 && left <= 0) break;
-    const r = await copyTableSlice(t, { table: item.table, rangeId: item.rangeId, chunkRows: req.chunkRows, budgetMs: Math.max(1, left) });
+    const r = await copyTableSlice(t, { table: item.table, rangeId: item.rangeId, chunkRows: req.chunkRows, budgetMs: Math.max(1, left), readBack: req.readBack });
     results.push(r);
     if (!r.done) break;
   }

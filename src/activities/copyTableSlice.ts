@@ -5,8 +5,9 @@ import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeat
 import { openSource, openTarget } from '../config/openEngines';
 import { tableLabel, type TableModel } from '../engines/schemaModel';
 import { FailureType, PermanentError } from '../contract/failures';
-import type { SourceEngine } from '../engines/sourceEngine';
-import { lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
+import { FULL_RANGE, type SourceEngine } from '../engines/sourceEngine';
+import { ensureChunkColumns, lockCheckpoint, readCheckpoints, recordChunk, recordWholeTable, type Checkpoint } from '../engines/postgres/checkpointStore';
+import { markBeforeWrite, readBackWritten } from '../engines/postgres/chunkReadBack';
 import { targetShape } from '../engines/postgres/source';
 import { qualified } from '../engines/postgres/quoting';
 import { copyIntoSql } from '../engines/postgres/chunkQuery';
@@ -21,6 +22,8 @@ export interface CopySliceRequest {
   chunkRows: number;
   /** Return after this long so the workflow can update progress; the next call resumes. */
   budgetMs: number;
+  /** false: no read-back before commit (no target checksum recorded; validation re-reads those chunks cold). */
+  readBack?: boolean;
 }
 
 export interface CopySliceResult {
@@ -68,6 +71,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
       // Bulk-load settings that keep durability: each chunk's commit is still flushed.
       // lock_timeout: waiting behind a stale attempt's checkpoint lock fails (and is retried) instead of hanging.
       await db.query(`SET synchronous_commit = on; SET maintenance_work_mem = '256MB'; SET lock_timeout = '2min'`);
+      await ensureChunkColumns(db, t.target);
       const [initial] = await readCheckpoints(db, req.table).then((cps) => cps.filter((c) => c.rangeId === req.rangeId));
       if (!initial) throw new Error(`no checkpoint row for ${req.table} range ${req.rangeId}: planCopy has not run`);
       result.rowsDone = initial.rowsDone;
@@ -84,7 +88,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
         while (!cp.done) {
           throwIfCancelled();
           const chunkStarted = performance.now();
-          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows) : await copyWholeTable(db, engine, table, cp);
+          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows, req.readBack !== false) : await copyWholeTable(db, engine, table, cp, req.readBack !== false);
           recordChunkCommitted(t, step.rows, step.bytes, (performance.now() - chunkStarted) / 1000);
           cp = step.checkpoint;
           result.rowsThisCall += step.rows;
@@ -111,12 +115,13 @@ interface ChunkStep {
   bytes: number;
 }
 
-async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number): Promise<ChunkStep> {
+async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number, readBack: boolean): Promise<ChunkStep> {
   const shape = targetShape(table);
   const keyPositions = shape.key!.map((k) => shape.columns.indexOf(k));
   await db.query('BEGIN');
   try {
     await lockCheckpoint(db, cp);
+    const mark = await markBeforeWrite(db, shape);
     const source = await engine.readChunk({ table, range: cp.range, after: cp.lastKey, limit: chunkRows });
     const tap = new CopyTap('ordered-sha256');
     const sink = db.query(copyFrom(copyIntoSql(shape)));
@@ -124,8 +129,11 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
     const rows = tap.rows;
     const done = rows < chunkRows;
     const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
+    // The target side of the checksum, read back before commit (validation compares the two).
+    const checksum = tap.checksum.digest();
+    const targetChecksum = rows > 0 && readBack ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;
     const checkpoint = await recordChunk(db, cp,
-      { lastKey, rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() }, done);
+      { lastKey, rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact }, done);
     await db.query('COMMIT');
     return { rows, bytes: tap.bytes, checkpoint };
   } catch (err) {
@@ -135,7 +143,7 @@ async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableMode
 }
 
 /** A table without a usable key, or one page range of it: copied in one transaction (restarted whole on retry). */
-async function copyWholeTable(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint): Promise<ChunkStep> {
+async function copyWholeTable(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, readBack: boolean): Promise<ChunkStep> {
   const shape = targetShape(table);
   await db.query('BEGIN');
   try {
@@ -143,6 +151,7 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     // The whole table in one range: start from empty (ONLY: an inheritance parent must not empty its children).
     // A page range needs no clean-up: it commits with its checkpoint or not at all.
     if (cp.range.lo === null && cp.range.hi === null) await db.query(`TRUNCATE ONLY ${qualified(shape.schema, shape.name)}`);
+    const mark = await markBeforeWrite(db, shape);
     const source = await engine.readChunk({ table, range: cp.range, after: null, limit: null });
     const tap = new CopyTap('multiset-sha256');
     const sink = db.query(copyFrom(copyIntoSql(shape)));
@@ -157,8 +166,11 @@ async function copyWholeTable(db: Client, engine: SourceEngine, table: TableMode
     } finally {
       clearTimeout(budget);
     }
+    // Read back before commit: this transaction's rows, wherever they sit (a page range's rows land on other target pages).
+    const checksum = tap.checksum.digest();
+    const targetChecksum = readBack ? await readBackWritten(db, shape, { range: FULL_RANGE, after: null, upTo: null }, mark, tap.checksum.kind, tap.rows) : null;
     const checkpoint = await recordWholeTable(db, cp,
-      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum: tap.checksum.digest(), checksumKind: tap.checksum.kind, attempt: attempt() });
+      { lastKey: null, rows: tap.rows, bytes: tap.bytes, checksum, checksumKind: tap.checksum.kind, attempt: attempt(), targetChecksum, xact: mark.xact });
     await db.query('COMMIT');
     return { rows: tap.rows, bytes: tap.bytes, checkpoint };
   } catch (err) {

@@ -55,6 +55,10 @@ export const optionsSchema = z.object({
   sampleRate: z.number().min(0).max(1).optional(),
   /** Re-read every validated chunk from the source as well (proves the source did not change since the copy). */
   recheckSource: z.boolean().optional(),
+  /** Re-read every validated chunk cold from the target (default: the copy-time read-back plus the xmin census). */
+  recheck: z.boolean().optional(),
+  /** Read each chunk back in its own transaction and record the target checksum (default true; off: validation re-reads cold). */
+  copyReadBack: z.boolean().optional(),
   /** Run the pre-migration audit. */
   audit: z.boolean().optional(),
   auditChecks: z.array(auditCheckSchema).optional(),

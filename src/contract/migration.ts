@@ -41,6 +41,12 @@ export const tableResultSchema = z.object({
   chunksVerified: z.number(),
   /** Of those, chunks also re-read from the source (a sample, or all with recheckSource). */
   sourceChunksReread: z.number().optional(),
+  /**
+   * Of the verified chunks, those re-read cold from the target (recheck, chunks an older version wrote,
+   * or rows written since the copy); the others were proven by the checksum read back when they were
+   * written plus the xmin census.
+   */
+  targetChunksReread: z.number().optional(),
   checksumOk: z.boolean(),
   /**
    * Rows already committed where a retried copy attempt (after a crash or error) resumed, summed
@@ -188,6 +194,8 @@ export const validateMigrationInputSchema = z.object({
   sampleRate: z.number().optional(),
   /** Re-read every chunk from the source too (default: a sample, plus every chunk from the target). */
   recheckSource: z.boolean().optional(),
+  /** Re-read every chunk cold from the target, not trusting the copy-time read-back and the xmin census. */
+  recheck: z.boolean().optional(),
   concurrency: z.number().optional(),
   /** Name key values in mismatch messages (they may be personal data). */
   reportKeys: z.boolean().optional(),

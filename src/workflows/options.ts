@@ -12,6 +12,8 @@ export function resolveOptions(o: MigrationOptions = {}) {
     validation: (o.validation ?? 'full') as 'full' | 'sample' | 'none',
     sampleRate: o.sampleRate ?? 0.1,
     recheckSource: o.recheckSource ?? false,
+    recheck: o.recheck ?? false,
+    copyReadBack: o.copyReadBack ?? true,
     audit: o.audit ?? false,
     throttle: o.throttle ?? true,
   };

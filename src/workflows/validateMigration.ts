@@ -34,7 +34,7 @@ export async function validateMigration(input: ValidateMigrationInput): Promise<
   } else {
     const tables = await light.listMigratedTables(ref);
     phase = 'validate';
-    validation = await runValidation(ref, { tables: tables.map((table) => ({ table })), mode, sampleRate: input.sampleRate ?? 0.1, recheckSource: input.recheckSource, concurrency: input.concurrency ?? 4 });
+    validation = await runValidation(ref, { tables: tables.map((table) => ({ table })), mode, sampleRate: input.sampleRate ?? 0.1, recheckSource: input.recheckSource, recheck: input.recheck, concurrency: input.concurrency ?? 4 });
   }
   phase = 'report';
   const asResult: TenantMigrationResult = {

@@ -17,9 +17,9 @@ const DST = 'tmig_val_dst';
 describe('validation of an altered target', () => {
   let env: TestWorkflowEnvironment;
   let stack: Stack;
-  const validate = (mode: 'full' | 'sample', recheckSource = false, reportKeys = false) => env.client.workflow.execute('validateMigration', {
+  const validate = (mode: 'full' | 'sample', recheckSource = false, reportKeys = false, recheck = false) => env.client.workflow.execute('validateMigration', {
     taskQueue: 'migrations', workflowId: `validate-${mode}-${Date.now()}`,
-    args: [{ source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, mode, sampleRate: 0, recheckSource, reportKeys }],
+    args: [{ source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, mode, sampleRate: 0, recheckSource, reportKeys, recheck }],
   }) as Promise<ValidateMigrationResult>;
   const failures = (r: ValidateMigrationResult) => r.validation.findings.filter((f) => !f.ok).map((f) => f.message);
 
@@ -45,13 +45,19 @@ describe('validation of an altered target', () => {
       expect(failures(r)).toEqual([]);
       expect(r.validation.ok).toBe(true);
     }
-    const full = await validate('full');
-    const sample = await validate('sample');
+    // With recheck, full mode re-reads every chunk cold from the target, sample mode a share; from the source
+    // only a sample (first and last chunk of each range here) unless asked to re-read it all.
+    const full = await validate('full', false, false, true);
+    const sample = await validate('sample', false, false, true);
     const reread = (r: ValidateMigrationResult) => r.validation.tables.reduce((s, t) => s + t.chunksVerified, 0);
+    const cold = (r: ValidateMigrationResult) => r.validation.tables.reduce((s, t) => s + (t.targetChunksReread ?? 0), 0);
     expect(reread(sample)).toBeLessThan(reread(full));
-    // Full mode re-reads every chunk from the target; from the source only a sample (first and last chunk of each
-    // range here) unless asked to re-read it all.
     const chunks = full.validation.tables.reduce((s, t) => s + t.chunks, 0);
+    expect(cold(full)).toBe(chunks);
+    // Without recheck every chunk is verified from the checksum read back when it was written (no cold re-read).
+    const fast = await validate('full');
+    expect(reread(fast)).toBe(chunks);
+    expect(cold(fast)).toBe(0);
     const fromSource = (r: ValidateMigrationResult) => r.validation.tables.reduce((s, t) => s + (t.sourceChunksReread ?? 0), 0);
     expect(reread(full)).toBe(chunks);
     expect(fromSource(full)).toBeLessThan(chunks);

@@ -49,4 +49,9 @@ CREATE TABLE IF NOT EXISTS _tmig.chunk (
   committed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (table_name, range_id, chunk_no)
 );
+-- Added later (NULL in chunks an older version wrote; validation then re-reads those chunks cold):
+-- the checksum of the chunk's rows read back from the target inside the transaction that wrote
+-- them, and that transaction's id (txid_current(), 64-bit), for the xmin census of validation.
+ALTER TABLE _tmig.chunk ADD COLUMN IF NOT EXISTS target_checksum text;
+ALTER TABLE _tmig.chunk ADD COLUMN IF NOT EXISTS xact bigint;
 `;

@@ -2,7 +2,8 @@
  * The checkpoint store: owner of the exactly-once copy contract in a PostgreSQL target's `_tmig`
  * schema. Plan rows (one checkpoint row per key range), the checkpoint row lock, the chunk commit
  * (chunk record + advanced checkpoint, inside the transaction that wrote the chunk's rows) and the
- * chunk records validation re-reads, and the CDC stream position (`_tmig.stream_position`) of an
+ * chunk records validation checks (source checksum, target checksum read back before commit, and the
+ * writing transaction's id for the xmin census), and the CDC stream position (`_tmig.stream_position`) of an
  * online tenant. Nothing else writes `_tmig.checkpoint`, `_tmig.chunk` or `_tmig.stream_position`.
  */
 import type { Client } from 'pg';
@@ -29,6 +30,10 @@ export interface ChunkRecord {
   checksum: string;
   checksumKind: string;
   attempt: number;
+  /** Checksum of the rows read back in the writing transaction (null: written by an older version, or not read back). */
+  targetChecksum: string | null;
+  /** The writing transaction's id, `txid_current()` as text (null: written by an older version). */
+  xact: string | null;
 }
 
 /** What a committed chunk adds to its range. */
@@ -41,6 +46,10 @@ export interface ChunkWrite {
   checksumKind: string;
   /** Activity attempt that wrote it (shows where retries resumed). */
   attempt: number;
+  /** Checksum of the rows read back before commit (null when not read back). */
+  targetChecksum: string | null;
+  /** This transaction's `txid_current()`. */
+  xact: string;
 }
 
 export async function readCheckpoints(db: Client, table?: string): Promise<Checkpoint[]> {
@@ -53,12 +62,31 @@ export async function readCheckpoints(db: Client, table?: string): Promise<Check
 }
 
 export async function readChunkRecords(db: Client, table: string): Promise<ChunkRecord[]> {
-  const r = await db.query(`SELECT range_id, chunk_no, after_key, last_key, rows::text, bytes::text, checksum, checksum_kind, attempt
-    FROM _tmig.chunk WHERE table_name = $1 ORDER BY range_id, chunk_no`, [table]);
+  // to_jsonb: a target written (and never resumed) by an older version has no target_checksum/xact columns.
+  const r = await db.query(`SELECT range_id, chunk_no, after_key, last_key, rows::text, bytes::text, checksum, checksum_kind, attempt,
+      to_jsonb(c)->>'target_checksum' AS target_checksum, to_jsonb(c)->>'xact' AS xact
+    FROM _tmig.chunk c WHERE table_name = $1 ORDER BY range_id, chunk_no`, [table]);
   return r.rows.map((x) => ({
     rangeId: x.range_id, chunkNo: x.chunk_no, afterKey: x.after_key, lastKey: x.last_key, rows: Number(x.rows),
     bytes: Number(x.bytes), checksum: x.checksum, checksumKind: x.checksum_kind, attempt: x.attempt,
+    targetChecksum: x.target_checksum ?? null, xact: x.xact ?? null,
   }));
+}
+
+const chunkColumnsChecked = new Set<string>();
+
+/**
+ * A target prepared by an older version (its workflow resumed on this one without running prepare
+ * again) lacks the chunk columns added since: adds them once per database and process.
+ */
+export async function ensureChunkColumns(db: Client, where: { server: string; database: string }): Promise<void> {
+  const key = `${where.server}/${where.database}`;
+  if (chunkColumnsChecked.has(key)) return;
+  const r = await db.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = '_tmig.chunk'::regclass AND attname IN ('target_checksum', 'xact') AND NOT attisdropped`);
+  if (r.rows[0].n < 2) {
+    await db.query('ALTER TABLE _tmig.chunk ADD COLUMN IF NOT EXISTS target_checksum text, ADD COLUMN IF NOT EXISTS xact bigint');
+  }
+  chunkColumnsChecked.add(key);
 }
 
 /** Records a table's key ranges as checkpoint rows, once (a plan already stored is kept as it is). */
@@ -87,9 +115,10 @@ export async function lockCheckpoint(db: Client, cp: Checkpoint): Promise<void> 
 export async function recordChunk(db: Client, cp: Checkpoint, chunk: ChunkWrite, done: boolean): Promise<Checkpoint> {
   const lastKey = chunk.rows > 0 ? chunk.lastKey : cp.lastKey;
   if (chunk.rows > 0) {
-    await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [cp.table, cp.rangeId, cp.chunks + 1, cp.lastKey, lastKey, chunk.rows, chunk.bytes, chunk.checksum, chunk.checksumKind, chunk.attempt]);
+    await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt, target_checksum, xact)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [cp.table, cp.rangeId, cp.chunks + 1, cp.lastKey, lastKey, chunk.rows, chunk.bytes, chunk.checksum, chunk.checksumKind, chunk.attempt,
+      chunk.targetChecksum, chunk.xact]);
   }
   await db.query(`UPDATE _tmig.checkpoint SET last_key = $3, rows_done = rows_done + $4, bytes_done = bytes_done + $5,
     chunks = chunks + $6, done = $7, updated_at = clock_timestamp() WHERE table_name = $1 AND range_id = $2`,
@@ -99,9 +128,9 @@ export async function recordChunk(db: Client, cp: Checkpoint, chunk: ChunkWrite,
 
 /** Records a table without a key, copied whole as one chunk, in the caller's transaction. */
 export async function recordWholeTable(db: Client, cp: Checkpoint, chunk: ChunkWrite): Promise<Checkpoint> {
-  await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt)
-    VALUES ($1, $2, 1, NULL, NULL, $3, $4, $5, $6, $7)`,
-  [cp.table, cp.rangeId, chunk.rows, chunk.bytes, chunk.checksum, chunk.checksumKind, chunk.attempt]);
+  await db.query(`INSERT INTO _tmig.chunk (table_name, range_id, chunk_no, after_key, last_key, rows, bytes, checksum, checksum_kind, attempt, target_checksum, xact)
+    VALUES ($1, $2, 1, NULL, NULL, $3, $4, $5, $6, $7, $8, $9)`,
+  [cp.table, cp.rangeId, chunk.rows, chunk.bytes, chunk.checksum, chunk.checksumKind, chunk.attempt, chunk.targetChecksum, chunk.xact]);
   await db.query(`UPDATE _tmig.checkpoint SET rows_done = $3, bytes_done = $4, chunks = 1, done = true, updated_at = clock_timestamp()
     WHERE table_name = $1 AND range_id = $2`, [cp.table, cp.rangeId, chunk.rows, chunk.bytes]);
   return { ...cp, rowsDone: chunk.rows, bytesDone: chunk.bytes, chunks: 1, done: true };

@@ -72,7 +72,8 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
   const copyItem = async (item: CopyWorkItem) => {
     for (;;) {
       const r = await pausable(() => slices.copyTableSlice.executeWithOptions(summary(rangeSummary('copy', item.table, item.rangeId, rangesOf.get(item.table) ?? 1)),
-        [ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt) }]));
+        [ref, { table: item.table, rangeId: item.rangeId, chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt),
+          ...(opts.copyReadBack === false ? { readBack: false } : {}) }]));
       if (!r) continue;
       recordSlice(r);
       run.throughput.push({ at: isoNow(), rows: progress.rowsCopied, bytes: progress.bytesCopied });
@@ -86,7 +87,8 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
     let pending = batch;
     while (pending.length > 0) {
       const results = await pausable(() => slices.copySmallTables.executeWithOptions(summary(`copy ${pending.length} small tables`),
-        [ref, { items: pending.map((i) => ({ table: i.table, rangeId: i.rangeId })), chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt) }]));
+        [ref, { items: pending.map((i) => ({ table: i.table, rangeId: i.rangeId })), chunkRows: opts.chunkRows, budgetMs: sliceBudgetMs(workflowNow().getTime() - copyStartedAt),
+          ...(opts.copyReadBack === false ? { readBack: false } : {}) }]));
       if (!results) continue;
       for (const r of results) {
         recordSlice(r);

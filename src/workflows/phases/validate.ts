@@ -28,6 +28,8 @@ export interface ValidationPlan {
   mode: 'full' | 'sample';
   sampleRate: number;
   recheckSource?: boolean;
+  /** Re-read chunks cold from the target instead of the copy-time read-back and the xmin census. */
+  recheck?: boolean;
   concurrency: number;
   /** Copy time per table, for the result (validation alone has none). */
   copyMs?: Map<string, number>;
@@ -46,7 +48,7 @@ export async function validate(run: TenantRun, described: DescribeResult, items:
     run.enter('validate');
     validation = await runValidation(run.ref, {
       tables: described.tables.map((t) => ({ ...t, rangeIds: items.filter((i) => i.table === t.table).map((i) => i.rangeId) })),
-      mode: opts.validation, recheckSource: opts.recheckSource, sampleRate: opts.sampleRate,
+      mode: opts.validation, recheckSource: opts.recheckSource, recheck: opts.recheck, sampleRate: opts.sampleRate,
       concurrency: opts.tableConcurrency, copyMs: run.tableMs,
     });
     tables = validation.tables;
@@ -83,10 +85,10 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
       if ('tables' in job) {
         const what = job.tables.length === 1 ? `validate ${job.tables[0]}` : `validate ${job.tables.length} tables (${job.tables[0]} ... ${job.tables[job.tables.length - 1]})`;
         results.push(...await heavy.validateTables.executeWithOptions(summary(what),
-          [ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource }]));
+          [ref, { tables: job.tables, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource, ...(plan.recheck ? { recheck: true } : {}) }]));
       } else {
         const r = await heavy.validateTable.executeWithOptions(summary(rangeSummary('validate', job.table, job.rangeId, job.ranges)),
-          [ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource }]);
+          [ref, { table: job.table, rangeId: job.rangeId, mode: plan.mode, sampleRate: plan.sampleRate, recheckSource: plan.recheckSource, ...(plan.recheck ? { recheck: true } : {}) }]);
         ranged.set(job.table, [...(ranged.get(job.table) ?? []), r]);
       }
     }
@@ -110,6 +112,7 @@ function mergeRanges(parts: TableValidation[]): TableValidation {
     sourceRows: sum((p) => p.sourceRows), targetRows: sum((p) => p.targetRows), chunks: sum((p) => p.chunks),
     bytes: sum((p) => p.bytes), ranges: parts.length, chunksVerified: sum((p) => p.chunksVerified),
     sourceChunksReread: sum((p) => p.sourceChunksReread ?? 0),
+    targetChunksReread: parts.some((p) => p.targetChunksReread !== undefined) ? sum((p) => p.targetChunksReread ?? 0) : undefined,
     resumedFromRows: parts.some((p) => p.resumedFromRows !== undefined) ? sum((p) => p.resumedFromRows ?? 0) : undefined,
     checksumOk: parts.every((p) => p.checksumOk), mismatches: parts.flatMap((p) => p.mismatches),
   };
