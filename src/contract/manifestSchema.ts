@@ -57,7 +57,7 @@ export const optionsSchema = z.object({
   recheckSource: z.boolean().optional(),
   /** Re-read every validated chunk cold from the target (default: the copy-time read-back plus the xmin census). */
   recheck: z.boolean().optional(),
-  /** Read each chunk back in its own transaction and record the target checksum (default true; off: validation re-reads cold). */
+  /** Read each chunk back in its own transaction and record the target checksum (default false: validation re-reads cold; true records the target checksum at copy time). */
   copyReadBack: z.boolean().optional(),
   /** Run the pre-migration audit. */
   audit: z.boolean().optional(),

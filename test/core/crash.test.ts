@@ -37,7 +37,7 @@ describe('crash test: worker SIGKILLed mid-table', () => {
     workers.push(await startWorker(env.address, config));
     const input: TenantMigrationInput = {
       tenantId: 'crash', source: { server: 'local', database: SRC }, target: { server: 'target', database: DST },
-      options: { chunkRows: 10_000, tableConcurrency: 1 },
+      options: { chunkRows: 10_000, tableConcurrency: 1, copyReadBack: true },
     };
     const handle = await env.client.workflow.start('tenantMigration', { taskQueue: 'migrations', workflowId: 'tenant-crash', args: [input] });
 

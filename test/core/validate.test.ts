@@ -30,7 +30,7 @@ describe('validation of an altered target', () => {
     ({ env } = stack);
     await env.client.workflow.execute('tenantMigration', {
       taskQueue: 'migrations', workflowId: 'tenant-val',
-      args: [{ tenantId: 'val', source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, options: { chunkRows: 100 } }],
+      args: [{ tenantId: 'val', source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, options: { chunkRows: 100, copyReadBack: true } }],
     });
   });
 

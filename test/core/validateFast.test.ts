@@ -35,7 +35,7 @@ describe('fast validation (copy-time read-back + xmin census)', () => {
     ({ env } = stack);
     await env.client.workflow.execute('tenantMigration', {
       taskQueue: 'migrations', workflowId: 'tenant-vfast',
-      args: [{ tenantId: 'vfast', source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, options: { chunkRows: 100 } }],
+      args: [{ tenantId: 'vfast', source: { server: 'local', database: SRC }, target: { server: 'target', database: DST }, options: { chunkRows: 100, copyReadBack: true } }],
     });
   });
 
