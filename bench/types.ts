@@ -65,9 +65,35 @@ export interface BenchReport {
   results: BenchResult[];
   fleet?: FleetSummary;
   /** The split scenario (bench/runners/tmigSplit.ts). */
-  split?: import('./runners/tmigSplit').SplitSummary;
+  split?: SplitSummary;
   /** `--online`: the online (CDC) scenario, see bench/onlineScenario.ts. */
   online?: import('./onlineScenario').OnlineBenchResult;
   /** `--mssql`: the SQL Server source scenario, see bench/mssqlScenario.ts. */
   mssql?: import('./mssqlScenario').MssqlBenchResult;
+}
+
+/** The split scenario's summary (bench/runners/tmigSplit.ts). */
+export interface SplitSummary {
+  tenants: number;
+  sourceBytes: number;
+  /** Logical reads of the shared source's tables and indexes during the split (blocks x 8 KB). */
+  bytesRead: number;
+  readAmplification: number;
+  /**
+   * Rows read (sequential scans' rows + rows fetched through indexes) / live rows of the source.
+   * Block reads count each B-tree descent (about 3 blocks per probed key, hot pages); rows do not.
+   */
+  rowsRead: number;
+  sourceRows: number;
+  rowReadAmplification: number;
+  splitSeconds: number | null;
+  separateSeconds: number | null;
+  /** split wall time / separate databases wall time. */
+  ratioToSeparate: number | null;
+  split?: FleetSummary;
+  separate?: FleetSummary;
+  /** Median over tenants of (split wall time - separate wall time) of the same tenant. */
+  medianExtraMsPerTenant: number | null;
+  /** Sequential scans of each source table during the split (none expected on indexed tenant tables). */
+  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number; indexRowsFetched: number; rows: number }>;
 }

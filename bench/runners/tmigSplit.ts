@@ -12,33 +12,11 @@ import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { quantile } from '../resultTable';
 import { dropDatabase, SERVER_URL, verifyRowCounts, withDb } from '../pg';
 import { SPLIT_MARKER_TABLE, sepTargetName, splitTargetName } from '../splitDataset';
-import type { BenchResult, FleetSummary } from '../types';
+import type { BenchResult, SplitSummary } from '../types';
+
+export type { SplitSummary };
 import { runWave, SERVER, tenantResult, tmigUnavailable, waveFailures } from './tmig';
 
-export interface SplitSummary {
-  tenants: number;
-  sourceBytes: number;
-  /** Logical reads of the shared source's tables and indexes during the split (blocks x 8 KB). */
-  bytesRead: number;
-  readAmplification: number;
-  /**
-   * Rows read (sequential scans' rows + rows fetched through indexes) / live rows of the source.
-   * Block reads count each B-tree descent (about 3 blocks per probed key, hot pages); rows do not.
-   */
-  rowsRead: number;
-  sourceRows: number;
-  rowReadAmplification: number;
-  splitSeconds: number | null;
-  separateSeconds: number | null;
-  /** split wall time / separate databases wall time. */
-  ratioToSeparate: number | null;
-  split?: FleetSummary;
-  separate?: FleetSummary;
-  /** Median over tenants of (split wall time - separate wall time) of the same tenant. */
-  medianExtraMsPerTenant: number | null;
-  /** Sequential scans of each source table during the split (none expected on indexed tenant tables). */
-  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number; indexRowsFetched: number; rows: number }>;
-}
 
 const blocks = `SELECT coalesce(sum(heap_blks_read + heap_blks_hit + coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0)
   + coalesce(toast_blks_read, 0) + coalesce(toast_blks_hit, 0)), 0)::bigint::text AS b FROM pg_statio_user_tables`;
