@@ -8,8 +8,14 @@ import type * as Backfill from './lazyBackfill';
 import type * as Validate from './lazyValidate';
 import type * as Cleanup from './lazyCleanup';
 
-const stages = () => import('./lazyStages');
-const validation = () => import('./lazyValidate');
+/** Set once any lazy activity ran: only then are there connections to close at shutdown. */
+let loaded = false;
+const load = <T>(module: () => Promise<T>): Promise<T> => {
+  loaded = true;
+  return module();
+};
+const stages = () => load(() => import('./lazyStages'));
+const validation = () => load(() => import('./lazyValidate'));
 
 export const lazyInstall: typeof Stages.lazyInstall = async (input) => (await stages()).lazyInstall(input);
 export const lazySetStage: typeof Stages.lazySetStage = async (args) => (await stages()).lazySetStage(args);
@@ -17,7 +23,17 @@ export const lazyReverseSync: typeof Stages.lazyReverseSync = async (input) => (
 export const lazyConfirmWriters: typeof Stages.lazyConfirmWriters = async (input) => (await stages()).lazyConfirmWriters(input);
 export const lazyCounts: typeof Stages.lazyCounts = async (input) => (await stages()).lazyCounts(input);
 export const lazyBackfillCollection: typeof Backfill.lazyBackfillCollection = async (args) =>
-  (await import('./lazyBackfill')).lazyBackfillCollection(args);
+  (await load(() => import('./lazyBackfill'))).lazyBackfillCollection(args);
 export const lazyValidate: typeof Validate.lazyValidate = async (input) => (await validation()).lazyValidate(input);
 export const lazyMarkBackfillDone: typeof Validate.lazyMarkBackfillDone = async (input) => (await validation()).lazyMarkBackfillDone(input);
-export const lazyArchiveAndDrop: typeof Cleanup.lazyArchiveAndDrop = async (input) => (await import('./lazyCleanup')).lazyArchiveAndDrop(input);
+export const lazyArchiveAndDrop: typeof Cleanup.lazyArchiveAndDrop = async (input) => (await load(() => import('./lazyCleanup'))).lazyArchiveAndDrop(input);
+
+/**
+ * Worker shutdown: closes the MongoDB clients and MySQL pools the lazy activities opened (without
+ * them the process does not exit). Loads nothing when no lazy activity ran. Not an activity: the
+ * worker imports it from here, not through `activities/index.ts`.
+ */
+export async function closeLazyConnections(): Promise<void> {
+  if (!loaded) return;
+  await (await import('../lazy/serverConnections')).closeServerConnections();
+}

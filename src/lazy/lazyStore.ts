@@ -15,7 +15,7 @@ import { BSON, type Db, type Document } from 'mongodb';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { findById } from '../engines/mongodb/collectionReader';
 import { inTransaction } from '../engines/mysql/connection';
-import { beginDualWrite, isCurrent, lockDocStates, readDocStates, writeDocStates, type DocState } from '../engines/mysql/docState';
+import { beginDualWrite, isCurrent, lockDocStates, readDocStates, releaseClaims, writeDocStates, type DocState } from '../engines/mysql/docState';
 import { deleteDocumentRows, readDocumentRows, replaceDocumentRows } from '../engines/mysql/documentRows';
 import { recordReject, removeReject } from '../engines/mysql/rejects';
 import { removeWriter } from '../engines/mysql/stageControl';
@@ -40,6 +40,8 @@ export interface LazyStoreOptions {
   instanceId?: string;
   /** Fault injection for tests: runs between the MongoDB write and the MySQL write of a dual write. */
   afterMongoWrite?: (op: 'insert' | 'update' | 'delete', id: string) => Promise<void> | void;
+  /** Test hook: runs inside a read-through's transaction after MongoDB was read, before MySQL is written. */
+  afterReadThroughFetch?: (id: string) => Promise<void> | void;
 }
 
 /** The stage moved on while a dual write was in flight; the write was not acknowledged (retry it). */
@@ -136,9 +138,11 @@ export function createLazyStore(opts: LazyStoreOptions): LazyStore {
         return state!.tombstone ? null : (await readDocumentRows(conn, plan, [id])).get(id) ?? null;
       }
       const doc = await findById(coll, plan.idType, id);
+      await opts.afterReadThroughFetch?.(id);
       if (!doc) {
         stats.readThroughMisses++;
         if (state) await syncFromMongo(conn, id, null, 'read', 'read', 0);
+        else await releaseClaims(conn, plan.collection, [id]); // no state row for a document that never existed
         return null;
       }
       const copied = await syncFromMongo(conn, id, doc, 'read', 'read', 0);
@@ -226,7 +230,10 @@ export function createLazyStore(opts: LazyStoreOptions): LazyStore {
         return inTransaction(pool, async (conn) => {
           const cur = await loadForWrite(conn, k, stage, dualConfirmedAt);
           const base = cur.mapped ? docOf(cur.mapped) : cur.fromMongo;
-          if (!base) return false;
+          if (!base) {
+            await releaseClaims(conn, plan.collection, [k]);
+            return false;
+          }
           const next = applySet(base, set);
           await replaceDocumentRows(conn, plan, mapDocument(plan, next));
           await writeDocStates(conn, plan.collection, [{ docId: k, origin: 'app', appOwned: true }]);

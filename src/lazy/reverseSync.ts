@@ -5,7 +5,7 @@
 import type { Db, Document } from 'mongodb';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { inTransaction } from '../engines/mysql/connection';
-import { lockDocStates, writeDocStates } from '../engines/mysql/docState';
+import { lockDocStates, releaseClaims, writeDocStates } from '../engines/mysql/docState';
 import { readDocumentRows } from '../engines/mysql/documentRows';
 import { DOC_STATE_TABLE } from '../engines/mysql/lazyDdl';
 import { quoteIdent as q } from '../engines/mysql/quoting';
@@ -24,7 +24,7 @@ export async function reverseSyncAppWrites(mongo: Db, pool: Pool, plan: LazyPlan
         const id = String(r.doc_id);
         await inTransaction(pool, async (conn) => {
           const state = (await lockDocStates(conn, c.collection, [id])).get(id);
-          if (!state?.appOwned) return;
+          if (!state?.appOwned) return void (await releaseClaims(conn, c.collection, [id]));
           const filter = { _id: idValue(c.idType, id) } as Document;
           const mapped = state.tombstone ? undefined : (await readDocumentRows(conn, c, [id])).get(id);
           if (mapped) await coll.replaceOne(filter, assembleDocument(c, mapped, idValue(c.idType, id)), { upsert: true });

@@ -43,3 +43,18 @@ export function mysqlPool(config: MigratorConfig, ref: { server: string; databas
   }
   return pool;
 }
+
+/**
+ * Closes every cached MongoDB client and MySQL pool (worker shutdown): their sockets and timers
+ * would otherwise keep the process alive after the workers stopped.
+ */
+export async function closeServerConnections(): Promise<void> {
+  const clients = [...mongoClients.values()];
+  const pools = [...mysqlPools.values()];
+  mongoClients.clear();
+  mysqlPools.clear();
+  await Promise.all([
+    ...clients.map(async (c) => (await c.catch(() => undefined))?.close()),
+    ...pools.map((p) => p.end()),
+  ]);
+}

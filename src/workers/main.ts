@@ -1,6 +1,7 @@
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import type { Duration } from '@temporalio/common';
 import * as activities from '../activities';
+import { closeLazyConnections } from '../activities/lazyActivities';
 import { loadConfig } from '../config/loadConfig';
 import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../contract/names';
 import { resolveTemporalConnection } from '../temporal/connectionSettings';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   if (metrics) console.log(`tmig worker metrics on :${metrics.port}/metrics`);
   console.log(`tmig worker ready: role=${role} temporal=${target.description} servers=${Object.keys(config.servers).join(',')}`);
   await Promise.all(workers.map((w) => w.run()));
+  await closeLazyConnections(); // cached MongoDB/MySQL connections would keep the process alive
   await connection.close();
   await metrics?.close();
   await metricsClient?.connection.close();

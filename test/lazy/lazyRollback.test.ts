@@ -134,4 +134,15 @@ describe('lazy rollback', () => {
     expect(await store.get(shipmentId(77))).toBeNull();
     await store.close();
   }, 300_000);
+
+  it('the worker that ran lazy activities (cached MongoDB client, MySQL pool) exits on SIGTERM', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      worker.stop('SIGTERM').then((code) => ({ code })),
+      new Promise<'still running'>((r) => { timer = setTimeout(() => r('still running'), 90_000); }),
+    ]);
+    clearTimeout(timer);
+    expect(exited).toEqual({ code: 0 });
+    expect(worker.output()).toContain('tmig worker stopped');
+  }, 120_000);
 });

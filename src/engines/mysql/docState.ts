@@ -33,15 +33,39 @@ export function isCurrent(state: DocState | undefined, dualConfirmedAt: string |
   return true;
 }
 
-/** Locks the state rows of `ids` (FOR UPDATE; missing ones take gap locks) and returns them. */
+/**
+ * A placeholder state row that `lockDocStates` inserts for a document with no state yet, so that two
+ * transactions on a never-seen document serialize on a real row lock (READ COMMITTED takes no gap
+ * locks: without it a read-through and an application write could both see "no state" and the
+ * read-through would overwrite the write). It reads as "no state" everywhere; every caller either
+ * writes a real state over it or removes it (`releaseClaims`) before committing.
+ */
+const CLAIM = 'claim';
+
+/**
+ * Locks the state rows of `ids` (claiming missing ones, see CLAIM) and returns the real ones.
+ * A transaction that waited on another's claim sees that transaction's committed state.
+ */
 export async function lockDocStates(conn: PoolConnection, coll: string, ids: string[]): Promise<Map<string, DocState>> {
   const out = new Map<string, DocState>();
   if (ids.length === 0) return out;
+  const sorted = [...new Set(ids)].sort();
+  // ON DUPLICATE KEY (not INSERT IGNORE) takes an exclusive lock on an existing row: waiters queue
+  // for one lock instead of sharing a read lock and deadlocking on the upgrade.
+  await conn.query(
+    `INSERT INTO ${q(DOC_STATE_TABLE)} (coll, doc_id, pending, origin, app_owned, tombstone, synced_at) VALUES ${sorted.map(() => `(?, ?, 0, '${CLAIM}', 0, 0, NOW(6))`).join(', ')} `
+    + 'ON DUPLICATE KEY UPDATE pending = pending', sorted.flatMap((id) => [coll, id]));
   const [rows] = await conn.query<RowDataPacket[]>(
     `SELECT doc_id, pending, origin, app_owned, tombstone, DATE_FORMAT(synced_at, '%Y-%m-%d %H:%i:%s.%f') AS synced_at FROM ${q(DOC_STATE_TABLE)} WHERE coll = ? AND doc_id IN (?) FOR UPDATE`,
-    [coll, ids]);
-  for (const r of rows) out.set(String(r.doc_id), toState(r));
+    [coll, sorted]);
+  for (const r of rows) if (r.origin !== CLAIM) out.set(String(r.doc_id), toState(r));
   return out;
+}
+
+/** Removes this transaction's claims on `ids` that no state was written over (e.g. a read-through miss). */
+export async function releaseClaims(conn: PoolConnection, coll: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await conn.query(`DELETE FROM ${q(DOC_STATE_TABLE)} WHERE coll = ? AND doc_id IN (?) AND origin = '${CLAIM}'`, [coll, ids]);
 }
 
 function toState(r: RowDataPacket): DocState {
@@ -89,7 +113,7 @@ export interface OriginCounts {
 }
 
 export async function countDocStates(pool: Pool): Promise<OriginCounts[]> {
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT coll, origin, app_owned, tombstone, COUNT(*) AS n FROM ${q(DOC_STATE_TABLE)} GROUP BY coll, origin, app_owned, tombstone`);
+  const [rows] = await pool.query<RowDataPacket[]>(`SELECT coll, origin, app_owned, tombstone, COUNT(*) AS n FROM ${q(DOC_STATE_TABLE)} WHERE origin <> '${CLAIM}' GROUP BY coll, origin, app_owned, tombstone`);
   return rows.map((r) => ({ coll: String(r.coll), origin: r.origin as DocOrigin, appOwned: !!Number(r.app_owned), tombstone: !!Number(r.tombstone), docs: Number(r.n) }));
 }
 
@@ -98,7 +122,7 @@ export async function readDocStates(conn: Pool | PoolConnection, coll: string, i
   const out = new Map<string, DocState>();
   if (ids.length === 0) return out;
   const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT doc_id, pending, origin, app_owned, tombstone, DATE_FORMAT(synced_at, '%Y-%m-%d %H:%i:%s.%f') AS synced_at FROM ${q(DOC_STATE_TABLE)} WHERE coll = ? AND doc_id IN (?)`, [coll, ids]);
+    `SELECT doc_id, pending, origin, app_owned, tombstone, DATE_FORMAT(synced_at, '%Y-%m-%d %H:%i:%s.%f') AS synced_at FROM ${q(DOC_STATE_TABLE)} WHERE coll = ? AND doc_id IN (?) AND origin <> '${CLAIM}'`, [coll, ids]);
   for (const r of rows) out.set(String(r.doc_id), toState(r));
   return out;
 }
