@@ -4,7 +4,7 @@
  * control table; `advance` and `rollback` are updates that check each stage's precondition.
  */
 import {
-  ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, isCancellation, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import {
@@ -112,6 +112,12 @@ export async function lazyMigration(input: LazyMigrationInput): Promise<LazyStat
       continue;
     }
     if (status.stage === 4 && !status.backfillDone) {
+      // A rollback cancels the backfill and then moves the stage: do not start another backfill
+      // in between (it would fail "stage is 3" and leave a false lastError).
+      if (busy && patched('lazy-backfill-waits-for-stage-change')) {
+        await condition(() => !busy);
+        continue;
+      }
       await runBackfill();
       continue;
     }
