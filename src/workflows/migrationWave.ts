@@ -89,10 +89,19 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     log.warn('WaveId search attribute not registered', { error: String(err) });
   }
 
-  const forward = async (signal: typeof pauseSignal | typeof resumeSignal) => {
+  const sendToRunning = async (signal: typeof pauseSignal | typeof resumeSignal) => {
     for (const id of running.keys()) {
       await getExternalWorkflowHandle(id).signal(signal).catch((err) => log.warn('could not forward signal', { id, error: String(err) }));
     }
+  };
+  // Forwarded one after another: two external signals sent in the same workflow task may reach
+  // a tenant in either order, and a pause delivered after its resume left the tenant paused.
+  let forwarding: Promise<void> = Promise.resolve();
+  const forward = (signal: typeof pauseSignal | typeof resumeSignal): Promise<void> => {
+    if (!patched('wave-forwards-signals-in-order')) return sendToRunning(signal);
+    const next = forwarding.then(() => sendToRunning(signal));
+    forwarding = next.catch(() => undefined);
+    return next;
   };
   setHandler(pauseSignal, async () => {
     state.paused = true;
