@@ -81,10 +81,12 @@ describe.skipIf(!temporalCliPath())('readable Temporal UI', () => {
     expect(summaries.some((s) => /^validate \d+ tables \(/.test(s ?? ''))).toBe(true);
     expect(summaries).toContain('post-data in target/tmig_ui_dst: indexes, constraints, sequences');
     expect(summaries).toContain('mark target/tmig_ui_dst complete');
-    // Every activity except the governor's permit calls has a summary.
+    // Every activity has a summary (permits are now asked for by a local activity, which has no
+    // scheduled event; histories from before asked through an unsummarized ensureGovernorAndAcquire).
     const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+    expect(scheduled.length).toBeGreaterThan(8);
     const unsummarized = scheduled.filter((e) => !e.userMetadata?.summary).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
-    expect([...new Set(unsummarized)].sort()).toEqual(['ensureGovernorAndAcquire']);
+    expect(unsummarized.filter((name) => name !== 'ensureGovernorAndAcquire')).toEqual([]);
     const all = JSON.stringify([summaries, await (await stack.env.client.workflow.getHandle('tenant-ui-a@ui').describe()).staticDetails()]);
     expect(all).not.toMatch(/postgres:\/\/|password|127\.0\.0\.1/);
   });
