@@ -4,6 +4,7 @@
  * dev server) and by the plain driver loop (bench/mssqlPlainCopy.ts); MB/s, rows/s, the ratio
  * tmig/plain, peak RSS and row counts verified on both sides.
  */
+import type { MssqlBenchResult, MssqlSideResult } from './types';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MigrationWaveInput } from '../src/contract/migration';
@@ -20,34 +21,6 @@ const PLAIN_DST = 'tmig_bench_mssql_plain';
 const TMIG_DST = 'tmig_bench_mssql_tmig';
 const MSSQL_SERVER = 'mssql';
 const PASSWORD_ENV = 'TMIG_BENCH_MSSQL_PASSWORD';
-
-export interface MssqlSideResult {
-  seconds: number | null;
-  mbPerSec: number | null;
-  rowsPerSec: number | null;
-  peakRssMb: number | null;
-  /** Target row counts equal the source's for every table. */
-  verified: boolean;
-  targetRows: Record<string, number>;
-  /** tmig: wall ms per phase (discovery, schema, copy, indexes, validation, ...). */
-  phasesMs?: Record<string, number>;
-  note?: string;
-}
-
-export interface MssqlBenchResult {
-  endpoint: 'MSSQL_URL' | 'babelfish';
-  sizeMbRequested: number;
-  /** COPY-text bytes of the data set (as the plain loop encoded it): the MB of MB/s. */
-  bytes: number | null;
-  sourceRows: Record<string, number>;
-  fillSeconds: number;
-  plain: MssqlSideResult;
-  tmig: MssqlSideResult;
-  /** tmig MB/s divided by the plain loop's (>1 = tmig faster). */
-  ratioTmigToPlain: number | null;
-  /** 1-minute load average before the plain loop and after tmig: the machine may be shared (absolute figures inflated). */
-  loadAverage: { before: number; after: number };
-}
 
 const empty = (note: string): MssqlSideResult => ({ seconds: null, mbPerSec: null, rowsPerSec: null, peakRssMb: null, verified: false, targetRows: {}, note });
 

@@ -4,6 +4,7 @@
  * steady-state lag (p50/p99), changes applied per second against the writer's rate, the
  * write-blocked time at cutover (goal < 5 s) and the worker's RSS.
  */
+import type { OnlineBenchResult } from './types';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,24 +20,6 @@ const REPO = resolve(__dirname, '..');
 const SRC = 'tmig_bench_online_src';
 const DST = 'tmig_bench_online_dst';
 
-export interface OnlineBenchResult {
-  sizeMb: number;
-  writerTargetPerSecond: number;
-  /** What the writer achieved (this machine may not sustain the target). */
-  writerActualPerSecond: number;
-  copySeconds: number | null;
-  catchUpSeconds: number | null;
-  lagSecondsP50: number | null;
-  lagSecondsP99: number | null;
-  lagBytesP50: number | null;
-  /** Best apply rate of one slice (the first slices after the copy apply a backlog: saturation). */
-  appliedPerSecondMax: number;
-  appliedPerSecondSteady: number | null;
-  writeBlockedMs: number | null;
-  workerPeakRssMb: number;
-  cutoverSteps: { step: string; ms: number }[];
-  verdict: string;
-}
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return null;

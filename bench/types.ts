@@ -67,9 +67,9 @@ export interface BenchReport {
   /** The split scenario (bench/runners/tmigSplit.ts). */
   split?: SplitSummary;
   /** `--online`: the online (CDC) scenario, see bench/onlineScenario.ts. */
-  online?: import('./onlineScenario').OnlineBenchResult;
+  online?: OnlineBenchResult;
   /** `--mssql`: the SQL Server source scenario, see bench/mssqlScenario.ts. */
-  mssql?: import('./mssqlScenario').MssqlBenchResult;
+  mssql?: MssqlBenchResult;
 }
 
 /** The split scenario's summary (bench/runners/tmigSplit.ts). */
@@ -96,4 +96,53 @@ export interface SplitSummary {
   medianExtraMsPerTenant: number | null;
   /** Sequential scans of each source table during the split (none expected on indexed tenant tables). */
   seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number; indexRowsFetched: number; rows: number }>;
+}
+
+/** See onlineScenario.ts. */
+export interface OnlineBenchResult {
+  sizeMb: number;
+  writerTargetPerSecond: number;
+  /** What the writer achieved (this machine may not sustain the target). */
+  writerActualPerSecond: number;
+  copySeconds: number | null;
+  catchUpSeconds: number | null;
+  lagSecondsP50: number | null;
+  lagSecondsP99: number | null;
+  lagBytesP50: number | null;
+  /** Best apply rate of one slice (the first slices after the copy apply a backlog: saturation). */
+  appliedPerSecondMax: number;
+  appliedPerSecondSteady: number | null;
+  writeBlockedMs: number | null;
+  workerPeakRssMb: number;
+  cutoverSteps: { step: string; ms: number }[];
+  verdict: string;
+}
+
+/** See mssqlScenario.ts. */
+export interface MssqlBenchResult {
+  endpoint: 'MSSQL_URL' | 'babelfish';
+  sizeMbRequested: number;
+  /** COPY-text bytes of the data set (as the plain loop encoded it): the MB of MB/s. */
+  bytes: number | null;
+  sourceRows: Record<string, number>;
+  fillSeconds: number;
+  plain: MssqlSideResult;
+  tmig: MssqlSideResult;
+  /** tmig MB/s divided by the plain loop's (>1 = tmig faster). */
+  ratioTmigToPlain: number | null;
+  /** 1-minute load average before the plain loop and after tmig: the machine may be shared (absolute figures inflated). */
+  loadAverage: { before: number; after: number };
+}
+
+export interface MssqlSideResult {
+  seconds: number | null;
+  mbPerSec: number | null;
+  rowsPerSec: number | null;
+  peakRssMb: number | null;
+  /** Target row counts equal the source's for every table. */
+  verified: boolean;
+  targetRows: Record<string, number>;
+  /** tmig: wall ms per phase (discovery, schema, copy, indexes, validation, ...). */
+  phasesMs?: Record<string, number>;
+  note?: string;
 }
