@@ -1,27 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { freePort } from '../src/engines/freePort';
 
 export const TEMPORAL_BIN = process.env.TMIG_TEMPORAL_BIN
   ?? join(process.env.TMIG_TOOL_CACHE ?? join(homedir(), '.cache', 'tmig', 'bin'), 'temporal');
 
 /** Search attributes the tenant workflows keep current (DESIGN: observable state). */
 const SEARCH_ATTRIBUTES = ['TenantId=Keyword', 'WaveId=Keyword', 'MigrationPhase=Keyword', 'TmigRole=Keyword'];
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface DevServer {
   address: string;

@@ -9,7 +9,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -29,6 +28,7 @@ import { countDocStates, type OriginCounts } from '../engines/mysql/docState';
 import { proposePlan } from '../lazy/proposePlan';
 import { shipmentDocument } from './shipmentDocuments';
 import { startShipmentsApp } from './lazyShipmentsApp';
+import { freePort } from '../engines/freePort';
 
 const root = resolve(__dirname, '..', '..');
 const arg = (name: string, dflt: string) => {
@@ -46,17 +46,6 @@ const DWELL_MS = Math.max(3000, 3 * TTL);
 
 const log = (m: string) => console.log(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 async function main(): Promise<number> {
   if (!/^[A-Za-z0-9_]+$/.test(MYSQL_DB)) throw new Error(`--mysql-database ${MYSQL_DB}: letters, digits and _ only`);

@@ -13,6 +13,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, withDb } from '../helpers/pg';
 import type { TenantMigrationInput, TenantMigrationResult, TenantProgress } from '../../src/contract/migration';
 import { innermostMessage } from '../../src/contract/innermostMessage';
+import { waitFor as waitUntil } from '../helpers/waitFor';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -37,15 +38,7 @@ async function seed(db: string): Promise<void> {
     INSERT INTO transfers (account_id, amount) SELECT g, g FROM generate_series(1, 100) g;`));
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => waitUntil(what, probe, { timeoutMs: 180_000, everyMs: 250, retryErrors: true });
 
 describe('online tenant lifecycle', () => {
   let stack: Stack;

@@ -18,6 +18,7 @@ import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/wor
 import { dbUrl, dropDatabases, restartTestCluster, tableDigests, withDb } from '../helpers/pg';
 import { ChangeWriter, seedWriterTables } from '../helpers/changeWriter';
 import type { TenantMigrationInput, TenantMigrationResult, TenantProgress } from '../../src/contract/migration';
+import { waitFor as waitUntil } from '../helpers/waitFor';
 
 const run = promisify(execFile);
 const SRC = 'tmig_online_src';
@@ -28,15 +29,7 @@ async function slotsLeft(): Promise<string[]> {
     .then((r) => r.rows.map((x) => x.slot_name));
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => waitUntil(what, probe, { timeoutMs: 240_000, everyMs: 250, retryErrors: true });
 
 describe('online migration: copy under writes, streaming, cutover, rollback', () => {
   let env: TestWorkflowEnvironment;

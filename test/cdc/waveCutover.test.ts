@@ -14,6 +14,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { temporalCliPath } from '../helpers/temporal';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import type { MigrationWaveInput, MigrationWaveResult, TenantMigrationResult, WaveProgress } from '../../src/contract/migration';
+import { waitFor as waitUntil } from '../helpers/waitFor';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -23,16 +24,7 @@ const src = (t: string) => `tmig_${t}_src`;
 const dst = (t: string) => `tmig_${t}_dst`;
 const DBS = [...TENANTS, SCHEDULED].flatMap((t) => [src(t), dst(t)]);
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await probe().catch((err: unknown) => { last = err; return undefined; });
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => waitUntil(what, probe, { timeoutMs: 300_000, everyMs: 500, retryErrors: true });
 
 describe('wave-level batch cutover', () => {
   let stack: Stack;

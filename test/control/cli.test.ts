@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { haveTemporal, sleep, startHarness, temporalBinary, waitFor, type Harness } from './harness';
 import { records, resetRecords } from './activities';
-import { main } from '../../src/cli/main';
 import { TASK_QUEUE } from '../../src/contract/names';
 import type { MigrationWaveInput, MigrationWaveResult, WaveProgress } from '../../src/contract/migration';
 import type { GovernorState } from '../../src/contract/governorProtocol';
+import { tmigInProcess } from '../helpers/tmigCli';
 
 const run = promisify(execFile);
 
@@ -45,24 +45,8 @@ describe.skipIf(!haveTemporal)('operator CLI (real Temporal)', () => {
   });
 
   /** Runs `tmig ...` in this process; returns its exit code and what it printed. */
-  async function tmig(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const chunks: string[] = [];
-    const errs: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const origError = console.error;
-    process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
-    console.error = (...a: unknown[]) => { errs.push(a.map(String).join(' ')); };
-    process.exitCode = undefined;
-    try {
-      await main(['node', 'tmig', '--address', h.address, ...args]);
-    } finally {
-      process.stdout.write = write;
-      console.error = origError;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { code, stdout: chunks.join(''), stderr: errs.join('\n') };
-  }
+  /** Runs `tmig ...` in this process; returns its exit code and what it printed. */
+  const tmig = (...args: string[]) => tmigInProcess(['--address', h.address, ...args]);
 
   const startWave = (input: MigrationWaveInput) => h.env.client.workflow.start('migrationWave', {
     workflowId: `wave-${input.waveId}`, taskQueue: TASK_QUEUE, args: [input],

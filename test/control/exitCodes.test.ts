@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { haveTemporal, startHarness, waitFor, type Harness } from './harness';
 import { resetRecords } from './activities';
-import { main } from '../../src/cli/main';
 import { PG_ADMIN_URL } from '../helpers/pg';
 import { resetConfigCache } from '../../src/config/loadConfig';
 import type { MigrationWaveInput } from '../../src/contract/migration';
+import { tmigInProcess } from '../helpers/tmigCli';
 
 function wave(waveId: string, tenantIds: string[], workMs: number, database = 'postgres'): MigrationWaveInput {
   return {
@@ -47,27 +47,7 @@ describe.skipIf(!haveTemporal)('exit codes of every command (real Temporal)', ()
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function tmig(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    const origError = console.error;
-    process.stdout.write = ((c: string | Uint8Array) => { out.push(String(c)); return true; }) as typeof process.stdout.write;
-    process.stderr.write = ((c: string | Uint8Array) => { err.push(String(c)); return true; }) as typeof process.stderr.write;
-    console.error = (...a: unknown[]) => { err.push(a.map(String).join(' ')); };
-    process.exitCode = undefined;
-    try {
-      await main(['node', 'tmig', '--address', h.address, ...args]);
-    } finally {
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-      console.error = origError;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { code, stdout: out.join(''), stderr: err.join('\n') };
-  }
+  const tmig = (...args: string[]) => tmigInProcess(['--address', h.address, ...args]);
 
   it('usage: no command, an unknown command or option, a missing argument: 2', async () => {
     expect((await tmig()).code).toBe(2);

@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { governorActivities, setGovernorClient } from '../../src/activities/governorPermits';
 import { TASK_QUEUE } from '../../src/contract/names';
 import * as testActivities from './activities';
+import { waitFor as waitUntil } from '../helpers/waitFor';
 
 export const temporalBinary = process.env.TMIG_TEMPORAL_BIN ?? join(homedir(), '.cache', 'tmig', 'bin', 'temporal');
 export const haveTemporal = existsSync(temporalBinary);
@@ -57,13 +58,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+/** The shared poll, with the arguments in the order these control suites were written with. */
+export const waitFor = <T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, everyMs: 100 });

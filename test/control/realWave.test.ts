@@ -14,9 +14,9 @@ import { startTemporal } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { PG_ADMIN_URL, dropDatabases, tableDigests } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
-import { main } from '../../src/cli/main';
 import { governorWorkflowId, stateQuery, type GovernorState } from '../../src/contract/governorProtocol';
 import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/contract/migration';
+import { tmigInProcess } from '../helpers/tmigCli';
 
 const ids = ['c1', 'c2', 'c3'];
 const dbs = [...ids, 'big'].flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);
@@ -44,25 +44,8 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function tmig(...args: string[]): Promise<{ code: number; stdout: string }> {
-    const chunks: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const log = console.log;
-    process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
-    console.log = (...a: unknown[]) => { chunks.push(`${a.map(String).join(' ')}\n`); };
-    process.exitCode = undefined;
-    try {
-      // throttle set checks pool names against the same worker config.
-      const withConfig = args[0] === 'throttle' && args[1] === 'set' ? [...args, '--config', configPath] : args;
-      await main(['node', 'tmig', '--address', env.address, ...withConfig]);
-    } finally {
-      process.stdout.write = write;
-      console.log = log;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { code, stdout: chunks.join('') };
-  }
+  // throttle set checks pool names against the same worker config.
+  const tmig = (...args: string[]) => tmigInProcess(['--address', env.address, ...(args[0] === 'throttle' && args[1] === 'set' ? [...args, '--config', configPath] : args)]);
 
   const governor = (pool: string) => env.client.workflow.getHandle(governorWorkflowId(pool)).query(stateQuery);
 

@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import type { MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/contract/migration';
+import { waitFor as waitUntil } from '../helpers/waitFor';
 
 const ROWS = 150_000;
 const names = ['c1', 'c2', 'c3'];
@@ -12,15 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rowsDone = (db: string) => withDb(db, (c) => c.query(`SELECT coalesce(sum(rows_done), 0)::int AS n FROM _tmig.checkpoint`))
   .then((r) => r.rows[0].n as number).catch(() => 0);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000) => waitUntil(what, probe, { timeoutMs: ms, everyMs: 100 });
 
 describe('operator control on real waves: pause, resume, cancel', () => {
   let env: TestWorkflowEnvironment;

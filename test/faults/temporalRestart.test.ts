@@ -3,7 +3,6 @@
  * same SQLite file. The worker reconnects, the wave carries on, and every tenant ends exact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,20 +13,10 @@ import { PG_ADMIN_URL, dropDatabases, tableDigests, withDb } from '../helpers/pg
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/searchAttributes';
 import type { MigrationWaveInput, MigrationWaveResult } from '../../src/contract/migration';
+import { freePort } from '../../src/engines/freePort';
 
 const ids = ['r1', 'r2', 'r3'];
 const dbs = ids.flatMap((id) => [`tmig_tr_src_${id}`, `tmig_tr_dst_${id}`]);
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 describe.skipIf(!temporalCliPath())('fault: Temporal dev server restarted mid-wave', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tmig-temporal-'));

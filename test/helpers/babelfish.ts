@@ -2,9 +2,9 @@
 // and the bench: free ports, data under .tmig/babelfish; never touches a configured MSSQL_URL.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../src/engines/freePort';
 
 const run = promisify(execFile);
 
@@ -26,17 +26,6 @@ export function babelfishDir(root = projectRoot): string | undefined {
     if (existsSync(join(d, 'start.sh'))) return d;
     if (dirname(dir) === dir) return undefined;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 export interface BabelfishServer {

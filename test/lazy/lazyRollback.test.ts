@@ -23,6 +23,7 @@ import { inferPlan } from '../../src/lazy/plan/inferPlan';
 import { startTemporal } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { MYSQL_URL, startLazyServers, type LazyServers } from './servers';
+import { waitFor } from '../helpers/waitFor';
 
 const TTL = 300;
 const DOCS = 600;
@@ -30,15 +31,6 @@ let env: TestWorkflowEnvironment;
 let s: LazyServers;
 let worker: WorkerProcess;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   s = await startLazyServers('rollback');

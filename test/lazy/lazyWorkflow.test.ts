@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ObjectId, type Document } from 'mongodb';
 import { stringify as toYaml } from 'yaml';
-import { main } from '../../src/cli/main';
 import { lazyMigrationWorkflowId, lazyStatusQuery, type LazyStatus } from '../../src/contract/lazyMigration';
 import { sampleDocuments } from '../../src/engines/mongodb/collectionReader';
 import { readCheckpoint } from '../../src/engines/mysql/backfillChunk';
@@ -26,6 +25,8 @@ import type { LazyPlan } from '../../src/contract/lazyPlan';
 import { startTemporal } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { MYSQL_URL, startLazyServers, type LazyServers } from './servers';
+import { tmigInProcess } from '../helpers/tmigCli';
+import { waitFor } from '../helpers/waitFor';
 
 const TTL = 400;
 let env: TestWorkflowEnvironment;
@@ -34,38 +35,12 @@ let dir: string;
 const workers: WorkerProcess[] = [];
 let configPath: string;
 
-async function tmig(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const chunks: string[] = [];
-  const errs: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const origError = console.error;
-  process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
-  console.error = (...a: unknown[]) => { errs.push(a.map(String).join(' ')); };
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'tmig', '--address', env.address, ...args]);
-  } finally {
-    process.stdout.write = write;
-    console.error = origError;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { code, stdout: chunks.join(''), stderr: errs.join('\n') };
-}
+const tmig = (...args: string[]) => tmigInProcess(['--address', env.address, ...args]);
 
 async function status(service: string): Promise<LazyStatus> {
   return env.client.workflow.getHandle(lazyMigrationWorkflowId(service)).query(lazyStatusQuery);
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function planFor(collection: string): Promise<LazyPlan> {
   const { plan } = await inferPlan([{ collection, documents: await sampleDocuments(s.mongo.collection(collection), 500) }], { nested: 'flatten', rareBelow: 0.05 });

@@ -12,7 +12,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporal, temporalCliPath } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { PG_ADMIN_URL, withDb } from '../helpers/pg';
-import { main } from '../../src/cli/main';
 import { runDoctor } from '../../src/doctor/runDoctor';
 import { checkConfig } from '../../src/doctor/configCheck';
 import { checkDirectory } from '../../src/doctor/diskCheck';
@@ -22,6 +21,7 @@ import { checkTemporal } from '../../src/doctor/temporalChecks';
 import type { CheckResult } from '../../src/doctor/checkResult';
 import { parseConfig } from '../../src/config/loadConfig';
 import { msToTs } from '@temporalio/common/lib/time';
+import { tmigInProcess } from '../helpers/tmigCli';
 
 const plainRole = 'tmig_doctor_plain';
 const find = (rs: CheckResult[], check: string, subject = '') => rs.filter((r) => r.check === check && r.subject.includes(subject));
@@ -48,23 +48,7 @@ describe.skipIf(!temporalCliPath())('tmig doctor', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function tmig(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string }> {
-    const chunks: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const saved = { ...process.env };
-    Object.assign(process.env, extraEnv);
-    process.stdout.write = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
-    process.exitCode = undefined;
-    try {
-      await main(['node', 'tmig', ...args]);
-    } finally {
-      process.stdout.write = write;
-      process.env = saved;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { code, stdout: chunks.join('') };
-  }
+  const tmig = (args: string[], extraEnv: Record<string, string> = {}) => tmigInProcess(args, extraEnv);
 
   it('config: missing, invalid (field named), password variable unset, valid', () => {
     expect(checkConfig(undefined).results[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/MIGRATOR_CONFIG/) });

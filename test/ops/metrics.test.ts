@@ -13,7 +13,7 @@ import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/wor
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import type { MigrationWaveInput, MigrationWaveResult } from '../../src/contract/migration';
-import { freePort } from '../helpers/minio';
+import { freePort } from '../../src/engines/freePort';
 import { scrape, sumOf, type Sample } from './promText';
 
 const tenants = [{ id: 'm1', rows: 6_000 }, { id: 'm2', rows: 1_500 }];

@@ -16,11 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporal, temporalCliPath } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
-import { freePort } from '../helpers/minio';
+import { freePort } from '../../src/engines/freePort';
 import { PG_ADMIN_URL, dropDatabases, tableDigests } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
-import { main } from '../../src/cli/main';
 import { resolveTemporalConnection } from '../../src/temporal/connectionSettings';
+import { tmigInProcess } from '../helpers/tmigCli';
 
 function openssl(dir: string, ...args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
@@ -84,36 +84,8 @@ describe.skipIf(!temporalCliPath() || !haveOpenssl)('worker and CLI against Temp
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function tmig(args: string[], extraEnv: Record<string, string | undefined>): Promise<{ code: number; out: string }> {
-    const chunks: string[] = [];
-    const saved = { ...process.env };
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    const log = console.log;
-    const error = console.error;
-    for (const [k, v] of Object.entries(extraEnv)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    const capture = ((c: string | Uint8Array) => { chunks.push(String(c)); return true; }) as typeof process.stdout.write;
-    process.stdout.write = capture;
-    process.stderr.write = capture;
-    console.log = (...a: unknown[]) => { chunks.push(`${a.map(String).join(' ')}\n`); };
-    console.error = console.log;
-    process.exitCode = undefined;
-    try {
-      await main(['node', 'tmig', ...args]);
-    } finally {
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-      console.log = log;
-      console.error = error;
-      process.env = saved;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { code, out: chunks.join('') };
-  }
+  const tmig = (args: string[], extraEnv: Record<string, string | undefined>) => tmigInProcess(args, extraEnv)
+    .then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
 
   it('the worker connected with its client certificate; the CLI starts and waits for a wave through mTLS', async () => {
     expect(worker.output()).toMatch(/temporal=localhost:\d+ namespace default \(mTLS, custom CA\)/);

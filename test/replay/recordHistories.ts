@@ -11,21 +11,13 @@ import { startStack } from '../helpers/stack';
 import { temporalCliPath } from '../helpers/temporal';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
+import { waitFor as waitUntil } from '../helpers/waitFor';
 
 const out = join(__dirname, 'histories');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LEDGER_ROWS = 200_000;
 const dbs = ['tmig_rec_src_big', 'tmig_rec_dst_big', 'tmig_rec_src_a', 'tmig_rec_dst_a', 'tmig_rec_src_b', 'tmig_rec_dst_b', 'tmig_rec_dst_missing'];
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 120_000) => waitUntil(what, probe, { timeoutMs: ms, everyMs: 100 });
 
 async function main() {
   mkdirSync(out, { recursive: true });

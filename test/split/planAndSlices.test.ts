@@ -9,26 +9,15 @@ import { accountSource } from '../../src/split/accounting';
 import { runAudit } from '../../src/audit/runAudit';
 import { planTableName, splitPlanSchema, type SplitPlan } from '../../src/contract/splitPlan';
 import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
+import { tmigProcess } from '../helpers/tmigCli';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { writeTestConfig } from '../helpers/worker';
 
-/** Runs the real CLI process; returns its exit code and output. */
-async function tmig(config: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [resolve(__dirname, '../../bin/tmig.js'), ...args],
-      { env: { ...process.env, MIGRATOR_CONFIG: config }, cwd: resolve(__dirname, '../..') });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const tmig = (config: string, ...args: string[]) => tmigProcess(args, { MIGRATOR_CONFIG: config });
 
 const DB = 'tmig_split_plan';
 const endpoint = () => ({ serverName: 'local', server: { url: PG_ADMIN_URL }, database: DB });

@@ -8,12 +8,10 @@ import { PG_ADMIN_URL, dropDatabases, withDb } from '../helpers/pg';
 import { PostgresSourceEngine } from '../../src/engines/postgres/source';
 import { discoverPlan } from '../../src/split/discoverPlan';
 import { splitPlanSchema, type SplitPlan } from '../../src/contract/splitPlan';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
 import type { MigrationWaveResult, TenantMigrationInput, TenantMigrationResult } from '../../src/contract/migration';
+import { tmigProcess } from '../helpers/tmigCli';
 import { SHARED_DATA, SHARED_SCHEMA, TENANT_ROWS } from './sharedFixture';
 
 const SRC = 'tmig_split_src';
@@ -22,17 +20,7 @@ const target = (k: string) => `tmig_split_t${k}`;
 const CRASH_DST = 'tmig_split_crash';
 const DROP_DST = 'tmig_split_dropcol';
 
-/** Runs the real CLI process against the test's Temporal server. */
-async function tmig(config: string, address: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [resolve(__dirname, '../../bin/tmig.js'), '--address', address, ...args],
-      { env: { ...process.env, MIGRATOR_CONFIG: config }, cwd: resolve(__dirname, '../..'), maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const tmig = (config: string, address: string, ...args: string[]) => tmigProcess(['--address', address, ...args], { MIGRATOR_CONFIG: config });
 
 /** Rows of a query as sorted text lines (independent of tmig's own encoding). */
 async function rowsOf(database: string, sql: string): Promise<string[]> {
