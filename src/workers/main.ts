@@ -9,6 +9,7 @@ import { connectTemporalClient, connectTemporalWorker } from '../temporal/connec
 import { runtimeTelemetry, startWorkerMetrics, workerMetricsPlan } from './workerMetrics';
 import { ensureWorkflowBundle } from './workflowBundle';
 import { causeChainText, oneLineCause } from '../contract/failureCause';
+import { startMemoryTrace } from './memoryTrace';
 
 /**
  * A worker process. WORKER_ROLE picks what it hosts:
@@ -26,7 +27,9 @@ async function main(): Promise<void> {
   const target = resolveTemporalConnection(); // TLS, API key and profile as the Temporal CLI reads them
   const connection = await connectTemporalWorker(target);
   const workers: Worker[] = [];
+  const roles: string[] = [];
   if (role !== 'heavy') {
+    roles.push('light');
     workers.push(await Worker.create({
       connection, namespace: target.namespace, taskQueue: TASK_QUEUE,
       workflowBundle: { codePath: ensureWorkflowBundle() }, activities,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     }));
   }
   if (role !== 'light') {
+    roles.push('heavy');
     workers.push(await Worker.create({
       connection, namespace: target.namespace, taskQueue: HEAVY_TASK_QUEUE, activities,
       // Heartbeats carry cancellation (pause, cancel) back to copy activities: keep them frequent.
@@ -52,7 +56,10 @@ async function main(): Promise<void> {
   const metrics = metricsPlan ? await startWorkerMetrics(metricsPlan, metricsClient) : undefined;
   if (metrics) console.log(`tmig worker metrics on :${metrics.port}/metrics`);
   console.log(`tmig worker ready: role=${role} temporal=${target.description} servers=${Object.keys(config.servers).join(',')}`);
+  // TMIG_MEMORY_TRACE=FILE: one line of memory figures a second (see memoryTrace.ts).
+  const stopTrace = startMemoryTrace(workers.map((w, i) => ({ role: roles[i], getStatus: () => w.getStatus() })));
   await Promise.all(workers.map((w) => w.run()));
+  stopTrace();
   await closeLazyConnections(); // cached MongoDB/MySQL connections would keep the process alive
   await connection.close();
   await metrics?.close();
