@@ -455,7 +455,10 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
       const check = await verifyRowCounts(t.source.database, t.target.database);
       problems.push(...check.problems);
     }
-    const summary = summarizeFleet(timings, specs.length, wave.result.succeeded.length, wave.seconds);
+    // `succeeded` is a capped sample (50) for large waves: the exact figure is in `counts`.
+    const c = wave.result.counts;
+    const succeeded = c ? c.succeeded + c.alreadyComplete : wave.result.succeeded.length;
+    const summary = summarizeFleet(timings, specs.length, succeeded, wave.seconds);
     const detail = { fleet: summary, workers: wave.workers.map((w) => ({ role: w.role, peakRssMb: w.peakRssKb / 1024, startupRssMb: w.readyHwmKb / 1024, workRssMb: w.workRssKb / 1024 })) };
     const notes = [waveFailures(wave.result), memoryNote(wave.workers), problems.slice(0, 3).join('; ') || undefined,
       timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
@@ -466,7 +469,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
         seconds: wave.seconds,
         peakRssMb: wave.peak.peakRssKb / 1024,
         treeRssMb: wave.peak.treeRssKb / 1024,
-        verified: problems.length === 0 && wave.result.failed.length === 0 && wave.result.succeeded.length === specs.length,
+        verified: problems.length === 0 && wave.result.failed.length === 0 && succeeded === specs.length,
         note: notes.filter(Boolean).join('; ') || undefined,
         detail,
       },
