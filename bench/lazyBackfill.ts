@@ -1,18 +1,21 @@
 /**
  * Benchmark of the lazy migration's eager backfill (MongoDB -> MySQL): tmig's exactly-once backfill
- * (chunk + checkpoint + per-document state in one InnoDB transaction) against the plainest driver
- * loop (one sorted cursor, the same mapping, multi-row inserts, autocommit), on the same documents.
- *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE] [--db-prefix tmig_lazy_bench]
- * Default --docs 20000 (FerretDB on SQLite is slow to load; use MONGO_URL for a real MongoDB).
- * Each runner is a child process, so its peak RSS is its own.
+ * (chunk + checkpoint + per-document state in one InnoDB transaction) against the fastest plain
+ * driver loop written here (see `driverLoop`), on the same documents.
+ *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE] [--db-prefix tmig_lazy_bench] [--reseed]
+ * Default --docs 20000. The loaded documents are kept (FerretDB's SQLite files under
+ * `.tmig/bench-lazy-ferretdb/`, or the MONGO_URL server) with a marker, and reused by the next run
+ * of the same size; --reseed loads them again.
+ * Each runner is a child process, so its peak RSS is its own; FerretDB is started afresh for each
+ * runner, so its peak RSS is per runner too.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Collection, type Document } from 'mongodb';
 import { shipmentDocument } from '../src/demo/shipmentDocuments';
-import { startMongoServer } from '../src/engines/mongodb/ferretServer';
-import { chunksAfter, sampleDocuments } from '../src/engines/mongodb/collectionReader';
+import { startMongoServer, type MongoServer } from '../src/engines/mongodb/ferretServer';
+import { readAhead, sampleDocuments } from '../src/engines/mongodb/collectionReader';
 import { mapDocument } from '../src/engines/mongodb/documentMapping';
 import { createMysqlPool } from '../src/engines/mysql/connection';
 import { insertDocumentRows } from '../src/engines/mysql/documentRows';
@@ -23,17 +26,51 @@ import { installLazy } from '../src/lazy/installLazy';
 import { validateCollection } from '../src/lazy/validateCollection';
 import { inferPlan } from '../src/lazy/plan/inferPlan';
 import type { LazyPlan } from '../src/contract/lazyPlan';
+import { parseStatusKb } from './rss';
 
 const MYSQL_URL = process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 const arg = (name: string, dflt: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : dflt;
 };
+const log = (m: string) => console.log(`[lazy-bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+/** Bumped when `shipmentDocument` changes: a kept data set of another generator is loaded again. */
+const GENERATOR = 'shipments-v1';
+const SEED_BATCH = 5000;
 
 interface RunnerResult {
   runner: string; docs: number; seconds: number; docsPerSecond: number; peakRssMb: number; mysqlRows: number;
+  /** FerretDB's peak RSS while this runner read (it was started afresh for the runner). */
+  mongoPeakRssMb?: number;
   /** tmig only: the bounded-memory validation of the copied collection, after the backfill (peak RSS covers both). */
-  validateSeconds?: number; validatePassed?: boolean;
+  validateSeconds?: number; validateDocsPerSecond?: number; validatePassed?: boolean;
+}
+
+/**
+ * The fastest plain loop written here: one cursor in natural order (no sort: on FerretDB's SQLite a
+ * sorted find loads the whole collection first; `mongoexport` does not sort either), the next batch
+ * read while this one is written, the same mapping as tmig, multi-row INSERTs in autocommit.
+ * It is neither resumable nor safe next to live writes: that is what tmig's backfill adds.
+ */
+async function driverLoop(coll: Collection, pool: ReturnType<typeof createMysqlPool>, plan: LazyPlan['collections'][number], batchSize: number): Promise<number> {
+  async function* batches(): AsyncGenerator<Document[]> {
+    let buf: Document[] = [];
+    for await (const doc of coll.find({}, { batchSize })) {
+      buf.push(doc);
+      if (buf.length === batchSize) {
+        yield buf;
+        buf = [];
+      }
+    }
+    if (buf.length > 0) yield buf;
+  }
+  let docs = 0;
+  for await (const batch of readAhead(batches())) {
+    await insertDocumentRows(pool, plan, batch.map((d) => mapDocument(plan, d)));
+    docs += batch.length;
+  }
+  return docs;
 }
 
 async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: string, plan: LazyPlan, chunk: number): Promise<void> {
@@ -54,17 +91,15 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
     docs = res.docsCopied;
   } else {
     for (const sql of collectionDdl(c)) await pool.query(sql);
-    for await (const batch of chunksAfter(coll, c.idType, null, chunk)) {
-      await insertDocumentRows(pool, c, batch.map((d) => mapDocument(c, d)));
-      docs += batch.length;
-    }
+    docs = await driverLoop(coll, pool, c, chunk);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  let validation: Pick<RunnerResult, 'validateSeconds' | 'validatePassed'> = {};
+  let validation: Pick<RunnerResult, 'validateSeconds' | 'validateDocsPerSecond' | 'validatePassed'> = {};
   if (kind === 'tmig') {
     const v0 = process.hrtime.bigint();
     const v = await validateCollection(coll, pool, c, chunk);
-    validation = { validateSeconds: Math.round(Number(process.hrtime.bigint() - v0) / 1e7) / 100, validatePassed: v.passed && v.matched === docs };
+    const vs = Number(process.hrtime.bigint() - v0) / 1e9;
+    validation = { validateSeconds: Math.round(vs * 100) / 100, validateDocsPerSecond: Math.round(v.mongoDocuments / vs), validatePassed: v.passed && v.matched === docs };
   }
   const [[row]] = await pool.query(`SELECT COUNT(*) AS n FROM \`${c.table}\``) as unknown as [[{ n: string }]];
   const result: RunnerResult = {
@@ -76,6 +111,41 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
   await client.close();
 }
 
+/**
+ * Loads `docs` shipment documents into `dbName.shipments` unless its marker says they are there.
+ * Batches of SEED_BATCH, the next batch generated while the last one is inserted; the marker last.
+ */
+async function ensureSeeded(client: MongoClient, dbName: string, docs: number, reseed: boolean): Promise<string> {
+  const db = client.db(dbName);
+  const coll = db.collection('shipments');
+  const marker = await db.collection<{ _id: string; generator: string; docs: number }>('bench_meta').findOne({ _id: 'dataset' });
+  if (!reseed && marker?.generator === GENERATOR && marker.docs === docs && (await coll.estimatedDocumentCount()) === docs) return 'reused';
+  await db.dropDatabase();
+  const t0 = Date.now();
+  let inFlight: Promise<unknown> = Promise.resolve();
+  for (let at = 0; at < docs; at += SEED_BATCH) {
+    const batch = Array.from({ length: Math.min(SEED_BATCH, docs - at) }, (_, i) => shipmentDocument(at + i));
+    await inFlight;
+    inFlight = coll.insertMany(batch, { ordered: true });
+    if ((at / SEED_BATCH) % 40 === 0 && at > 0) log(`seeded ${at.toLocaleString('en-US')} documents`);
+  }
+  await inFlight;
+  await db.collection('bench_meta').insertOne({ _id: 'dataset' as unknown as Document['_id'], generator: GENERATOR, docs });
+  return `loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s (${Math.round(docs / ((Date.now() - t0) / 1000))} docs/s)`;
+}
+
+const dataDir = () => join(process.cwd(), '.tmig', 'bench-lazy-ferretdb');
+
+function peakRssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const kb = parseStatusKb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmHWM');
+    return kb === undefined ? undefined : Math.round(kb / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--runner')) {
     const [kind, mongoUrl, mongoDb, mysqlDb, planJson, chunk] = process.argv.slice(process.argv.indexOf('--runner') + 1);
@@ -83,44 +153,65 @@ async function main(): Promise<void> {
   }
   const docs = Number(arg('docs', '20000'));
   const chunk = Number(arg('chunk', '1000'));
-  const server = await startMongoServer('ferretdb-bench');
-  const client = await MongoClient.connect(server.url);
-  const dbName = `${arg('db-prefix', 'tmig_lazy_bench')}_${process.pid}`;
-  const coll = client.db(dbName).collection('shipments');
+  const mongoDb = `tmig_lazy_bench_${docs}`;
+  const mysqlPrefix = `${arg('db-prefix', 'tmig_lazy_bench')}_${process.pid}`;
   const admin = createMysqlPool({ url: MYSQL_URL, connectionLimit: 1 });
-  const dbs = { tmig: `${dbName}_tmig`, driver: `${dbName}_driver` };
+  const dbs = { driver: `${mysqlPrefix}_driver`, tmig: `${mysqlPrefix}_tmig` };
+  const date = new Date().toISOString();
+  const file = arg('json', join(__dirname, 'results', `lazy-backfill-${date.slice(0, 10).replace(/-/g, '')}.json`));
+  let server: MongoServer | undefined;
+  const startServer = async () => (server = await startMongoServer('ferretdb-bench', { dataDir: dataDir() }));
+  const stopServer = async () => {
+    await server?.stop();
+    server = undefined;
+  };
   try {
-    const t0 = Date.now();
-    for (let at = 0; at < docs; at += 1000) {
-      await coll.insertMany(Array.from({ length: Math.min(1000, docs - at) }, (_, i) => shipmentDocument(at + i)));
-    }
+    await startServer();
+    const client = await MongoClient.connect(server!.url);
+    const seed = await ensureSeeded(client, mongoDb, docs, process.argv.includes('--reseed'));
     const avgBytes = Math.round(JSON.stringify(shipmentDocument(1)).length);
-    console.log(`loaded ${docs} documents (~${avgBytes} B each as JSON) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const { plan } = await inferPlan([{ collection: 'shipments', documents: await sampleDocuments(coll, 1000) }], { nested: 'flatten', rareBelow: 0.05 });
+    log(`${docs} documents (~${avgBytes} B each as JSON): ${seed}`);
+    const { plan } = await inferPlan([{ collection: 'shipments', documents: await sampleDocuments(client.db(mongoDb).collection('shipments'), 1000) }], { nested: 'flatten', rareBelow: 0.05 });
+    await client.close();
     const results: RunnerResult[] = [];
+    const out = {
+      benchmark: 'lazy-backfill', date, docs, chunk, avgDocBytes: avgBytes, seed,
+      mongo: process.env.MONGO_URL ? 'MONGO_URL' : 'FerretDB v1.24.2 (SQLite)', mysql: MYSQL_URL.replace(/\/\/[^@]*@/, '//'),
+      peer: 'plain driver loop: natural-order cursor, next batch read ahead, same mapping, multi-row INSERT, autocommit (mongoexport is not packaged for this Debian)',
+      host: process.env.BENCH_HOST_NOTE ?? null,
+      complete: false, results: [] as (RunnerResult & { ratioVsDriverLoop: number | null })[],
+    };
+    const write = () => {
+      const driver = results.find((r) => r.runner === 'driver');
+      out.results = results.map((r) => ({ ...r, ratioVsDriverLoop: driver ? Math.round((r.docsPerSecond / driver.docsPerSecond) * 100) / 100 : null }));
+      mkdirSync(join(file, '..'), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    };
     for (const kind of ['driver', 'tmig'] as const) {
+      // A fresh FerretDB per runner: its peak RSS is this runner's, and no runner inherits the other's caches.
+      await stopServer();
+      await startServer();
       await admin.query(`CREATE DATABASE \`${dbs[kind]}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-      const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--runner', kind, server.url, dbName, dbs[kind], JSON.stringify(plan), String(chunk)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      log(`${kind}: running`);
+      const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--runner', kind, server!.url, mongoDb, dbs[kind], JSON.stringify(plan), String(chunk)], { encoding: 'utf8', maxBuffer: 1 << 26 });
       const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`${kind} runner failed: ${res.stderr}`);
       const r = JSON.parse(line.slice(7)) as RunnerResult;
+      r.mongoPeakRssMb = peakRssMb(server!.pid);
       if (r.mysqlRows !== docs) throw new Error(`${kind}: ${r.mysqlRows} rows in MySQL, expected ${docs}`);
       results.push(r);
+      write();
+      log(`${kind}: ${JSON.stringify(r)}`);
+      await admin.query(`DROP DATABASE IF EXISTS \`${dbs[kind]}\``);
     }
-    const driver = results.find((r) => r.runner === 'driver')!;
-    const table = results.map((r) => ({ ...r, ratioVsDriverLoop: Math.round((r.docsPerSecond / driver.docsPerSecond) * 100) / 100 }));
-    console.table(table);
-    const out = { benchmark: 'lazy-backfill', date: new Date().toISOString(), docs, chunk, avgDocBytes: avgBytes, mongo: process.env.MONGO_URL ? 'MONGO_URL' : 'FerretDB v1.24.2 (SQLite)', mysql: MYSQL_URL.replace(/\/\/[^@]*@/, '//'), results: table };
-    const file = arg('json', join(__dirname, 'results', `lazy-backfill-${out.date.slice(0, 10).replace(/-/g, '')}.json`));
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    out.complete = true;
+    write();
+    console.table(out.results);
     console.log(`written ${file}`);
   } finally {
     for (const d of Object.values(dbs)) await admin.query(`DROP DATABASE IF EXISTS \`${d}\``);
     await admin.end();
-    await client.db(dbName).dropDatabase().catch(() => undefined);
-    await client.close();
-    await server.stop();
+    await stopServer();
   }
 }
 
