@@ -5,7 +5,7 @@
  *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE] [--db-prefix tmig_lazy_bench] [--reseed]
  * Default --docs 20000. The loaded documents are kept (FerretDB's SQLite files under
  * `.tmig/bench-lazy-ferretdb/`, or the MONGO_URL server) with a marker, and reused by the next run
- * of the same size; --reseed loads them again.
+ * of the same size; --reseed loads them again, --seed-only only loads them.
  * Each runner is a child process, so its peak RSS is its own; FerretDB is started afresh for each
  * runner, so its peak RSS is per runner too.
  */
@@ -43,8 +43,8 @@ interface RunnerResult {
   runner: string; docs: number; seconds: number; docsPerSecond: number; peakRssMb: number; mysqlRows: number;
   /** FerretDB's peak RSS while this runner read (it was started afresh for the runner). */
   mongoPeakRssMb?: number;
-  /** tmig only: the bounded-memory validation of the copied collection, after the backfill (peak RSS covers both). */
-  validateSeconds?: number; validateDocsPerSecond?: number; validatePassed?: boolean;
+  /** `validate` only: did validation pass with every document matched. */
+  validatePassed?: boolean;
 }
 
 /**
@@ -80,7 +80,13 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
   const c = plan.collections[0]!;
   const started = process.hrtime.bigint();
   let docs = 0;
-  if (kind === 'tmig') {
+  let validatePassed: boolean | undefined;
+  if (kind === 'validate') {
+    // tmig's bounded-memory validation of the collection the tmig runner copied (its own process: its own peak RSS).
+    const v = await validateCollection(coll, pool, c, chunk);
+    docs = v.mongoDocuments;
+    validatePassed = v.passed && v.matched === docs;
+  } else if (kind === 'tmig') {
     await installLazy(pool, plan, 'bench');
     await setStage(pool, 'bench', 1, 2);
     await setControlFlags(pool, 'bench', { dualConfirmedNow: true });
@@ -94,17 +100,10 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
     docs = await driverLoop(coll, pool, c, chunk);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  let validation: Pick<RunnerResult, 'validateSeconds' | 'validateDocsPerSecond' | 'validatePassed'> = {};
-  if (kind === 'tmig') {
-    const v0 = process.hrtime.bigint();
-    const v = await validateCollection(coll, pool, c, chunk);
-    const vs = Number(process.hrtime.bigint() - v0) / 1e9;
-    validation = { validateSeconds: Math.round(vs * 100) / 100, validateDocsPerSecond: Math.round(v.mongoDocuments / vs), validatePassed: v.passed && v.matched === docs };
-  }
   const [[row]] = await pool.query(`SELECT COUNT(*) AS n FROM \`${c.table}\``) as unknown as [[{ n: string }]];
   const result: RunnerResult = {
     runner: kind, docs, seconds: Math.round(seconds * 100) / 100, docsPerSecond: Math.round(docs / seconds),
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), mysqlRows: Number(row.n), ...validation,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), mysqlRows: Number(row.n), ...(validatePassed === undefined ? {} : { validatePassed }),
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   await pool.end();
@@ -171,6 +170,10 @@ async function main(): Promise<void> {
     const seed = await ensureSeeded(client, mongoDb, docs, process.argv.includes('--reseed'));
     const avgBytes = Math.round(JSON.stringify(shipmentDocument(1)).length);
     log(`${docs} documents (~${avgBytes} B each as JSON): ${seed}`);
+    if (process.argv.includes('--seed-only')) {
+      await client.close();
+      return;
+    }
     const { plan } = await inferPlan([{ collection: 'shipments', documents: await sampleDocuments(client.db(mongoDb).collection('shipments'), 1000) }], { nested: 'flatten', rareBelow: 0.05 });
     await client.close();
     const results: RunnerResult[] = [];
@@ -183,17 +186,19 @@ async function main(): Promise<void> {
     };
     const write = () => {
       const driver = results.find((r) => r.runner === 'driver');
-      out.results = results.map((r) => ({ ...r, ratioVsDriverLoop: driver ? Math.round((r.docsPerSecond / driver.docsPerSecond) * 100) / 100 : null }));
+      out.results = results.map((r) => ({ ...r, ratioVsDriverLoop: driver && r.runner !== 'validate' ? Math.round((r.docsPerSecond / driver.docsPerSecond) * 100) / 100 : null }));
       mkdirSync(join(file, '..'), { recursive: true });
       writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     };
-    for (const kind of ['driver', 'tmig'] as const) {
+    // The two backfills first (the ratio), then validation of tmig's copy (the longest, least essential part).
+    for (const kind of ['driver', 'tmig', 'validate'] as const) {
       // A fresh FerretDB per runner: its peak RSS is this runner's, and no runner inherits the other's caches.
       await stopServer();
       await startServer();
-      await admin.query(`CREATE DATABASE \`${dbs[kind]}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+      const mysqlDb = kind === 'validate' ? dbs.tmig : dbs[kind];
+      if (kind !== 'validate') await admin.query(`CREATE DATABASE \`${mysqlDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
       log(`${kind}: running`);
-      const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--runner', kind, server!.url, mongoDb, dbs[kind], JSON.stringify(plan), String(chunk)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--runner', kind, server!.url, mongoDb, mysqlDb, JSON.stringify(plan), String(chunk)], { encoding: 'utf8', maxBuffer: 1 << 26 });
       const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`${kind} runner failed: ${res.stderr}`);
       const r = JSON.parse(line.slice(7)) as RunnerResult;
@@ -202,7 +207,7 @@ async function main(): Promise<void> {
       results.push(r);
       write();
       log(`${kind}: ${JSON.stringify(r)}`);
-      await admin.query(`DROP DATABASE IF EXISTS \`${dbs[kind]}\``);
+      if (kind !== 'tmig') await admin.query(`DROP DATABASE IF EXISTS \`${mysqlDb}\``);
     }
     out.complete = true;
     write();
