@@ -9,7 +9,7 @@
  * Each runner is a child process, so its peak RSS is its own; FerretDB is started afresh for each
  * runner, so its peak RSS is per runner too.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient, type Collection, type Document } from 'mongodb';
@@ -53,7 +53,7 @@ interface RunnerResult {
  * read while this one is written, the same mapping as tmig, multi-row INSERTs in autocommit.
  * It is neither resumable nor safe next to live writes: that is what tmig's backfill adds.
  */
-async function driverLoop(coll: Collection, pool: ReturnType<typeof createMysqlPool>, plan: LazyPlan['collections'][number], batchSize: number): Promise<number> {
+async function driverLoop(coll: Collection, pool: ReturnType<typeof createMysqlPool>, plan: LazyPlan['collections'][number], batchSize: number, onBatch: (docs: number) => void): Promise<number> {
   async function* batches(): AsyncGenerator<Document[]> {
     let buf: Document[] = [];
     for await (const doc of coll.find({}, { batchSize })) {
@@ -69,6 +69,7 @@ async function driverLoop(coll: Collection, pool: ReturnType<typeof createMysqlP
   for await (const batch of readAhead(batches())) {
     await insertDocumentRows(pool, plan, batch.map((d) => mapDocument(plan, d)));
     docs += batch.length;
+    onBatch(docs);
   }
   return docs;
 }
@@ -81,9 +82,19 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
   const started = process.hrtime.bigint();
   let docs = 0;
   let validatePassed: boolean | undefined;
+  // Progress every 30 s (a run cut short by a deadline still has a rate to report).
+  const progress = (n: number) => process.stdout.write(`PROGRESS ${JSON.stringify({ runner: kind, docs: n, seconds: Math.round(Number(process.hrtime.bigint() - started) / 1e7) / 100 })}\n`);
+  let lastProgress = Date.now();
+  const tick = (n: number) => {
+    if (Date.now() - lastProgress >= 30_000) {
+      lastProgress = Date.now();
+      progress(n);
+    }
+  };
   if (kind === 'validate') {
     // tmig's bounded-memory validation of the collection the tmig runner copied (its own process: its own peak RSS).
-    const v = await validateCollection(coll, pool, c, chunk);
+    let seen = 0;
+    const v = await validateCollection(coll, pool, c, chunk, () => tick((seen += chunk)));
     docs = v.mongoDocuments;
     validatePassed = v.passed && v.matched === docs;
   } else if (kind === 'tmig') {
@@ -93,11 +104,11 @@ async function runner(kind: string, mongoUrl: string, mongoDb: string, mysqlDb: 
     await setStage(pool, 'bench', 2, 3);
     await setStage(pool, 'bench', 3, 4);
     const control = (await readControl(pool, 'bench'))!;
-    const res = await backfillCollection(coll, pool, c, { chunkSize: chunk, chunkDelayMs: 0, dualConfirmedAt: control.dualConfirmedAt });
+    const res = await backfillCollection(coll, pool, c, { chunkSize: chunk, chunkDelayMs: 0, dualConfirmedAt: control.dualConfirmedAt, onChunk: (cp) => tick(cp.docsCopied) });
     docs = res.docsCopied;
   } else {
     for (const sql of collectionDdl(c)) await pool.query(sql);
-    docs = await driverLoop(coll, pool, c, chunk);
+    docs = await driverLoop(coll, pool, c, chunk, tick);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const [[row]] = await pool.query(`SELECT COUNT(*) AS n FROM \`${c.table}\``) as unknown as [[{ n: string }]];
@@ -133,6 +144,26 @@ async function ensureSeeded(client: MongoClient, dbName: string, docs: number, r
   await inFlight;
   await db.collection('bench_meta').insertOne({ _id: 'dataset' as unknown as Document['_id'], generator: GENERATOR, docs });
   return `loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s (${Math.round(docs / ((Date.now() - t0) / 1000))} docs/s)`;
+}
+
+/** Runs a runner process; PROGRESS lines are handed on as they come, the rest is collected. */
+function runChild(args: string[], onProgress: (p: unknown) => void): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      pending += d;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) if (l.startsWith('PROGRESS ')) onProgress(JSON.parse(l.slice(9)));
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.once('error', reject);
+    child.once('close', () => resolve({ stdout, stderr }));
+  });
 }
 
 const dataDir = () => join(process.cwd(), '.tmig', 'bench-lazy-ferretdb');
@@ -187,7 +218,7 @@ async function main(): Promise<void> {
       mongo: process.env.MONGO_URL ? 'MONGO_URL' : 'FerretDB v1.24.2 (SQLite)', mysql: MYSQL_URL.replace(/\/\/[^@]*@/, '//'),
       peer: 'plain driver loop: natural-order cursor, next batch read ahead, same mapping, multi-row INSERT, autocommit (mongoexport is not packaged for this Debian)',
       host: process.env.BENCH_HOST_NOTE ?? null,
-      complete: false, results: [] as (RunnerResult & { ratioVsDriverLoop: number | null })[],
+      complete: false, progress: null as unknown, results: [] as (RunnerResult & { ratioVsDriverLoop: number | null })[],
     };
     const write = () => {
       const driver = results.find((r) => r.runner === 'driver');
@@ -195,17 +226,23 @@ async function main(): Promise<void> {
       mkdirSync(join(file, '..'), { recursive: true });
       writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
     };
-    // The two backfills first (the ratio), then validation of tmig's copy (the longest, least essential part).
-    for (const kind of ['driver', 'tmig', 'validate'] as const) {
+    // The two backfills first (the ratio; tmig's first, as the run this bench exists for), then
+    // validation of tmig's copy. Each runner reports progress, so a run cut short still has its rates.
+    for (const kind of ['tmig', 'driver', 'validate'] as const) {
       // A fresh FerretDB per runner: its peak RSS is this runner's, and no runner inherits the other's caches.
       await stopServer();
       await startServer();
       const mysqlDb = kind === 'validate' ? dbs.tmig : dbs[kind];
       if (kind !== 'validate') await admin.query(`CREATE DATABASE \`${mysqlDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
       log(`${kind}: running`);
-      const res = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--runner', kind, server!.url, mongoDb, mysqlDb, JSON.stringify(plan), String(chunk)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const res = await runChild(['--import', 'tsx', __filename, '--runner', kind, server!.url, mongoDb, mysqlDb, JSON.stringify(plan), String(chunk)], (p) => {
+        log(`${kind}: progress ${JSON.stringify(p)}`);
+        out.progress = p;
+        write();
+      });
       const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`${kind} runner failed: ${res.stderr}`);
+      out.progress = null;
       const r = JSON.parse(line.slice(7)) as RunnerResult;
       r.mongoPeakRssMb = peakRssMb(server!.pid);
       if (r.mysqlRows !== docs) throw new Error(`${kind}: ${r.mysqlRows} rows in MySQL, expected ${docs}`);
