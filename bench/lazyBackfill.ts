@@ -3,6 +3,7 @@
  * (chunk + checkpoint + per-document state in one InnoDB transaction) against the fastest plain
  * driver loop written here (see `driverLoop`), on the same documents.
  *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE] [--db-prefix tmig_lazy_bench] [--reseed]
+ *     [--runners tmig,driver,validate] [--data-dir DIR]
  * Default --docs 20000. The loaded documents are kept (FerretDB's SQLite files under
  * `.tmig/bench-lazy-ferretdb/`, or the MONGO_URL server) with a marker, and reused by the next run
  * of the same size; --reseed loads them again, --seed-only only loads them.
@@ -166,7 +167,7 @@ function runChild(args: string[], onProgress: (p: unknown) => void): Promise<{ s
   });
 }
 
-const dataDir = () => join(process.cwd(), '.tmig', 'bench-lazy-ferretdb');
+const dataDir = () => arg('data-dir', join(process.cwd(), '.tmig', 'bench-lazy-ferretdb'));
 
 function peakRssMb(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
@@ -228,7 +229,8 @@ async function main(): Promise<void> {
     };
     // The two backfills first (the ratio; tmig's first, as the run this bench exists for), then
     // validation of tmig's copy. Each runner reports progress, so a run cut short still has its rates.
-    for (const kind of ['tmig', 'driver', 'validate'] as const) {
+    const kinds = arg('runners', 'tmig,driver,validate').split(',') as ('tmig' | 'driver' | 'validate')[];
+    for (const kind of kinds) {
       // A fresh FerretDB per runner: its peak RSS is this runner's, and no runner inherits the other's caches.
       await stopServer();
       await startServer();
