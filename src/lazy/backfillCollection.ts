@@ -4,7 +4,7 @@
  */
 import type { Collection } from 'mongodb';
 import type { Pool } from 'mysql2/promise';
-import { chunksAfter, findById } from '../engines/mongodb/collectionReader';
+import { chunksAfter, findById, readAhead } from '../engines/mongodb/collectionReader';
 import { CheckpointMoved, readCheckpoint, writeBackfillChunk, type BackfillCheckpoint } from '../engines/mysql/backfillChunk';
 import { inTransaction } from '../engines/mysql/connection';
 import { isCurrent, lockDocStates, staleDocStates, writeDocStates } from '../engines/mysql/docState';
@@ -33,7 +33,8 @@ export async function backfillCollection(coll: Collection, pool: Pool, plan: Col
   while (!cp.done) {
     try {
       // One cursor from the checkpoint; each chunk commits with the checkpoint, so any crash resumes from there.
-      for await (const docs of chunksAfter(coll, plan.idType, cp.lastId, opts.chunkSize)) {
+      // The next chunk is read while this one is written (readAhead); chunks still commit one by one, in order.
+      for await (const docs of readAhead(chunksAfter(coll, plan.idType, cp.lastId, opts.chunkSize))) {
         cp = await writeBackfillChunk(pool, plan, docs, cp, opts.dualConfirmedAt, false);
         opts.onChunk?.(cp);
         if (opts.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, opts.chunkDelayMs));

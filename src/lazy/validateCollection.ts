@@ -3,7 +3,7 @@
  * (child tables included) by a canonical per-document checksum, plus the accounting of what
  * MySQL holds that MongoDB does not (application writes since stage 3, rejects, deletions).
  *
- * Memory stays bounded by the batch size, whatever the collection's size: one `_id`-sorted MongoDB
+ * Memory stays bounded by the batch size (two batches: the next is read ahead), whatever the collection's size: one `_id`-sorted MongoDB
  * cursor read in batches, each batch compared by its key set (MySQL rows and states looked up by
  * those ids); and one MySQL primary-key walk, advanced batch by batch up to the MongoDB batch's
  * last id, to find rows MongoDB lacks. The two orders agree for ObjectId (hex) and integer ids but
@@ -13,7 +13,7 @@
  */
 import type { Collection, Document } from 'mongodb';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { chunksAfter, findById } from '../engines/mongodb/collectionReader';
+import { chunksAfter, findById, readAhead } from '../engines/mongodb/collectionReader';
 import { readDocStates } from '../engines/mysql/docState';
 import { readDocumentRows } from '../engines/mysql/documentRows';
 import { DOC_STATE_TABLE } from '../engines/mysql/lazyDdl';
@@ -55,7 +55,8 @@ export async function validateCollection(coll: Collection, pool: Pool, plan: Col
     if (res.mismatches.length < MAX_LISTED) res.mismatches.push({ collection: plan.collection, _id: id, problem });
   };
   const walk = new MysqlKeyWalk(pool, plan, chunkSize);
-  for await (const docs of chunksAfter(coll, plan.idType, null, chunkSize)) {
+  // The next MongoDB batch is read while this one is compared (readAhead: at most two batches in memory).
+  for await (const docs of readAhead(chunksAfter(coll, plan.idType, null, chunkSize))) {
     const batch: { id: string; doc: Document }[] = [];
     for (const doc of docs) {
       res.mongoDocuments++;

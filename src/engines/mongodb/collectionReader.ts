@@ -60,3 +60,28 @@ export async function findByIds(coll: Collection, idType: IdType, ids: string[])
 export async function countDocuments(coll: Collection): Promise<number> {
   return coll.countDocuments({});
 }
+
+/**
+ * `source` with its next item requested while the caller works on the current one: MongoDB reads the
+ * next chunk while MySQL writes this one. At most one item waits; the order is kept, so a consumer that
+ * commits item by item (the backfill's checkpoint) is unaffected, and a crash loses only the read-ahead.
+ */
+export async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  // The pending read is awaited later; the no-op catch keeps its rejection from counting as unhandled meanwhile.
+  const request = () => {
+    const p = source.next();
+    p.catch(() => undefined);
+    return p;
+  };
+  try {
+    let pending = request();
+    for (;;) {
+      const r = await pending;
+      if (r.done) return;
+      pending = request();
+      yield r.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}

@@ -34,27 +34,61 @@ export function mapDocument(plan: CollectionPlan, doc: Record<string, unknown>):
     throw new DocumentRejected(plan.collection, id, reason);
   };
   const { _id: _ignored, ...rest } = doc;
-  const row = mapColumns(plan.columns, rest, plan.children.map((c) => c.path), reject);
-  const children = plan.children.map((child) => {
+  const shapes = shapesOf(plan);
+  const row = mapColumns(shapes.parent, rest, reject);
+  const children = plan.children.map((child, c) => {
     const arr = getPath(rest, child.path);
     if (arr === undefined || arr === null) return [];
     if (!Array.isArray(arr)) return reject(`${child.path}: ${describeValue(arr)} where the plan has an array of sub-documents`);
     return arr.map((el, i) => {
       if (!isSubDocument(el)) return reject(`${child.path}[${i}]: ${describeValue(el)} where the plan has a sub-document`);
-      return mapColumns(child.columns, el, [], (reason) => reject(`${child.path}[${i}].${reason}`));
+      return mapColumns(shapes.children[c]!, el, (reason) => reject(`${child.path}[${i}].${reason}`));
     });
   });
   return { id, row, children };
 }
 
-/** Values of `columns` from `doc`; any field of `doc` that no column (or child path) covers is a reject. */
-function mapColumns(columns: ColumnPlan[], doc: Record<string, unknown>, childPaths: string[], reject: (reason: string) => never): ColumnText[] {
+/** A table's columns by path, the paths of its child tables and every proper prefix of both (sub-documents to walk). */
+interface TableShape {
+  columns: ColumnPlan[];
+  /** `columns.length` when computed: a plan whose arrays were changed in place is computed again. */
+  count: number;
+  byPath: Map<string, ColumnPlan>;
+  childPaths: Set<string>;
+  prefixes: Set<string>;
+}
+
+function tableShape(columns: ColumnPlan[], childPaths: string[]): TableShape {
   const byPath = new Map(columns.map((c) => [c.path, c]));
   const prefixes = new Set<string>();
   for (const p of [...byPath.keys(), ...childPaths]) {
     const parts = p.split('.');
     for (let i = 1; i < parts.length; i++) prefixes.add(parts.slice(0, i).join('.'));
   }
+  return { columns, count: columns.length, byPath, childPaths: new Set(childPaths), prefixes };
+}
+
+/**
+ * The plan's table shapes, computed once per plan object (the backfill and validation map a whole
+ * collection with one plan). Keyed weakly by the column arrays, so a plan rebuilt from JSON gets its own.
+ */
+const shapeCache = new WeakMap<ColumnPlan[], { parent: TableShape; children: TableShape[] }>();
+
+function shapesOf(plan: CollectionPlan): { parent: TableShape; children: TableShape[] } {
+  const cached = shapeCache.get(plan.columns);
+  const childPaths = plan.children.map((c) => c.path);
+  const fits = (s: TableShape, columns: ColumnPlan[]) => s.columns === columns && s.count === columns.length;
+  if (cached && fits(cached.parent, plan.columns) && cached.children.length === plan.children.length
+    && cached.children.every((s, i) => fits(s, plan.children[i]!.columns))
+    && cached.parent.childPaths.size === childPaths.length && childPaths.every((p) => cached.parent.childPaths.has(p))) return cached;
+  const shapes = { parent: tableShape(plan.columns, childPaths), children: plan.children.map((c) => tableShape(c.columns, [])) };
+  shapeCache.set(plan.columns, shapes);
+  return shapes;
+}
+
+/** Values of the shape's columns from `doc`; any field of `doc` that no column (or child path) covers is a reject. */
+function mapColumns(shape: TableShape, doc: Record<string, unknown>, reject: (reason: string) => never): ColumnText[] {
+  const { columns, byPath, childPaths, prefixes } = shape;
   const out = new Map<string, ColumnText>();
   const walk = (obj: Record<string, unknown>, base: string): void => {
     for (const [key, value] of Object.entries(obj)) {
@@ -68,7 +102,7 @@ function mapColumns(columns: ColumnPlan[], doc: Record<string, unknown>, childPa
           if (err instanceof ValueDoesNotFit) reject(`${path}: ${err.message}`);
           throw err;
         }
-      } else if (childPaths.includes(path)) {
+      } else if (childPaths.has(path)) {
         continue;
       } else if (value === null && prefixes.has(path)) {
         continue;

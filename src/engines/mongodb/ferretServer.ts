@@ -18,19 +18,30 @@ export function ferretdbPath(): string {
 
 export interface MongoServer {
   url: string;
+  /** The FerretDB process started here (absent for MONGO_URL): the bench reads its peak RSS. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
-export async function startMongoServer(name = 'ferretdb'): Promise<MongoServer> {
+export interface MongoServerOptions {
+  /**
+   * Keep the SQLite data in this directory (created if missing) and leave it there on stop: a bench
+   * reuses a loaded data set. Default: a fresh directory under `.tmig/`, removed on stop.
+   */
+  dataDir?: string;
+}
+
+export async function startMongoServer(name = 'ferretdb', opts: MongoServerOptions = {}): Promise<MongoServer> {
   if (process.env.MONGO_URL) return { url: process.env.MONGO_URL, stop: async () => undefined };
   const bin = ferretdbPath();
   if (!existsSync(bin)) throw new Error(`FerretDB not found at ${bin}: run \`node scripts/setup.mjs\` (it builds it), or set MONGO_URL`);
   const port = await freePort();
   const dir = resolve('.tmig', `${name}-${port}-${process.pid}`);
-  mkdirSync(join(dir, 'data'), { recursive: true });
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : join(dir, 'data');
+  mkdirSync(dataDir, { recursive: true });
   mkdirSync(join(dir, 'state'), { recursive: true });
   const child: ChildProcess = spawn(bin, [
-    '--handler=sqlite', `--sqlite-url=file:${join(dir, 'data')}/`, `--state-dir=${join(dir, 'state')}`,
+    '--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${join(dir, 'state')}`,
     `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', '--log-level=error',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
@@ -51,6 +62,7 @@ export async function startMongoServer(name = 'ferretdb'): Promise<MongoServer> 
   }
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
