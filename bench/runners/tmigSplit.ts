@@ -11,7 +11,7 @@ import type { TenantSpec } from '../../src/contract/migration';
 import { summarizeFleet, tenantTiming } from '../fleetTiming';
 import { quantile } from '../resultTable';
 import { dropDatabase, SERVER_URL, verifyRowCounts, withDb } from '../pg';
-import { SPLIT_MARKER_TABLE, sepTargetName, splitTargetName } from '../splitDataset';
+import { SPLIT_MARKER_TABLE } from '../splitDataset';
 import type { BenchResult, SplitSummary } from '../types';
 
 export type { SplitSummary };
@@ -21,7 +21,8 @@ import { runWave, SERVER, tenantResult, tmigUnavailable, waveFailures } from './
 const blocks = `SELECT coalesce(sum(heap_blks_read + heap_blks_hit + coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0)
   + coalesce(toast_blks_read, 0) + coalesce(toast_blks_hit, 0)), 0)::bigint::text AS b FROM pg_statio_user_tables`;
 
-export async function runSplitScenario(opts: { source: string; separate: string[]; jobs: number; keepTargets: boolean; log: (m: string) => void }): Promise<{ results: BenchResult[]; summary?: SplitSummary }> {
+export async function runSplitScenario(opts: { source: string; separate: string[]; splitTarget: (i: number) => string; sepTarget: (i: number) => string; jobs: number; keepTargets: boolean; log: (m: string) => void }): Promise<{ results: BenchResult[]; summary?: SplitSummary }> {
+  const { splitTarget: splitTargetName, sepTarget: sepTargetName } = opts;
   const n = opts.separate.length;
   const base = (dataset: string): BenchResult => ({ tool: 'tmig', dataset, seconds: null, bytes: 0, mbPerSec: null, ratioToRawPipe: null, peakRssMb: null, treeRssMb: null, verified: false });
   const reason = tmigUnavailable();
@@ -35,7 +36,7 @@ export async function runSplitScenario(opts: { source: string; separate: string[
   const sourceBytes = await withDb(opts.source, async (c) => Number((await c.query<{ s: string }>('SELECT pg_database_size(current_database())::text AS s')).rows[0].s));
   const options = { maxConcurrentTenants: opts.jobs, tableConcurrency: opts.jobs };
   const [splitWave] = splitWaveManifests({ wavePrefix: `split-${Date.now()}`, source: { server: SERVER, database: opts.source }, targetServer: SERVER,
-    targetDatabase: 'tmig_bench_split_dst_{tenant}', plan, tenants, phaseSize: n, options });
+    targetDatabase: `${splitTargetName(0).replace(/_0000$/, '')}_{tenant}`, plan, tenants, phaseSize: n, options });
   // Target names padded like the other bench databases.
   splitWave.tenants.forEach((t, i) => { t.tenantId = `split-${String(i + 1).padStart(4, '0')}`; t.target.database = splitTargetName(i + 1); });
   const sepSpecs: TenantSpec[] = opts.separate.map((database, i) => ({ tenantId: `sep-${String(i + 1).padStart(4, '0')}`, source: { server: SERVER, database }, target: { server: SERVER, database: sepTargetName(i + 1) } }));
