@@ -73,6 +73,10 @@ export async function runSplitScenario(opts: { source: string; separate: string[
     }
     results.push({ ...base(`split ${n}`), bytes: sourceBytes, seconds: split.seconds, peakRssMb: split.peak.peakRssKb / 1024, treeRssMb: split.peak.treeRssKb / 1024,
       verified: !problems.length && !split.result.failed.length, note: [waveFailures(split.result), problems.slice(0, 3).join('; ') || undefined, unreadable(splitTimings.length)].filter(Boolean).join('; ') || undefined });
+    // The split's half on its own, in the log: kept if the separate databases' wave does not finish.
+    opts.log(`tmig split (partial result): ${JSON.stringify({ splitSeconds: split.seconds, verified: results[0].verified, sourceBytes, bytesRead, blocksHit, blocksRead, rowsRead, sourceRows,
+      split: summarizeFleet(splitTimings, n, split.result.succeeded.length, split.seconds),
+      tables: Object.fromEntries(scans.rows.map((r) => [r.t, { seq: Number(r.seq_scan), seqRows: Number(r.seq_tup_read), idx: Number(r.idx_scan ?? 0), idxRows: Number(r.idx_tup_fetch ?? 0), blocksHit: Number(ioOf.get(r.t)?.hit ?? 0), blocksRead: Number(ioOf.get(r.t)?.read ?? 0) }])) })}`);
     opts.log(`tmig split: ${split.seconds.toFixed(1)} s; now the same rows from ${n} separate databases`);
     const sepWaveId = `split-separate-${Date.now()}`;
     const sep = await runWave({ waveId: sepWaveId, tenants: sepSpecs, options }, opts.log);
