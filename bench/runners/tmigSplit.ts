@@ -15,7 +15,7 @@ import { SPLIT_MARKER_TABLE } from '../splitDataset';
 import type { BenchResult, SplitSummary } from '../types';
 
 export type { SplitSummary };
-import { runWave, SERVER, tenantResult, tmigUnavailable, waveFailures } from './tmig';
+import { runWave, SERVER, tenantResult, tmigUnavailable, waveFailed, waveFailures, waveSucceeded } from './tmig';
 
 
 /** Per source table: blocks found in shared buffers (hit) and read from outside them (read), heap + indexes + TOAST. */
@@ -72,10 +72,10 @@ export async function runSplitScenario(opts: { source: string; separate: string[
       problems.push(...check.problems);
     }
     results.push({ ...base(`split ${n}`), bytes: sourceBytes, seconds: split.seconds, peakRssMb: split.peak.peakRssKb / 1024, treeRssMb: split.peak.treeRssKb / 1024,
-      verified: !problems.length && !split.result.failed.length, note: [waveFailures(split.result), problems.slice(0, 3).join('; ') || undefined, unreadable(splitTimings.length)].filter(Boolean).join('; ') || undefined });
+      verified: !problems.length && !waveFailed(split.result), note: [waveFailures(split.result), problems.slice(0, 3).join('; ') || undefined, unreadable(splitTimings.length)].filter(Boolean).join('; ') || undefined });
     // The split's half on its own, in the log: kept if the separate databases' wave does not finish.
     opts.log(`tmig split (partial result): ${JSON.stringify({ splitSeconds: split.seconds, verified: results[0].verified, sourceBytes, bytesRead, blocksHit, blocksRead, rowsRead, sourceRows,
-      split: summarizeFleet(splitTimings, n, split.result.succeeded.length, split.seconds),
+      split: summarizeFleet(splitTimings, n, waveSucceeded(split.result), split.seconds),
       tables: Object.fromEntries(scans.rows.map((r) => [r.t, { seq: Number(r.seq_scan), seqRows: Number(r.seq_tup_read), idx: Number(r.idx_scan ?? 0), idxRows: Number(r.idx_tup_fetch ?? 0), blocksHit: Number(ioOf.get(r.t)?.hit ?? 0), blocksRead: Number(ioOf.get(r.t)?.read ?? 0) }])) })}`);
     opts.log(`tmig split: ${split.seconds.toFixed(1)} s; now the same rows from ${n} separate databases`);
     const sepWaveId = `split-separate-${Date.now()}`;
@@ -88,7 +88,7 @@ export async function runSplitScenario(opts: { source: string; separate: string[
       sepProblems.push(...(await verifyRowCounts(t.source.database, t.target.database)).problems);
     }
     results.push({ ...base(`separate ${n}`), bytes: sourceBytes, seconds: sep.seconds, peakRssMb: sep.peak.peakRssKb / 1024, treeRssMb: sep.peak.treeRssKb / 1024,
-      verified: !sepProblems.length && !sep.result.failed.length, note: [waveFailures(sep.result), sepProblems.slice(0, 3).join('; ') || undefined, unreadable(sepTimings.length)].filter(Boolean).join('; ') || undefined });
+      verified: !sepProblems.length && !waveFailed(sep.result), note: [waveFailures(sep.result), sepProblems.slice(0, 3).join('; ') || undefined, unreadable(sepTimings.length)].filter(Boolean).join('; ') || undefined });
     const sepWall = new Map(sepTimings.map((t) => [t.tenantId.replace(/^sep-/, ''), t.wallMs]));
     const extra = splitTimings.map((t) => t.wallMs - (sepWall.get(t.tenantId.replace(/^split-/, '')) ?? NaN)).filter((x) => Number.isFinite(x));
     return {
@@ -96,8 +96,8 @@ export async function runSplitScenario(opts: { source: string; separate: string[
       summary: {
         tenants: n, sourceBytes, bytesRead, readAmplification: bytesRead / sourceBytes, rowsRead, sourceRows, rowReadAmplification: rowsRead / sourceRows,
         splitSeconds: split.seconds, separateSeconds: sep.seconds, ratioToSeparate: split.seconds / sep.seconds,
-        split: summarizeFleet(splitTimings, n, split.result.succeeded.length, split.seconds),
-        separate: summarizeFleet(sepTimings, n, sep.result.succeeded.length, sep.seconds),
+        split: summarizeFleet(splitTimings, n, waveSucceeded(split.result), split.seconds),
+        separate: summarizeFleet(sepTimings, n, waveSucceeded(sep.result), sep.seconds),
         medianExtraMsPerTenant: quantile(extra, 0.5),
         blocksHit, blocksRead, physicalBytesRead: blocksRead * 8192, physicalReadAmplification: (blocksRead * 8192) / sourceBytes,
         seqScans: Object.fromEntries(scans.rows.map((r) => {
