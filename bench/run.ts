@@ -184,7 +184,18 @@ async function main(): Promise<void> {
       + `median per-tenant overhead ${s.split?.medianOverheadMs} ms (separate ${s.separate?.medianOverheadMs} ms), median extra wall per tenant ${s.medianExtraMsPerTenant} ms; `
       + `source read amplification ${s.readAmplification.toFixed(2)} (${(s.bytesRead / 1048576).toFixed(0)} MB read of ${(s.sourceBytes / 1048576).toFixed(0)} MB), `
       + `rows ${s.rowReadAmplification.toFixed(2)} (${s.rowsRead} rows read of ${s.sourceRows})`);
-    for (const [t, v] of Object.entries(s.seqScans)) console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans (${v.indexRowsFetched} rows fetched), ${v.rows} rows`);
+    if (s.blocksRead !== undefined) {
+      console.log(`  block accesses: ${s.blocksHit} in shared buffers, ${s.blocksRead} read from outside them `
+        + `(${((s.physicalBytesRead ?? 0) / 1048576).toFixed(0)} MB: x${(s.physicalReadAmplification ?? 0).toFixed(2)} the database's size)`);
+    }
+    for (const [t, v] of Object.entries(s.seqScans)) {
+      console.log(`  ${t}: ${v.seqScans} sequential scans (${v.seqRowsRead} rows), ${v.indexScans} index scans (${v.indexRowsFetched} rows fetched), ${v.rows} rows`
+        + (v.heapBlocks !== undefined ? `; blocks: heap ${v.heapBlocks} (table ${v.tablePages} pages), indexes ${v.indexBlocks} (${v.indexPages} pages), ${v.blocksRead} from outside shared buffers` : ''));
+    }
+    for (const [name, f] of [['split', s.split], ['separate', s.separate]] as const) {
+      if (f) console.log(`  ${name}: per-tenant median wall ${f.medianWallMs} ms, overhead ${f.medianOverheadMs} ms (p90 ${f.p90OverheadMs}); median ms per phase: `
+        + Object.entries(f.medianPhaseMs).map(([p, ms]) => `${p} ${ms}`).join(', '));
+    }
   }
   if (report.mssql) console.log('\n' + formatMssql(report.mssql));
   if (report.online) console.log('\nonline scenario:\n' + JSON.stringify(report.online, null, 2));

@@ -76,9 +76,18 @@ export interface BenchReport {
 export interface SplitSummary {
   tenants: number;
   sourceBytes: number;
-  /** Logical reads of the shared source's tables and indexes during the split (blocks x 8 KB). */
+  /**
+   * Logical reads of the shared source's tables and indexes during the split (blocks x 8 KB, every
+   * buffer access, shared-buffer hits included: each B-tree descent counts its root, inner and leaf page).
+   */
   bytesRead: number;
   readAmplification: number;
+  /** Of those block accesses: found in shared buffers, and read from outside them (the OS page cache or disk). */
+  blocksHit?: number;
+  blocksRead?: number;
+  /** Blocks read from outside shared buffers x 8 KB, and that / the database's size. */
+  physicalBytesRead?: number;
+  physicalReadAmplification?: number;
   /**
    * Rows read (sequential scans' rows + rows fetched through indexes) / live rows of the source.
    * Block reads count each B-tree descent (about 3 blocks per probed key, hot pages); rows do not.
@@ -95,7 +104,9 @@ export interface SplitSummary {
   /** Median over tenants of (split wall time - separate wall time) of the same tenant. */
   medianExtraMsPerTenant: number | null;
   /** Sequential scans of each source table during the split (none expected on indexed tenant tables). */
-  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number; indexRowsFetched: number; rows: number }>;
+  seqScans: Record<string, { seqScans: number; seqRowsRead: number; indexScans: number; indexRowsFetched: number; rows: number;
+    /** Block accesses of the heap and of the indexes, blocks read from outside shared buffers, and the table's and its indexes' pages. */
+    heapBlocks?: number; indexBlocks?: number; blocksRead?: number; tablePages?: number; indexPages?: number }>;
 }
 
 /** See onlineScenario.ts. */

@@ -283,9 +283,20 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
   }
 }
 
+/**
+ * Tenants of a wave that succeeded (or were complete already) and that failed: the exact counts
+ * when the result has them; the outcome lists are capped samples (50) on a large wave.
+ */
+export function waveSucceeded(result: MigrationWaveResult): number {
+  return result.counts ? result.counts.succeeded + result.counts.alreadyComplete : result.succeeded.length;
+}
+export function waveFailed(result: MigrationWaveResult): number {
+  return result.counts ? result.counts.failed : result.failed.length;
+}
+
 export function waveFailures(result: MigrationWaveResult): string | undefined {
-  if (!result.failed.length) return undefined;
-  return `tmig: ${result.failed.length} tenant(s) failed: ${result.failed.slice(0, 3).map((f) => `${f.tenantId}: ${f.error ?? 'failed'}`).join('; ')}`;
+  if (!waveFailed(result)) return undefined;
+  return `tmig: ${waveFailed(result)} tenant(s) failed: ${result.failed.slice(0, 3).map((f) => `${f.tenantId}: ${f.error ?? 'failed'}`).join('; ')}`;
 }
 
 /** A tenant's result: its run in the wave (`tenant-<id>@<wave>`), or the older `tenant-<id>` workflow id. */
@@ -455,10 +466,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
       const check = await verifyRowCounts(t.source.database, t.target.database);
       problems.push(...check.problems);
     }
-    // `succeeded` is a capped sample (50) for large waves: the exact figure is in `counts`.
-    const c = wave.result.counts;
-    const succeeded = c ? c.succeeded + c.alreadyComplete : wave.result.succeeded.length;
-    const summary = summarizeFleet(timings, specs.length, succeeded, wave.seconds);
+    const summary = summarizeFleet(timings, specs.length, waveSucceeded(wave.result), wave.seconds);
     const detail = { fleet: summary, workers: wave.workers.map((w) => ({ role: w.role, peakRssMb: w.peakRssKb / 1024, startupRssMb: w.readyHwmKb / 1024, workRssMb: w.workRssKb / 1024 })) };
     const notes = [waveFailures(wave.result), memoryNote(wave.workers), problems.slice(0, 3).join('; ') || undefined,
       timings.length < specs.length ? `${specs.length - timings.length} tenant result(s) unreadable` : undefined];
@@ -469,7 +477,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
         seconds: wave.seconds,
         peakRssMb: wave.peak.peakRssKb / 1024,
         treeRssMb: wave.peak.treeRssKb / 1024,
-        verified: problems.length === 0 && wave.result.failed.length === 0 && succeeded === specs.length,
+        verified: problems.length === 0 && waveFailed(wave.result) === 0 && waveSucceeded(wave.result) === specs.length,
         note: notes.filter(Boolean).join('; ') || undefined,
         detail,
       },
