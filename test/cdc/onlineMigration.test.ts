@@ -101,7 +101,12 @@ describe('online migration: copy under writes, streaming, cutover, rollback', ()
     await run(temporalCliPath()!, ['workflow', 'signal', '--address', env.address, '--workflow-id', 'tenant-online1', '--name', 'cutover']);
     await waitFor('the cutover to start', async () => ((await progress('tenant-online1')).phase === 'cutover' ? true : undefined));
     await killAndReplace();
-    await waitFor('the rollback window', async () => ((await progress('tenant-online1')).phase === 'rollback-window' ? true : undefined));
+    await waitFor('the rollback window', async () => ((await progress('tenant-online1')).phase === 'rollback-window' ? true : undefined)).catch(async (e: Error) => {
+      // Say where the tenant stood (phase, stream, attempts, errors) and what the worker said last.
+      const p = await progress('tenant-online1').catch(() => undefined);
+      throw new Error(`${e.message}; progress ${JSON.stringify({ phase: p?.phase, lastError: p?.lastError, errors: p?.errors, cdc: p?.cdc })}; `
+        + `worker output: ${workers[workers.length - 1].output().slice(-3000)}`);
+    });
     const writes = await writer.stop();
     expect(writes.refused).toBeGreaterThan(0); // the writer was frozen out of the source
     expect(writes.ops).toBeGreaterThan(200);
