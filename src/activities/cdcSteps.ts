@@ -152,6 +152,8 @@ export interface StreamChangesRequest {
   direction: StreamDirection;
   budgetMs: number;
   untilMarker?: string;
+  /** The drain marker's LSN, as writeDrainMarker returned it. */
+  markerLsn?: string;
   maxRetainedWalBytes?: number;
   maxBatchChanges?: number;
 }
@@ -166,7 +168,7 @@ export async function streamChanges(t: TenantRef, req: StreamChangesRequest): Pr
       label: tenantLabel(t), slot: names.slot, publication: names.publication,
       fromUrl: urlOf(forward ? t.source : t.target), toUrl: urlOf(forward ? t.target : t.source),
       tables: forward ? forwardTables(model) : reverseTables(model),
-      budgetMs: req.budgetMs, untilMarker: req.untilMarker,
+      budgetMs: req.budgetMs, untilMarker: req.untilMarker, markerLsn: req.markerLsn,
       maxRetainedWalBytes: req.maxRetainedWalBytes ?? DEFAULT_MAX_RETAINED_WAL_BYTES, maxBatchChanges: req.maxBatchChanges,
       onTick: (r) => {
         heartbeat({ appliedLsn: r.appliedLsn, changesApplied: r.changesApplied, lagBytes: r.lagBytes });

@@ -11,6 +11,7 @@ import { PgChangeStream, type ChangeStreamStats } from './pgChangeStream';
 import { readStreamPosition } from '../engines/postgres/checkpointStore';
 import { assertRetainedWalWithinLimit, emitHeartbeat, measureSlot, type SlotLag } from './slotLag';
 import { schemaDrift, type TablePair } from './schemaDrift';
+import { compareLsn } from './lsn';
 
 export interface StreamTable extends TablePair {
   apply: ApplyTable;
@@ -27,6 +28,13 @@ export interface StreamSliceRequest {
   budgetMs: number;
   /** Stop as soon as this drain marker has been applied. */
   untilMarker?: string;
+  /**
+   * The marker's LSN (from writeDrainMarker). A stream whose stored position is already at or past it
+   * has applied the marker: an attempt killed after applying it, before returning, must not wait
+   * for a marker the slot will never send again. (The side is frozen during a drain: nothing else
+   * commits around the marker.)
+   */
+  markerLsn?: string;
   maxRetainedWalBytes: number;
   maxBatchChanges?: number;
   /** Write a heartbeat into the source when nothing was applied for this long. */
@@ -85,7 +93,9 @@ export async function runStreamSlice(req: StreamSliceRequest): Promise<StreamSli
         changesTotal: changesBefore + s.changesApplied, lastAppliedCommitTime: s.lastAppliedCommitTime ?? pos.lastCommitTime,
         lagBytes: lag.lagBytes, lagSeconds: s.idle ? 0 : Math.round(s.applyDelaySeconds * 10) / 10,
         retainedWalBytes: lag.retainedWalBytes, appliedPerSecond: ms > 0 ? Math.round((s.changesApplied * 1000) / ms) : 0,
-        markerReached: req.untilMarker !== undefined && s.markers.includes(req.untilMarker), ms,
+        // appliedLsn starts at the stored position: a marker applied by a killed attempt counts.
+        markerReached: req.untilMarker !== undefined && (s.markers.includes(req.untilMarker)
+          || (req.markerLsn !== undefined && compareLsn(s.appliedLsn, req.markerLsn) >= 0)), ms,
       };
     };
     let lastMeasure = Date.now();

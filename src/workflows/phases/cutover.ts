@@ -66,9 +66,9 @@ export async function runCutover(ctx: OnlineContext, tables: string[], concurren
 
     await step('drain', async () => {
       const marker = `cutover:${ctx.tenantId}:${ctx.result.cutovers.length + 1}`;
-      await onlineSteps.writeDrainMarker(ctx.ref, 'forward', marker);
+      const markerLsn = await onlineSteps.writeDrainMarker(ctx.ref, 'forward', marker);
       for (let i = 0; i < DRAIN_SLICES; i++) {
-        const r = await streamSlice(ctx, { direction: 'forward', budgetMs: 60_000, untilMarker: marker });
+        const r = await streamSlice(ctx, { direction: 'forward', budgetMs: 60_000, untilMarker: marker, markerLsn });
         if (r?.markerReached) return;
       }
       throw new Error(`the stream did not reach the drain marker after ${DRAIN_SLICES} slices`);

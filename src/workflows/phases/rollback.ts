@@ -44,9 +44,9 @@ async function rollBack(ctx: OnlineContext): Promise<void> {
   const frozenAt = now();
   await step('drain', async () => {
     const marker = `rollback:${ctx.tenantId}`;
-    await onlineSteps.writeDrainMarker(ctx.ref, 'reverse', marker);
+    const markerLsn = await onlineSteps.writeDrainMarker(ctx.ref, 'reverse', marker);
     for (let i = 0; i < 10; i++) {
-      const r = await streamSlice(ctx, { direction: 'reverse', budgetMs: 60_000, untilMarker: marker });
+      const r = await streamSlice(ctx, { direction: 'reverse', budgetMs: 60_000, untilMarker: marker, markerLsn });
       if (r?.markerReached) return;
     }
     throw new Error('the reverse stream did not reach the drain marker');
