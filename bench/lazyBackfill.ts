@@ -3,7 +3,7 @@
  * (chunk + checkpoint + per-document state in one InnoDB transaction) against the fastest plain
  * driver loop written here (see `driverLoop`), on the same documents.
  *   tsx bench/lazyBackfill.ts [--docs 1000000] [--chunk 1000] [--json FILE] [--db-prefix tmig_lazy_bench] [--reseed]
- *     [--runners tmig,driver,validate] [--data-dir DIR]
+ *     [--runners tmig,driver,validate] [--data-dir DIR] [--max-seconds driver=1200,...]
  * Default --docs 20000. The loaded documents are kept (FerretDB's SQLite files under
  * `.tmig/bench-lazy-ferretdb/`, or the MONGO_URL server) with a marker, and reused by the next run
  * of the same size; --reseed loads them again, --seed-only only loads them.
@@ -18,7 +18,7 @@ import { shipmentDocument } from '../src/demo/shipmentDocuments';
 import { startMongoServer, type MongoServer } from '../src/engines/mongodb/ferretServer';
 import { readAhead } from '../src/engines/mongodb/collectionReader';
 import { mapDocument } from '../src/engines/mongodb/documentMapping';
-import { createMysqlPool } from '../src/engines/mysql/connection';
+import { createMysqlPool, inTransaction } from '../src/engines/mysql/connection';
 import { insertDocumentRows } from '../src/engines/mysql/documentRows';
 import { collectionDdl } from '../src/engines/mysql/lazyDdl';
 import { readControl, setControlFlags, setStage } from '../src/engines/mysql/stageControl';
@@ -46,12 +46,15 @@ interface RunnerResult {
   mongoPeakRssMb?: number;
   /** `validate` only: did validation pass with every document matched. */
   validatePassed?: boolean;
+  /** Set when the runner was stopped before the end (its rate is the rate so far). */
+  partial?: string;
 }
 
 /**
  * The fastest plain loop written here: one cursor in natural order (no sort: on FerretDB's SQLite a
  * sorted find loads the whole collection first; `mongoexport` does not sort either), the next batch
- * read while this one is written, the same mapping as tmig, multi-row INSERTs in autocommit.
+ * read while this one is written, the same mapping as tmig, multi-row INSERTs, one transaction per
+ * batch (one log flush per batch, as tmig's chunks have; autocommit would flush per statement).
  * It is neither resumable nor safe next to live writes: that is what tmig's backfill adds.
  */
 async function driverLoop(coll: Collection, pool: ReturnType<typeof createMysqlPool>, plan: LazyPlan['collections'][number], batchSize: number, onBatch: (docs: number) => void): Promise<number> {
@@ -68,7 +71,8 @@ async function driverLoop(coll: Collection, pool: ReturnType<typeof createMysqlP
   }
   let docs = 0;
   for await (const batch of readAhead(batches())) {
-    await insertDocumentRows(pool, plan, batch.map((d) => mapDocument(plan, d)));
+    const rows = batch.map((d) => mapDocument(plan, d));
+    await inTransaction(pool, (conn) => insertDocumentRows(conn, plan, rows));
     docs += batch.length;
     onBatch(docs);
   }
@@ -147,10 +151,18 @@ async function ensureSeeded(client: MongoClient, dbName: string, docs: number, r
   return `loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s (${Math.round(docs / ((Date.now() - t0) / 1000))} docs/s)`;
 }
 
-/** Runs a runner process; PROGRESS lines are handed on as they come, the rest is collected. */
-function runChild(args: string[], onProgress: (p: unknown) => void): Promise<{ stdout: string; stderr: string }> {
+/**
+ * Runs a runner process; PROGRESS lines are handed on as they come, the rest is collected. With
+ * `maxSeconds`, the runner is stopped then (its peak RSS read first) and `stopped` says so.
+ */
+function runChild(args: string[], onProgress: (p: unknown) => void, maxSeconds?: number): Promise<{ stdout: string; stderr: string; stopped?: { peakRssMb?: number } }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stopped: { peakRssMb?: number } | undefined;
+    const cap = maxSeconds ? setTimeout(() => {
+      stopped = { peakRssMb: peakRssMb(child.pid) };
+      child.kill('SIGTERM');
+    }, maxSeconds * 1000) : undefined;
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -163,7 +175,10 @@ function runChild(args: string[], onProgress: (p: unknown) => void): Promise<{ s
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.once('error', reject);
-    child.once('close', () => resolve({ stdout, stderr }));
+    child.once('close', () => {
+      if (cap) clearTimeout(cap);
+      resolve({ stdout, stderr, stopped });
+    });
   });
 }
 
@@ -230,19 +245,39 @@ async function main(): Promise<void> {
     // The two backfills first (the ratio; tmig's first, as the run this bench exists for), then
     // validation of tmig's copy. Each runner reports progress, so a run cut short still has its rates.
     const kinds = arg('runners', 'tmig,driver,validate').split(',') as ('tmig' | 'driver' | 'validate')[];
+    // --max-seconds driver=1200,validate=3600: stop a runner then and report its rate so far (partial).
+    const caps: Record<string, number | undefined> = Object.fromEntries(arg('max-seconds', '').split(',').filter(Boolean).map((kv) => {
+      const [k, v] = kv.split('=');
+      return [k!, Number(v)];
+    }));
     for (const kind of kinds) {
       // A fresh FerretDB per runner: its peak RSS is this runner's, and no runner inherits the other's caches.
       await stopServer();
       await startServer();
       const mysqlDb = kind === 'validate' ? dbs.tmig : dbs[kind];
       if (kind !== 'validate') await admin.query(`CREATE DATABASE \`${mysqlDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-      log(`${kind}: running`);
+      log(`${kind}: running${caps[kind] ? ` (stopped after ${caps[kind]} s if not done)` : ''}`);
+      let last: { docs: number; seconds: number } | undefined;
       const res = await runChild(['--import', 'tsx', __filename, '--runner', kind, server!.url, mongoDb, mysqlDb, JSON.stringify(plan), String(chunk)], (p) => {
         log(`${kind}: progress ${JSON.stringify(p)}`);
+        last = p as typeof last;
         out.progress = p;
         write();
-      });
+      }, caps[kind]);
       const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line && res.stopped) {
+        // Stopped at its cap: the rate so far, from its last progress line (said to be partial, not a whole run).
+        const r: RunnerResult = {
+          runner: kind, docs: last?.docs ?? 0, seconds: last?.seconds ?? 0, docsPerSecond: last ? Math.round(last.docs / last.seconds) : 0,
+          peakRssMb: res.stopped.peakRssMb ?? 0, mysqlRows: -1, mongoPeakRssMb: peakRssMb(server!.pid), partial: `stopped at its cap of ${caps[kind]} s`,
+        };
+        results.push(r);
+        out.progress = null;
+        write();
+        log(`${kind}: ${JSON.stringify(r)}`);
+        if (kind !== 'tmig') await admin.query(`DROP DATABASE IF EXISTS \`${mysqlDb}\``);
+        continue;
+      }
       if (!line) throw new Error(`${kind} runner failed: ${res.stderr}`);
       out.progress = null;
       const r = JSON.parse(line.slice(7)) as RunnerResult;
@@ -253,7 +288,7 @@ async function main(): Promise<void> {
       log(`${kind}: ${JSON.stringify(r)}`);
       if (kind !== 'tmig') await admin.query(`DROP DATABASE IF EXISTS \`${mysqlDb}\``);
     }
-    out.complete = true;
+    out.complete = results.every((r) => !r.partial);
     write();
     console.table(out.results);
     console.log(`written ${file}`);
