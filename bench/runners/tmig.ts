@@ -113,9 +113,14 @@ interface WorkerPeak {
 
 /** The real worker process, as `npm run worker` starts it, but without the npm wrapper in between. */
 async function startWorker(s: NonNullable<typeof session>, role: WorkerRole, log: (m: string) => void, repo: string): Promise<WorkerHandle> {
-  // A checkout with bin/tmig-worker.js starts its worker that way (compiled dist/ when fresh); older ones through tsx.
+  // As the checkout itself starts a worker: bin/tmig-worker (its process-start memory settings, then
+  // the compiled dist/ when fresh); older checkouts bin/tmig-worker.js, or tsx. The shell launcher
+  // execs node, so the pid (and the RSS sampled) is the worker's.
+  const shellLauncher = join(repo, 'bin', 'tmig-worker');
   const launcher = join(repo, 'bin', 'tmig-worker.js');
-  const child = spawn(process.execPath, existsSync(launcher) ? [launcher] : ['--import', 'tsx', workerEntry(repo)], {
+  const [cmd, args] = existsSync(shellLauncher) ? [shellLauncher, []]
+    : [process.execPath, existsSync(launcher) ? [launcher] : ['--import', 'tsx', workerEntry(repo)]];
+  const child = spawn(cmd, args, {
     cwd: repo,
     env: {
       ...process.env, MIGRATOR_CONFIG: s.configPath, TEMPORAL_ADDRESS: s.server.address, TEMPORAL_NAMESPACE: s.server.namespace, WORKER_ROLE: role,

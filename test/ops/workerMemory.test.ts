@@ -118,3 +118,28 @@ describe.skipIf(!temporalCliPath())('worker memory trace and heap snapshots (rea
     expect(worker.child.exitCode).toBeNull();
   }, 300_000);
 });
+
+describe('process-start memory settings', () => {
+  it('bin/tmig-worker caps malloc arenas, fixes the trim/mmap thresholds and gives node small semi-spaces, unless the environment says otherwise', () => {
+    // NODE points the launcher at a stand-in that prints what node would have been started with.
+    const dir = mkdtempSync(join(tmpdir(), 'tmig-launcher-'));
+    const fakeNode = join(dir, 'node');
+    writeFileSync(fakeNode, '#!/bin/sh\necho "$MALLOC_ARENA_MAX $MALLOC_TRIM_THRESHOLD_ $MALLOC_MMAP_THRESHOLD_ | $*"\n', { mode: 0o755 });
+    const run = (env: Record<string, string>) => {
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_') && k !== 'TMIG_WORKER_NODE_FLAGS'));
+      const res = spawnSync(join(root, 'bin', 'tmig-worker'), ['--extra'], { encoding: 'utf8', env: { ...clean, NODE: fakeNode, ...env } });
+      expect(res.status, res.stderr).toBe(0);
+      return res.stdout.trim();
+    };
+    expect(run({})).toBe(`2 131072 131072 | --max-semi-space-size=2 ${join(root, 'bin', 'tmig-worker.js')} --extra`);
+    expect(run({ MALLOC_ARENA_MAX: '4', TMIG_WORKER_NODE_FLAGS: '' })).toBe(`4 131072 131072 | ${join(root, 'bin', 'tmig-worker.js')} --extra`);
+  });
+
+  it('the workflow bundle is ASCII only (held as a one-byte string in the workflow thread), and its messages unchanged', async () => {
+    const { ensureWorkflowBundle } = await import('../../src/workers/workflowBundle');
+    const code = readFileSync(ensureWorkflowBundle());
+    expect(code.findIndex((b) => b > 0x7f)).toBe(-1);
+    // A non-ASCII character of the sources (the arrow in a tenant's summary line) is there as its escape.
+    expect(code.toString('latin1')).toContain('\\u2192');
+  });
+});
