@@ -337,10 +337,12 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number, repo = 
   const chunkRows = process.env.BENCH_CHUNK_ROWS ? Number(process.env.BENCH_CHUNK_ROWS) : undefined;
   // BENCH_VALIDATION=full|sample|none: the validation mode to measure (default: tmig's, full).
   const validation = process.env.BENCH_VALIDATION as 'full' | 'sample' | 'none' | undefined;
+  // BENCH_COPY_READ_BACK=1: chunks read their rows back while writing them (validation by census, see README).
+  const copyReadBack = process.env.BENCH_COPY_READ_BACK === '1';
   const input: MigrationWaveInput = {
     waveId: `${tenantId}-${Date.now()}`,
     tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
-    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}), ...(validation ? { validation } : {}) },
+    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}), ...(validation ? { validation } : {}), ...(copyReadBack ? { copyReadBack } : {}) },
   };
   const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
   const wave = await runWave(input, ctx.log, plan, repo);
