@@ -8,7 +8,7 @@ import type { MssqlBenchResult, MssqlSideResult } from './types';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { MigrationWaveInput } from '../src/contract/migration';
-import { startBabelfish, type BabelfishServer } from '../test/helpers/babelfish';
+import { startBabelfish, type BabelfishServer } from '../src/engines/mssql/babelfishServer';
 import { runMeasured } from './measure';
 import { createMssqlDataset, MSSQL_TABLES, mssqlRowCounts } from './mssqlDataset';
 import { tenantTiming } from './fleetTiming';

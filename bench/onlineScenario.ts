@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TenantMigrationInput, TenantMigrationResult, TenantProgress } from '../src/contract/migration';
-import { ChangeWriter, seedWriterTables } from '../test/helpers/changeWriter';
+import { ChangeWriter, seedWriterTables } from '../src/demo/changeWriter';
 import { dbUrl, dropDatabase, recreateDatabase, SERVER_URL, withDb } from './pg';
 import { TreeSampler } from './measure';
 import { startDevServer, stopProcess } from './temporalServer';

@@ -3,7 +3,7 @@
 //   node scripts/build.mjs           # build when dist/ is older than src/
 //   node scripts/build.mjs --force   # always
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -26,7 +26,6 @@ if (process.argv.includes('--force') || !distIsFresh()) {
 // running webpack in a child process (~300 MB for a few seconds, on the first start after a change).
 {
   const { bundlePath, ensureWorkflowBundle } = require(join(root, 'dist', 'workers', 'workflowBundle.js'));
-  const { existsSync } = await import('node:fs');
   if (!existsSync(bundlePath())) {
     const started = Date.now();
     ensureWorkflowBundle();

@@ -1,6 +1,6 @@
 // Once per vitest run: provides the SQL Server suites a TDS endpoint. A configured MSSQL_URL wins;
 // else Babelfish from ../shared/tools/babelfish is started (free ports, data in .tmig/babelfish).
-import { babelfishDir, startBabelfish, type BabelfishServer } from './helpers/babelfish';
+import { babelfishDir, startBabelfish, type BabelfishServer } from '../src/engines/mssql/babelfishServer';
 
 /** File filters on the command line (`vitest run test/core`): Babelfish starts only when one can select test/mssql. */
 export function selectsMssqlSuites(argv: string[]): boolean {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
 import { dbUrl, dropDatabases, tableDigests, withDb } from '../helpers/pg';
-import { ChangeWriter, WRITER_SCHEMA, seedWriterTables } from '../helpers/changeWriter';
+import { ChangeWriter, WRITER_SCHEMA, seedWriterTables } from '../../src/demo/changeWriter';
 import { replicationNames } from '../../src/cdc/replicationNames';
 import { dropReplication, ensurePublication, ensureSlot, listSlots, streamabilityProblems } from '../../src/cdc/replicationSetup';
 import { initStreamPosition, readStreamPosition } from '../../src/engines/postgres/checkpointStore';

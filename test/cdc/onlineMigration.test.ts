@@ -16,7 +16,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTemporal, temporalCliPath } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
 import { dbUrl, dropDatabases, restartTestCluster, tableDigests, withDb } from '../helpers/pg';
-import { ChangeWriter, seedWriterTables } from '../helpers/changeWriter';
+import { ChangeWriter, seedWriterTables } from '../../src/demo/changeWriter';
 import type { TenantMigrationInput, TenantMigrationResult, TenantProgress } from '../../src/contract/migration';
 import { waitFor as waitUntil } from '../helpers/waitFor';
 

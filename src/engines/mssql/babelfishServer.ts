@@ -1,15 +1,16 @@
 // Finds and runs the Babelfish TDS endpoint (../shared/tools/babelfish) for the SQL Server suites
-// and the bench: free ports, data under .tmig/babelfish; never touches a configured MSSQL_URL.
+// and the bench, as ferretServer.ts does FerretDB: free ports, data under .tmig/babelfish; never
+// touches a configured MSSQL_URL.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/engines/freePort';
+import { freePort } from '../freePort';
 
 const run = promisify(execFile);
 
-/** The project root (this file is test/helpers/babelfish.ts). */
-export const projectRoot = resolve(__dirname, '..', '..');
+/** The project root (this file is src/engines/mssql/babelfishServer.ts, or its dist/ copy). */
+export const projectRoot = resolve(__dirname, '..', '..', '..');
 
 /**
  * `shared/tools/babelfish` beside the checkout: `TMIG_SHARED_DIR` when set, else the first

@@ -1,7 +1,8 @@
 /**
  * A steady writer on a source tenant (pgbench-like): inserts, updates that leave a large
  * TOASTed column unchanged, updates of it, deletes and key changes on `items`, plus inserts
- * into a composite-key table. Used by the CDC tests and the online bench.
+ * into a composite-key table. A workload, like the lazy demo's shipments: used by the CDC tests
+ * and the online bench.
  */
 import { Client } from 'pg';
 
