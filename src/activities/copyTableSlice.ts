@@ -11,7 +11,8 @@ import { markBeforeWrite, readBackWritten } from '../engines/postgres/chunkReadB
 import { targetShape } from '../engines/postgres/source';
 import { qualified } from '../engines/postgres/quoting';
 import { copyIntoSql } from '../engines/postgres/chunkQuery';
-import { CopyTap, keyFromLine } from '../engines/copyText';
+import { BinaryCopyTap, CopyTap, keyFromLine } from '../engines/copyText';
+import { binaryCopyRefusal } from '../engines/copyBinary';
 import { findTable, loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 import { recordChunkCommitted } from '../metrics/migratorMetrics';
@@ -81,6 +82,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
         return result;
       }
       const chunkRows = adaptChunkRows(req.chunkRows, table.avgRowBytes);
+      const binary = useBinaryCopy(engine, table, t.options?.copyFormat);
       let cp = initial;
       // No key values here (they may be personal data): the checkpoint row in the target has them.
       const progress = () => ({ table: req.table, rangeId: req.rangeId, rowsDone: cp.rowsDone, chunks: cp.chunks });
@@ -88,7 +90,9 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
         while (!cp.done) {
           throwIfCancelled();
           const chunkStarted = performance.now();
-          const step = table.key ? await copyKeyedChunk(db, engine, table, cp, chunkRows, req.readBack !== false) : await copyWholeTable(db, engine, table, cp, req.readBack !== false);
+          const step = table.key
+            ? await copyKeyedChunk(db, engine, table, cp, chunkRows, req.readBack !== false, binary)
+            : await copyWholeTable(db, engine, table, cp, req.readBack !== false);
           recordChunkCommitted(t, step.rows, step.bytes, (performance.now() - chunkStarted) / 1000);
           cp = step.checkpoint;
           result.rowsThisCall += step.rows;
@@ -115,20 +119,33 @@ interface ChunkStep {
   bytes: number;
 }
 
-async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number, readBack: boolean): Promise<ChunkStep> {
+/**
+ * Binary COPY (copyBinary.ts) when the source is PostgreSQL and every column keeps its built-in
+ * type; `copyFormat: text` in the options keeps canonical text. Chunks already recorded keep their
+ * own kind: validation reads each chunk in the format its checksum was taken in.
+ */
+export function useBinaryCopy(engine: SourceEngine, table: TableModel, format: 'auto' | 'text' | undefined): boolean {
+  if (format === 'text' || !engine.readsBinaryCopy?.()) return false;
+  return binaryCopyRefusal(table.columns, table.key) === null;
+}
+
+async function copyKeyedChunk(db: Client, engine: SourceEngine, table: TableModel, cp: Checkpoint, chunkRows: number, readBack: boolean,
+  binary: boolean): Promise<ChunkStep> {
   const shape = targetShape(table);
   const keyPositions = shape.key!.map((k) => shape.columns.indexOf(k));
   await db.query('BEGIN');
   try {
     await lockCheckpoint(db, cp);
     const mark = await markBeforeWrite(db, shape);
-    const source = await engine.readChunk({ table, range: cp.range, after: cp.lastKey, limit: chunkRows });
-    const tap = new CopyTap('ordered-sha256');
-    const sink = db.query(copyFrom(copyIntoSql(shape)));
+    const source = await engine.readChunk({ table, range: cp.range, after: cp.lastKey, limit: chunkRows, ...(binary ? { binary } : {}) });
+    const tap = binary ? new BinaryCopyTap(shape.columns.length, keyPositions, shape.keyTypes) : new CopyTap('ordered-sha256');
+    const sink = db.query(copyFrom(copyIntoSql(shape, binary)));
     await pipeline(source, tap, sink);
     const rows = tap.rows;
     const done = rows < chunkRows;
-    const lastKey = rows > 0 ? keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length) : cp.lastKey;
+    const lastKey = rows > 0
+      ? (tap instanceof BinaryCopyTap ? tap.lastKey()! : keyFromLine(tap.lastRow()!, keyPositions, shape.columns.length))
+      : cp.lastKey;
     // The target side of the checksum, read back before commit (validation compares the two).
     const checksum = tap.checksum.digest();
     const targetChecksum = rows > 0 && readBack ? await readBackWritten(db, shape, { range: cp.range, after: cp.lastKey, upTo: lastKey }, mark, tap.checksum.kind, rows) : null;

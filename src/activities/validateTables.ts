@@ -6,7 +6,7 @@ import type { PostgresTarget } from '../engines/postgres/target';
 import type { Client } from 'pg';
 import type { TableModel } from '../engines/schemaModel';
 import { FULL_RANGE, type SourceEngine } from '../engines/sourceEngine';
-import { combineMultiset } from '../engines/copyText';
+import { combineMultiset, isBinaryKind } from '../engines/copyText';
 import type { ChecksumKind } from '../engines/copyText';
 import { hashStream } from '../validation/hashStream';
 import { chunkSelected } from '../validation/sampling';
@@ -106,9 +106,11 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
           // change since: done for a sample (always the first and last chunk of each range), or for every
           // chunk with recheckSource.
           const sourceToo = selected && (req.recheckSource || req.mode === 'sample' || chunkSelected(`${req.table}#source`, c.rangeId, c.chunkNo, lastOfRange, req.sampleRate));
+          // Each chunk is read in the format its checksum was taken in (binary COPY or canonical text).
+          const binary = isBinaryKind(kind);
           const [src, tgt] = await Promise.all([
-            sourceToo ? engine.readChunk({ table, ...bounds }).then((s) => hashStream(s, kind)) : Promise.resolve(undefined),
-            recorded ? Promise.resolve({ rows: c.rows, checksum: c.targetChecksum! }) : hashStream(target.readBack(db, table, bounds), kind),
+            sourceToo ? engine.readChunk({ table, ...bounds, ...(binary ? { binary } : {}) }).then((s) => hashStream(s, kind)) : Promise.resolve(undefined),
+            recorded ? Promise.resolve({ rows: c.rows, checksum: c.targetChecksum! }) : hashStream(target.readBack(db, table, bounds, binary), kind),
           ]);
           // Key values only when asked for (options.reportKeys): they may be personal data.
           const where = `range ${c.rangeId} chunk ${c.chunkNo}${t.options?.reportKeys ? ` keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}` : ''}`;

@@ -59,6 +59,11 @@ export const optionsSchema = z.object({
   recheck: z.boolean().optional(),
   /** Read each chunk back in its own transaction and record the target checksum (default false: validation re-reads cold; true records the target checksum at copy time). */
   copyReadBack: z.boolean().optional(),
+  /**
+   * auto (default): PostgreSQL sources copy tables whose columns keep the same built-in types as
+   * binary COPY (no text parsing in the target); text: canonical text COPY for every table.
+   */
+  copyFormat: z.enum(['auto', 'text']).optional(),
   /** Run the pre-migration audit. */
   audit: z.boolean().optional(),
   auditChecks: z.array(auditCheckSchema).optional(),

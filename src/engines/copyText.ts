@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { BinaryCopyWalker, decodeBinaryKey } from './copyBinary';
 
 /**
  * The canonical row encoding: PostgreSQL COPY text format (tab-separated, `\N` for NULL,
@@ -85,7 +86,11 @@ export function splitCopyLine(line: string): string[] {
   return line.split('\t');
 }
 
-export type ChecksumKind = 'ordered-sha256' | 'multiset-sha256';
+/** ordered-sha256-binary: as ordered-sha256, over PostgreSQL binary COPY bytes (copyBinary.ts). */
+export type ChecksumKind = 'ordered-sha256' | 'multiset-sha256' | 'ordered-sha256-binary';
+
+/** True when chunks of this kind are read and written as binary COPY. */
+export const isBinaryKind = (kind: string): boolean => kind === 'ordered-sha256-binary';
 
 /**
  * Chunk checksum over canonical bytes.
@@ -97,17 +102,27 @@ export class ChunkChecksum {
   private readonly ordered?: Hash;
   private sum = 0n;
   private pending: Buffer[] = [];
-  rows = 0;
+  /** Binary kind: rows are counted by walking the tuples (values may contain any byte). */
+  readonly walker?: BinaryCopyWalker;
+  private textRows = 0;
   bytes = 0;
-  constructor(readonly kind: ChecksumKind) {
-    if (kind === 'ordered-sha256') this.ordered = createHash('sha256');
+  constructor(readonly kind: ChecksumKind, binary?: { expectedFields: number | null; capture?: number[] }) {
+    if (kind === 'ordered-sha256' || kind === 'ordered-sha256-binary') this.ordered = createHash('sha256');
+    if (kind === 'ordered-sha256-binary') this.walker = new BinaryCopyWalker(binary?.expectedFields ?? null, binary?.capture);
   }
+
+  get rows(): number { return this.walker ? this.walker.rows : this.textRows; }
 
   update(buf: Buffer): void {
     this.bytes += buf.length;
+    if (this.walker) {
+      this.ordered!.update(buf);
+      this.walker.update(buf);
+      return;
+    }
     if (this.ordered) {
       this.ordered.update(buf);
-      this.rows += countNewlines(buf);
+      this.textRows += countNewlines(buf);
       return;
     }
     let start = 0;
@@ -116,13 +131,15 @@ export class ChunkChecksum {
       const line = this.pending.length ? Buffer.concat([...this.pending, piece]) : piece;
       this.pending = [];
       this.sum = (this.sum + createHash('sha256').update(line).digest().readBigUInt64BE(0)) & 0xffffffffffffffffn;
-      this.rows++;
+      this.textRows++;
       start = i + 1;
     }
     if (start < buf.length) this.pending.push(Buffer.from(buf.subarray(start)));
   }
 
   digest(): string {
+    // A binary stream cut short (a row or the trailer missing) must not yield a checksum.
+    this.walker?.finish();
     if (this.ordered) return this.ordered.digest('hex');
     return `${this.sum.toString(16).padStart(16, '0')}:${this.rows}`;
   }
@@ -184,6 +201,46 @@ export class CopyTap extends Transform {
   get bytes(): number { return this.checksum.bytes; }
   /** The last complete line (without newline), or null when no row passed. */
   lastRow(): string | null { return this.lastLine === null ? null : this.lastLine.toString('utf8'); }
+}
+
+/**
+ * CopyTap's counterpart for binary COPY (copyBinary.ts): checksum, rows and bytes of the stream
+ * passing through, and the last row's key decoded to the text form a checkpoint stores.
+ */
+export class BinaryCopyTap extends Transform {
+  readonly checksum: ChunkChecksum;
+
+  constructor(expectedFields: number, keyPositions: number[], private readonly keyTypes: string[]) {
+    super();
+    this.checksum = new ChunkChecksum('ordered-sha256-binary', { expectedFields, capture: keyPositions });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.checksum.update(chunk);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.checksum.walker!.finish();
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  get rows(): number { return this.checksum.rows; }
+  get bytes(): number { return this.checksum.bytes; }
+  /** The last row's key values (text form), or null when no row passed. */
+  lastKey(): string[] | null {
+    const raw = this.checksum.walker!.lastFields();
+    return raw === null ? null : decodeBinaryKey(raw, this.keyTypes);
+  }
 }
 
 /** Key values (decoded text) at the given field positions of a COPY line. */

@@ -44,6 +44,8 @@ export interface ReadChunkRequest {
   limit: number | null;
   /** Extra row condition in the source's dialect (a tenant slice of a shared database). */
   filter?: string | null;
+  /** PostgreSQL binary COPY instead of canonical text (only from an engine with readsBinaryCopy). */
+  binary?: boolean;
 }
 
 /**
@@ -65,6 +67,11 @@ export interface SourceEngine {
   count(table: TableModel, range?: KeyRange, filter?: string | null): Promise<number>;
   planRanges(table: TableModel, parts: number, filter?: string | null): Promise<KeyRange[]>;
   readChunk(req: ReadChunkRequest): Promise<Readable>;
+  /**
+   * True when readChunk can return PostgreSQL binary COPY (copyBinary.ts): a PostgreSQL source,
+   * whose values then need no text round trip when the target has the same built-in types.
+   */
+  readsBinaryCopy?(): boolean;
   /**
    * The locale the target database should be created with, when the source has one that
    * matters (text keys are ordered and compared by collation on both sides).

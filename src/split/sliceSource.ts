@@ -136,6 +136,10 @@ export class SliceSourceEngine implements SourceEngine {
     return this.base.readChunk({ ...req, filter: boundFilter(this.dialect, req.table, req) });
   }
 
+  readsBinaryCopy(): boolean {
+    return this.base.readsBinaryCopy?.() ?? false;
+  }
+
   async databaseLocale(): Promise<DatabaseLocale | undefined> {
     return this.base.databaseLocale?.();
   }

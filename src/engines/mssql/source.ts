@@ -114,6 +114,7 @@ export class MssqlSourceEngine implements SourceEngine {
   }
 
   async readChunk(req: ReadChunkRequest): Promise<Readable> {
+    if (req.binary) throw new Error('the SQL Server source reads canonical text only (no binary COPY)');
     const stmt = chunkQuery(req);
     const request = await this.request(stmt);
     request.arrayRowMode = true;

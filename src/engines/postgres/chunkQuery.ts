@@ -43,19 +43,20 @@ export function chunkConditions(t: PgTableShape, b: Pick<ChunkBounds, 'range' | 
 }
 
 /** `COPY (SELECT ... ORDER BY key LIMIT n) TO STDOUT`: rows of one chunk in canonical text form. */
-export function chunkCopyOut(t: PgTableShape, b: ChunkBounds): string {
+export function chunkCopyOut(t: PgTableShape, b: ChunkBounds, binary = false): string {
+  const fmt = binary ? ' (FORMAT binary)' : '';
   const cols = t.columns.map(quoteIdent).join(', ');
   const from = onlyTable(t.schema, t.name);
   if (!t.key) {
     // No usable key: the whole table (or slice), or one page range of it; order-independent checksum.
     const conds = [...(b.filter ? [`(${b.filter})`] : []), ...pageConditions(t, b.range)];
-    return `COPY (SELECT ${cols} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}) TO STDOUT`;
+    return `COPY (SELECT ${cols} FROM ${from}${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}) TO STDOUT${fmt}`;
   }
   const conds = chunkConditions(t, b);
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   const order = t.key.map((k, i) => keyExpr(k, t.keyOrder?.[i])).join(', ');
   const limit = b.limit === null ? '' : ` LIMIT ${Math.floor(b.limit)}`;
-  return `COPY (SELECT ${cols} FROM ${from}${where} ORDER BY ${order}${limit}) TO STDOUT`;
+  return `COPY (SELECT ${cols} FROM ${from}${where} ORDER BY ${order}${limit}) TO STDOUT${fmt}`;
 }
 
 /** `ctid` bounds of a page range; none for the full range. */
@@ -82,7 +83,7 @@ export function countQuery(t: PgTableShape, range?: KeyRange, filter?: string | 
  * `COPY table (cols) FROM STDIN`. A table with no columns (legal, and found in real databases) has
  * no column list: each empty line is one row, so its row count is its whole content.
  */
-export function copyIntoSql(t: Pick<PgTableShape, 'schema' | 'name' | 'columns'>): string {
+export function copyIntoSql(t: Pick<PgTableShape, 'schema' | 'name' | 'columns'>, binary = false): string {
   const cols = t.columns.length ? ` (${t.columns.map(quoteIdent).join(', ')})` : '';
-  return `COPY ${qualified(t.schema, t.name)}${cols} FROM STDIN`;
+  return `COPY ${qualified(t.schema, t.name)}${cols} FROM STDIN${binary ? ' (FORMAT binary)' : ''}`;
 }

@@ -17,7 +17,7 @@ import { chunkCopyOut, type ChunkBounds, type PgTableShape } from './chunkQuery'
 import { qualified, quoteLiteral } from './quoting';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ChunkChecksum, type ChecksumKind } from '../copyText';
+import { ChunkChecksum, isBinaryKind, type ChecksumKind } from '../copyText';
 
 /**
  * COPY also fills leftover space of pages just before the end (the free space map points it to the
@@ -60,8 +60,8 @@ export async function readBackWritten(db: Client, shape: PgTableShape, bounds: O
   if (!mark.tidRangeScan) return null;
   const own = `xmin = ${quoteLiteral(mark.xmin)}::xid`;
   const read = async (filter: string) => {
-    const sum = new ChunkChecksum(kind);
-    await pipeline(db.query(copyTo(chunkCopyOut(shape, { ...bounds, limit: null, filter }))),
+    const sum = new ChunkChecksum(kind, { expectedFields: shape.columns.length });
+    await pipeline(db.query(copyTo(chunkCopyOut(shape, { ...bounds, limit: null, filter }, isBinaryKind(kind)))),
       new Writable({ write(chunk: Buffer, _enc, cb) { sum.update(chunk); cb(); } }));
     return { rows: sum.rows, checksum: sum.digest() };
   };

@@ -223,7 +223,11 @@ export class PostgresSourceEngine implements SourceEngine {
 
   async readChunk(req: ReadChunkRequest): Promise<Readable> {
     const db = await this.db();
-    return db.query(copyTo(chunkCopyOut(sourceShape(req.table), req)));
+    return db.query(copyTo(chunkCopyOut(sourceShape(req.table), req, req.binary === true)));
+  }
+
+  readsBinaryCopy(): boolean {
+    return true;
   }
 
   async databaseLocale(): Promise<DatabaseLocale> {

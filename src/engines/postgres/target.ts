@@ -302,9 +302,9 @@ export class PostgresTarget implements TargetEngine {
     return Number(r.rows[0].n);
   }
 
-  /** Reads a chunk back from the target in canonical form, for validation. */
-  readBack(db: Client, table: TableModel, bounds: ChunkBounds): Readable {
-    return db.query(copyTo(chunkCopyOut(targetShape(table), bounds)));
+  /** Reads a chunk back from the target in canonical form (or binary COPY, for binary chunks), for validation. */
+  readBack(db: Client, table: TableModel, bounds: ChunkBounds, binary = false): Readable {
+    return db.query(copyTo(chunkCopyOut(targetShape(table), bounds, binary)));
   }
 
   async markComplete(): Promise<void> {
