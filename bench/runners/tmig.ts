@@ -339,10 +339,12 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number, repo = 
   const validation = process.env.BENCH_VALIDATION as 'full' | 'sample' | 'none' | undefined;
   // BENCH_COPY_READ_BACK=1: chunks read their rows back while writing them (validation by census, see README).
   const copyReadBack = process.env.BENCH_COPY_READ_BACK === '1';
+  // BENCH_COPY_FORMAT=text: canonical text COPY for every table (default: binary where the types allow).
+  const copyFormat = process.env.BENCH_COPY_FORMAT === 'text' ? 'text' as const : undefined;
   const input: MigrationWaveInput = {
     waveId: `${tenantId}-${Date.now()}`,
     tenants: [{ tenantId, source: { server: SERVER, database: ctx.source }, target: { server: SERVER, database: ctx.target } }],
-    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}), ...(validation ? { validation } : {}), ...(copyReadBack ? { copyReadBack } : {}) },
+    options: { maxConcurrentTenants: 1, tableConcurrency: ctx.jobs, ...(chunkRows ? { chunkRows } : {}), ...(validation ? { validation } : {}), ...(copyReadBack ? { copyReadBack } : {}), ...(copyFormat ? { copyFormat } : {}) },
   };
   const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
   const wave = await runWave(input, ctx.log, plan, repo);
