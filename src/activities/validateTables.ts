@@ -21,6 +21,9 @@ export interface TableValidation extends TableResult {
   mismatches: string[];
 }
 
+/** Target sessions reading chunks cold at once within one validation activity. */
+const READ_LANES = 2;
+
 const fmtKey = (k: string[] | null) => (k === null ? '-inf' : `(${k.join(', ')})`);
 
 /**
@@ -92,40 +95,56 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
         // The census found the target written since the copy: every chunk is re-read cold, to name what changed.
         const coldAll = census !== undefined && !census.ok;
         const sampleRate = req.mode === 'full' || coldAll ? 1 : req.sampleRate;
-        for (const [i, c] of chunks.entries()) {
-          const lastOfRange = chunks[i + 1]?.rangeId !== c.rangeId;
-          const selected = chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, req.mode === 'full' ? 1 : req.sampleRate);
-          // Recorded evidence costs nothing: every chunk's is compared. Cold re-reads follow the sample.
-          const recorded = census?.ok === true;
-          if (!recorded && !chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, sampleRate)) continue;
-          throwIfCancelled();
-          const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
-          const bounds = { range, after: c.afterKey, upTo: c.lastKey, limit: null };
-          const kind = c.checksumKind as ChecksumKind;
-          // The source was checksummed as it was read for the copy. Re-reading it only proves it did not
-          // change since: done for a sample (always the first and last chunk of each range), or for every
-          // chunk with recheckSource.
-          const sourceToo = selected && (req.recheckSource || req.mode === 'sample' || chunkSelected(`${req.table}#source`, c.rangeId, c.chunkNo, lastOfRange, req.sampleRate));
-          // Each chunk is read in the format its checksum was taken in (binary COPY or canonical text).
-          const binary = isBinaryKind(kind);
-          const [src, tgt] = await Promise.all([
-            sourceToo ? engine.readChunk({ table, ...bounds, ...(binary ? { binary } : {}) }).then((s) => hashStream(s, kind)) : Promise.resolve(undefined),
-            recorded ? Promise.resolve({ rows: c.rows, checksum: c.targetChecksum! }) : hashStream(target.readBack(db, table, bounds, binary), kind),
-          ]);
-          // Key values only when asked for (options.reportKeys): they may be personal data.
-          const where = `range ${c.rangeId} chunk ${c.chunkNo}${t.options?.reportKeys ? ` keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}` : ''}`;
-          if ((src && src.rows !== c.rows) || tgt.rows !== c.rows) {
-            mismatches.push(`${where}: rows copied ${c.rows}, ${src ? `source now ${src.rows}, ` : ''}target ${tgt.rows}`);
-          } else if (src && src.checksum !== c.checksum) {
-            mismatches.push(`${where}: source checksum changed since copy (source modified during the run?)`);
-          } else if (tgt.checksum !== c.checksum) {
-            mismatches.push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)}${recorded ? ', read back when written' : ''})`);
-          }
-          if (src) sourceRereads++;
-          if (!recorded) targetRereads++;
-          verified++;
-          heartbeat({ table: req.table, verified });
+        // Chunks to check, in order; the cold reads then run on READ_LANES target sessions at once (one
+        // stream leaves the server's output and this process's hashing taking turns, not both busy).
+        const work = chunks.map((c, i) => ({ c, lastOfRange: chunks[i + 1]?.rangeId !== c.rangeId }))
+          .filter(({ c, lastOfRange }) => census?.ok === true || chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, sampleRate));
+        const found: string[][] = work.map(() => []);
+        const coldReads = census?.ok === true ? 0 : work.length;
+        const lanes = [db];
+        try {
+          while (lanes.length < Math.min(READ_LANES, coldReads)) lanes.push(await target.connect(`tmig-validate ${t.tenantId}`));
+          let next = 0;
+          await Promise.all(lanes.map(async (lane) => {
+            for (let w = next++; w < work.length; w = next++) {
+              throwIfCancelled();
+              const { c, lastOfRange } = work[w];
+              const selected = chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, req.mode === 'full' ? 1 : req.sampleRate);
+              // Recorded evidence costs nothing: every chunk's is compared. Cold re-reads follow the sample.
+              const recorded = census?.ok === true;
+              const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
+              const bounds = { range, after: c.afterKey, upTo: c.lastKey, limit: null };
+              const kind = c.checksumKind as ChecksumKind;
+              // The source was checksummed as it was read for the copy. Re-reading it only proves it did not
+              // change since: done for a sample (always the first and last chunk of each range), or for every
+              // chunk with recheckSource.
+              const sourceToo = selected && (req.recheckSource || req.mode === 'sample' || chunkSelected(`${req.table}#source`, c.rangeId, c.chunkNo, lastOfRange, req.sampleRate));
+              // Each chunk is read in the format its checksum was taken in (binary COPY or canonical text).
+              const binary = isBinaryKind(kind);
+              const [src, tgt] = await Promise.all([
+                sourceToo ? engine.readChunk({ table, ...bounds, ...(binary ? { binary } : {}) }).then((x) => hashStream(x, kind)) : Promise.resolve(undefined),
+                recorded ? Promise.resolve({ rows: c.rows, checksum: c.targetChecksum! }) : hashStream(target.readBack(lane, table, bounds, binary), kind),
+              ]);
+              // Key values only when asked for (options.reportKeys): they may be personal data.
+              const where = `range ${c.rangeId} chunk ${c.chunkNo}${t.options?.reportKeys ? ` keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}` : ''}`;
+              if ((src && src.rows !== c.rows) || tgt.rows !== c.rows) {
+                found[w].push(`${where}: rows copied ${c.rows}, ${src ? `source now ${src.rows}, ` : ''}target ${tgt.rows}`);
+              } else if (src && src.checksum !== c.checksum) {
+                found[w].push(`${where}: source checksum changed since copy (source modified during the run?)`);
+              } else if (tgt.checksum !== c.checksum) {
+                found[w].push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)}${recorded ? ', read back when written' : ''})`);
+              }
+              if (src) sourceRereads++;
+              if (!recorded) targetRereads++;
+              verified++;
+              heartbeat({ table: req.table, verified });
+            }
+          }));
+        } finally {
+          for (const extra of lanes.slice(1)) await extra.end().catch(() => undefined);
         }
+        // In chunk order, whichever lane found them.
+        for (const f of found) mismatches.push(...f);
         // Rows changed since the copy but every chunk re-read equal (e.g. a value updated to itself): nothing to fail.
         recordValidation(t, verified, mismatches.length);
         return {

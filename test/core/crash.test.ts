@@ -70,10 +70,12 @@ describe('crash test: worker SIGKILLed mid-table', () => {
     await withDb(DST, async (db) => {
       const dup = await db.query(`SELECT count(*)::int AS n FROM (SELECT id FROM ledger GROUP BY id HAVING count(*) > 1) d`);
       expect(dup.rows[0].n).toBe(0);
-      const chunks = await db.query<{ range_id: number; chunk_no: number; rows: string; attempt: number; both: boolean; xact: string | null }>(
-        `SELECT range_id, chunk_no, rows::text, attempt, target_checksum = checksum AS both, xact::text AS xact
+      const chunks = await db.query<{ range_id: number; chunk_no: number; rows: string; attempt: number; both: boolean; xact: string | null; kind: string }>(
+        `SELECT range_id, chunk_no, rows::text, attempt, target_checksum = checksum AS both, xact::text AS xact, checksum_kind AS kind
          FROM _tmig.chunk WHERE table_name = 'public.ledger' ORDER BY range_id, chunk_no`);
       expect(chunks.rows.reduce((s, c) => s + Number(c.rows), 0)).toBe(ROWS);
+      // Built-in types on both sides: every chunk travelled (and resumed after the kill) as binary COPY.
+      expect(new Set(chunks.rows.map((c) => c.kind))).toEqual(new Set(['ordered-sha256-binary']));
       // Every committed chunk carries both checksums (read back in its own transaction) and its transaction id,
       // so validation proved it without re-reading the target (the xmin census counted each chunk's rows once).
       expect(chunks.rows.every((c) => c.both === true && c.xact !== null)).toBe(true);

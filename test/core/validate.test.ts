@@ -69,6 +69,11 @@ describe('validation of an altered target', () => {
 
   it('names table and key range for a changed value, a deleted row and an extra row; finds a dropped index', async () => {
     await withDb(DST, async (db) => {
+      // Both copy formats are under test: built-in types only -> binary COPY; an enum column -> canonical text.
+      const kinds = await db.query<{ t: string; k: string }>(`SELECT DISTINCT table_name AS t, checksum_kind AS k FROM _tmig.chunk`);
+      const kindOf = (t: string) => kinds.rows.filter((r) => r.t === t).map((r) => r.k);
+      expect(kindOf('public.Staff Members')).toEqual(['ordered-sha256-binary']);
+      expect(kindOf('public.bookings')).toEqual(['ordered-sha256']);
       // bookings are read in uuid key order in chunks of 100: change the first row, delete the last.
       await db.query(`UPDATE bookings SET amount = amount + 0.0001 WHERE id = (SELECT id FROM bookings ORDER BY id LIMIT 1)`);
       await db.query(`DELETE FROM "Staff Members" WHERE "Id" = 7`);
