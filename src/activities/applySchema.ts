@@ -40,6 +40,8 @@ export async function applyPostData(t: TenantRef, parallelism: number): Promise<
       const steps = (planned ?? await engine.postDataSteps(model)).map((st) => (t.options?.online ? deferForeignKey(st) : st));
       const applied = await target.applyPostData(steps, parallelism, (label) => { current = label; });
       await target.syncSequences(await engine.sequenceStates(model));
+      current = 'ANALYZE';
+      await target.analyzeTables(model.tables.map((x) => ({ schema: x.targetSchema, name: x.targetName })));
       return { steps: steps.length, applied };
     } finally {
       await engine.close();

@@ -9,7 +9,7 @@ import { closeIdleSessions } from './sessionPool';
 import { BOOKKEEPING_DDL } from './bookkeeping';
 import { chunkCopyOut, countQuery, type ChunkBounds } from './chunkQuery';
 import { targetShape } from './source';
-import { quoteIdent, quoteLiteral } from './quoting';
+import { qualified, quoteIdent, quoteLiteral } from './quoting';
 import { FailureType, PermanentError } from '../../contract/failures';
 import { classifySqlState, sqlStateOf, statementOf } from '../../contract/sqlState';
 
@@ -220,6 +220,25 @@ export class PostgresTarget implements TargetEngine {
     } catch (err) {
       if ((err as { code?: string }).code === '42P01') return undefined; // a target prepared before the plan table existed
       throw err;
+    } finally {
+      await db.end();
+    }
+  }
+
+  /**
+   * Statistics for the copied tables (a freshly loaded table has none): without them the planner
+   * reads a key range of a large table by bitmap scan, sort and parallel workers instead of its
+   * index (measured: 324 ms against 37 ms per 50,000-row chunk), and so would the application's
+   * first queries. One statement; a retry runs it again (harmless).
+   */
+  async analyzeTables(tables: { schema: string; name: string }[]): Promise<void> {
+    if (!tables.length) return;
+    const db = await this.connect();
+    try {
+      // Only what exists here (a model may name tables this target does not get).
+      const names = tables.map((t) => qualified(t.schema, t.name));
+      const present = (await db.query<{ n: string }>(`SELECT n FROM unnest($1::text[]) AS n WHERE to_regclass(n) IS NOT NULL`, [names])).rows.map((r) => r.n);
+      if (present.length) await db.query(`ANALYZE ${present.join(', ')}`);
     } finally {
       await db.end();
     }
