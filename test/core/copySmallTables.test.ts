@@ -11,6 +11,7 @@ import type { TenantRef } from '../../src/contract/tenantRef';
 
 const SRC = 'tmig_small_batch_src';
 const DST = 'tmig_small_batch_dst';
+const DST_TEXT = 'tmig_small_batch_dst_text';
 
 describe('small tables copied several per activity call', () => {
   const previous = process.env.MIGRATOR_CONFIG;
@@ -19,7 +20,7 @@ describe('small tables copied several per activity call', () => {
   beforeAll(async () => {
     process.env.MIGRATOR_CONFIG = writeTestConfig();
     resetConfigCache();
-    await dropDatabases(SRC, DST);
+    await dropDatabases(SRC, DST, DST_TEXT);
     await withDb('postgres', (db) => db.query(`CREATE DATABASE ${SRC}`));
     await withDb(SRC, (db) => db.query(`
       CREATE TABLE a (id int PRIMARY KEY, v text);
@@ -34,7 +35,7 @@ describe('small tables copied several per activity call', () => {
 
   afterAll(async () => {
     await closeIdleSessions();
-    await dropDatabases(SRC, DST);
+    await dropDatabases(SRC, DST, DST_TEXT);
     if (previous === undefined) delete process.env.MIGRATOR_CONFIG;
     else process.env.MIGRATOR_CONFIG = previous;
     resetConfigCache();
@@ -75,5 +76,23 @@ describe('small tables copied several per activity call', () => {
     const chunks = await withDb(DST, (db) => db.query<{ table_name: string; n: number }>(
       `SELECT table_name, count(*)::int AS n FROM _tmig.chunk GROUP BY 1 ORDER BY 1`));
     expect(chunks.rows).toEqual([{ table_name: 'public.a', n: 3 }, { table_name: 'public.b', n: 2 }, { table_name: 'public.c', n: 1 }]);
+  });
+
+  it('copies keyed tables of built-in types as binary COPY, and as canonical text with copyFormat: text', async () => {
+    const kinds = async (db: string) => (await withDb(db, (c) => c.query<{ t: string; k: string }>(
+      `SELECT DISTINCT table_name AS t, checksum_kind AS k FROM _tmig.chunk ORDER BY 1`))).rows;
+    // The default run above: both keyed tables binary, the keyless one text (order-independent checksum).
+    expect(await kinds(DST)).toEqual([{ t: 'public.a', k: 'ordered-sha256-binary' }, { t: 'public.b', k: 'ordered-sha256-binary' },
+      { t: 'public.c', k: 'multiset-sha256' }]);
+    const text: TenantRef = { ...t, tenantId: 'small-batch-text', target: { server: 'target', database: DST_TEXT }, options: { copyFormat: 'text' } };
+    expect(await prepareTarget(text)).toBe('new');
+    await describeSource(text);
+    await createSchema(text);
+    const items = await planCopy(text, { splitRowsThreshold: 1_000_000, rangesPerTable: 1 });
+    const done = await copySmallTables(text, { items: items.map((i) => ({ table: i.table, rangeId: i.rangeId })), chunkRows: 1000, budgetMs: 60_000 });
+    expect(done.map((r) => r.done)).toEqual([true, true, true]);
+    expect(await kinds(DST_TEXT)).toEqual([{ t: 'public.a', k: 'ordered-sha256' }, { t: 'public.b', k: 'ordered-sha256' }, { t: 'public.c', k: 'multiset-sha256' }]);
+    // The same rows either way.
+    expect(await tableDigests(DST_TEXT)).toEqual(await tableDigests(DST));
   });
 });
