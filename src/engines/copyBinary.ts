@@ -78,6 +78,9 @@ export class BinaryCopyWalker {
   private readonly captureSorted: number[];
   private current: Buffer[] = [];
   private last: Buffer[] | null = null;
+  /** Where the fast path's last complete row starts (its fields are read from there when asked). */
+  private lastRowBuf: Buffer | null = null;
+  private lastRowAt = 0;
 
   /** capture: field positions whose values of the last row are kept (key columns). */
   constructor(private readonly expectedFields: number | null, private readonly capture: number[] = []) {
@@ -86,9 +89,56 @@ export class BinaryCopyWalker {
 
   /** Raw values of the captured fields of the last complete row, or null when no row passed. */
   lastFields(): Buffer[] | null {
+    if (this.lastRowBuf !== null) return this.fieldsAt(this.lastRowBuf, this.lastRowAt);
     // Captured in field order; returned in the caller's (key) order.
     const got = this.last;
     return got === null ? null : this.capture.map((p) => got[this.captureSorted.indexOf(p)]);
+  }
+
+  /**
+   * Walks the complete rows that start at i and lie wholly inside buf; returns where the first
+   * incomplete (or unusual: trailer, wrong field count, bad length) row starts, which the state
+   * machine then takes over. The last complete row is remembered by position, not copied.
+   */
+  private wholeRows(buf: Buffer, i: number): number {
+    const n = buf.length;
+    const expected = this.expectedFields;
+    for (;;) {
+      if (i + 2 > n) return i;
+      const count = buf.readInt16BE(i);
+      if (count <= 0 || (expected !== null && count !== expected)) return i;
+      let j = i + 2;
+      let f = 0;
+      for (; f < count && j + 4 <= n; f++) {
+        const len = buf.readInt32BE(j);
+        if (len < -1) return i;
+        j += len > 0 ? 4 + len : 4;
+      }
+      if (f < count || j > n) return i;
+      this.rows++;
+      if (this.capture.length) {
+        this.lastRowBuf = buf;
+        this.lastRowAt = i;
+      }
+      i = j;
+    }
+  }
+
+  /** The captured fields (caller's order) of the complete row at `at` in buf. */
+  private fieldsAt(buf: Buffer, at: number): Buffer[] {
+    const found: Buffer[] = [];
+    let j = at + 2;
+    const last = this.captureSorted[this.captureSorted.length - 1];
+    for (let f = 0; f <= last; f++) {
+      const len = buf.readInt32BE(j);
+      j += 4;
+      if (this.capture.includes(f)) {
+        if (len === -1) throw new Error(`key field ${f + 1} is NULL in binary COPY row ${this.rows}`);
+        found.push(buf.subarray(j, j + len));
+      }
+      if (len > 0) j += len;
+    }
+    return this.capture.map((p) => found[this.captureSorted.indexOf(p)]);
   }
 
   get ended(): boolean { return this.state === State.Trailer; }
@@ -121,6 +171,11 @@ export class BinaryCopyWalker {
           break;
         }
         case State.Tuple: {
+          // Fast path: whole rows inside this piece, walked without state changes or allocation.
+          if (this.carryLen === 0) {
+            const end = this.wholeRows(buf, i);
+            if (end !== i) { i = end; break; }
+          }
           const next = this.fixed(buf, i, 2);
           if (next < 0) return;
           i = next;
@@ -183,7 +238,10 @@ export class BinaryCopyWalker {
     this.field++;
     if (this.field < this.fields) { this.state = State.FieldLen; return; }
     this.rows++;
-    if (this.capture.length) this.last = this.current;
+    if (this.capture.length) {
+      this.last = this.current;
+      this.lastRowBuf = null;
+    }
     this.state = State.Tuple;
   }
 
