@@ -141,7 +141,6 @@ export class BinaryCopyWalker {
     return this.capture.map((p) => found[this.captureSorted.indexOf(p)]);
   }
 
-  get ended(): boolean { return this.state === State.Trailer; }
 
   update(buf: Buffer): void {
     let i = 0;
