@@ -141,7 +141,6 @@ export class BinaryCopyWalker {
     return this.capture.map((p) => found[this.captureSorted.indexOf(p)]);
   }
 
-
   update(buf: Buffer): void {
     let i = 0;
     const n = buf.length;
