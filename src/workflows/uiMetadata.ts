@@ -3,7 +3,7 @@
  * details, memo, and per-activity summaries so the event list reads as the pipeline. Pure text
  * builders, deterministic; server and database names only, never credentials or row data.
  */
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import type { DatabaseRef, TenantProgress, WaveProgress } from '../contract/migration';
 
 interface TenantIdentity {
@@ -81,6 +81,6 @@ export function rangeSummary(verb: string, table: string, rangeId: number | unde
 }
 
 /** Call-site options that only add the summary shown on the activity's events. */
-export function summary(text: string): ActivityOptions {
-  return { summary: text.length > 200 ? `${text.slice(0, 197)}...` : text } as ActivityOptions;
+export function summary(text: string): ActivityOptions & LocalActivityOptions {
+  return { summary: text.length > 200 ? `${text.slice(0, 197)}...` : text } as ActivityOptions & LocalActivityOptions;
 }

@@ -4,15 +4,37 @@ import { targetLockPool } from '../../src/workflows/targetLock';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** Index of the first event scheduling activity `type` (-1 when none). */
-export function activityScheduledAt(events: HistoryEvent[], type: string): number {
-  return events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+/**
+ * The activity type an event starts: an activity's scheduled event, or the marker a local activity
+ * records when it completes (short steps run as local activities since patch `short-steps-local`).
+ */
+export function startedActivityType(e: HistoryEvent): string | undefined {
+  const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
+  if (scheduled) return scheduled;
+  const marker = e.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  for (const p of marker.details?.data?.payloads ?? []) {
+    try {
+      const data = JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as { activity_type?: unknown };
+      if (typeof data.activity_type === 'string') return data.activity_type;
+    } catch {
+      // not the marker's JSON
+    }
+  }
+  return undefined;
 }
 
-/** Index of the event completing the first scheduled activity `type` (-1 when none). */
+/** Index of the first event scheduling activity `type`, or recording it as a local activity (-1 when none). */
+export function activityScheduledAt(events: HistoryEvent[], type: string): number {
+  return events.findIndex((e) => startedActivityType(e) === type);
+}
+
+/** Index of the event completing the first activity `type` (a local activity's marker is both; -1 when none). */
 export function activityCompletedAt(events: HistoryEvent[], type: string): number {
-  const scheduled = events[activityScheduledAt(events, type)];
+  const at = activityScheduledAt(events, type);
+  const scheduled = events[at];
   if (!scheduled) return -1;
+  if (scheduled.markerRecordedEventAttributes) return at;
   return events.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(scheduled.eventId));
 }
 

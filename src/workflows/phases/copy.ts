@@ -8,7 +8,7 @@ import type { CopySliceResult } from '../../activities/copyTableSlice';
 import type { CopyWorkItem } from '../../activities/planCopy';
 import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
-import { light, slices } from '../activityStubs';
+import { quick, slices } from '../activityStubs';
 import { isoNow, workflowNow } from '../clock';
 import { rangeSummary, summary } from '../uiMetadata';
 
@@ -25,7 +25,7 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
   const { progress, opts, ref } = run;
   await run.untilResumed();
   run.enter('copy');
-  const items = await light.planCopy.executeWithOptions(summary(`plan copy of ${described.tables.length} tables`),
+  const items = await quick().planCopy.executeWithOptions(summary(`plan copy of ${described.tables.length} tables`),
     [ref, { splitRowsThreshold: opts.splitRowsThreshold, rangesPerTable: opts.rangesPerTable }]);
   const rangesOf = new Map<string, number>();
   for (const it of items) rangesOf.set(it.table, (rangesOf.get(it.table) ?? 0) + 1);

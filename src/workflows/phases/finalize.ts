@@ -9,7 +9,7 @@ import { innermostMessage } from '../../contract/innermostMessage';
 import { CANCELLED_BY_OPERATOR } from '../../contract/failureCause';
 import type { ValidationResult } from '../../contract/migration';
 import type { TenantRun } from '../tenantRun';
-import { light } from '../activityStubs';
+import { light, quick } from '../activityStubs';
 import { summary } from '../uiMetadata';
 
 /** `incompleteReason`: the run succeeded but the target must not look complete (an online tenant rolled back). */
@@ -17,7 +17,7 @@ export async function finalize(run: TenantRun, incompleteReason?: string): Promi
   const { input, ref } = run;
   run.enter('cleanup');
   if (incompleteReason) await light.markTargetFailed(ref, incompleteReason);
-  else await light.markTargetComplete.executeWithOptions(summary(`mark ${run.targetName} complete`), [ref]);
+  else await quick().markTargetComplete.executeWithOptions(summary(`mark ${run.targetName} complete`), [ref]);
   if (input.backup && !input.options?.keepArtifacts) {
     await light.dropRestoredSource(ref);
     await light.cleanupWorkDir({ tenantId: input.tenantId, ok: true, sourceServer: input.source.server });

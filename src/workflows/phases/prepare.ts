@@ -1,9 +1,9 @@
 /** Phase `prepare`: creates or reopens the target database; says whether a previous run already completed it. */
 import type { TenantRun } from '../tenantRun';
-import { light } from '../activityStubs';
+import { quick } from '../activityStubs';
 import { summary } from '../uiMetadata';
 
 export async function prepare(run: TenantRun): Promise<'new' | 'resume' | 'complete'> {
   run.enter('prepare');
-  return light.prepareTarget.executeWithOptions(summary(`prepare target ${run.targetName}`), [run.ref]);
+  return quick().prepareTarget.executeWithOptions(summary(`prepare target ${run.targetName}`), [run.ref]);
 }

@@ -5,14 +5,14 @@ import type { TableValidation } from '../../activities/validateTables';
 import type { TenantRef } from '../../contract/tenantRef';
 import type { TableResult, ValidationFinding, ValidationResult } from '../../contract/migration';
 import { FailureType } from '../../contract/failures';
-import { HEAVY_TASK_QUEUE, TASK_QUEUE } from '../../contract/names';
+import { HEAVY_TASK_QUEUE } from '../../contract/names';
 import type { CopyWorkItem } from '../../activities/planCopy';
 import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
+import { quick } from '../activityStubs';
 import { rangeSummary, summary } from '../uiMetadata';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
-const light = proxyActivities<typeof activities>({ taskQueue: TASK_QUEUE, startToCloseTimeout: '30m', heartbeatTimeout: '2m', retry });
 // Waits for a cancelled validation to stop, so a released permit really means the pool is free.
 const heavy = proxyActivities<typeof activities>({
   taskQueue: HEAVY_TASK_QUEUE, startToCloseTimeout: '2h', heartbeatTimeout: '1m', retry,
@@ -96,7 +96,7 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   for (const parts of ranged.values()) results.push(mergeRanges(parts));
   results.sort((a, b) => a.table.localeCompare(b.table));
   const tables: TableResult[] = results.map(({ mismatches: _m, ...t }) => ({ ...t, copyMs: plan.copyMs?.get(t.table) ?? 0 }));
-  const integrity = await light.checkTenantIntegrity.executeWithOptions(summary('check keys, foreign keys, types, sequences'), [ref]);
+  const integrity = await quick().checkTenantIntegrity.executeWithOptions(summary('check keys, foreign keys, types, sequences'), [ref]);
   const failed: ValidationFinding[] = [
     ...results.flatMap((r) => r.mismatches.map((m) => ({ check: 'chunks', table: r.table, ok: false, message: `${r.table}: ${m}` }))),
     ...integrity.filter((f) => !f.ok),
