@@ -192,6 +192,16 @@ interface CrashPlan {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function dumpHistories(s: Awaited<ReturnType<typeof ensureSession>>, waveWorkflowId: string, input: MigrationWaveInput, dir: string): Promise<void> {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  const ids = [waveWorkflowId, ...input.tenants.slice(0, 6).map((t) => tenantRunWorkflowId(t.tenantId, input.waveId))];
+  for (const id of ids) {
+    const history = await s.client.workflow.getHandle(id).fetchHistory().catch(() => undefined);
+    if (history) writeFileSync(join(dir, `${id.replace(/[^A-Za-z0-9_.@-]/g, '_')}.json`), JSON.stringify(history));
+  }
+}
+
 export async function runWave(input: MigrationWaveInput, log: (m: string) => void, crash?: CrashPlan, repo = REPO): Promise<WaveRun> {
   const s = await ensureSession(log);
   const workers: WorkerHandle[] = [];
@@ -234,6 +244,8 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
       clearTimeout(timer);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // BENCH_HISTORY_DIR: the wave's and its first tenants' histories, for a timeline of where the time goes.
+    if (process.env.BENCH_HISTORY_DIR) await dumpHistories(s, `bench-wave-${input.waveId}`, input, process.env.BENCH_HISTORY_DIR).catch((err) => log(`histories not written: ${(err as Error).message}`));
     const crashPoint = await crashDone;
     for (const w of workers.splice(0)) peaks.push(await stopWorker(w));
     return {

@@ -29,6 +29,13 @@ export interface WithPermitsHooks {
   onWaiting?: (pool: string) => void;
   /** Called once all permits are held, just before `fn` runs. */
   onGranted?: (waitedMs: number) => void;
+  /**
+   * Send the release signals and go on without waiting for the server to deliver them (one signal
+   * round trip and one workflow task less on the caller's path). Only where the workflow keeps
+   * running afterwards: the server drops a signal whose sender has closed, and the permit would
+   * then wait for the governor's liveness check.
+   */
+  releaseInBackground?: boolean;
 }
 
 const acquireOptions = {
@@ -45,6 +52,8 @@ const { ensureGovernorAndAcquire } = proxyActivities<typeof governorActivities>(
 const { ensureGovernorAndAcquire: acquireLocally } = proxyLocalActivities<typeof governorActivities>(acquireOptions);
 /** Patch: acquires as a local activity (histories from before scheduled a normal activity). */
 export const LOCAL_ACQUIRE_PATCH = 'permits-local-acquire';
+/** Patch: releases the caller asked to send in the background are not waited for. */
+export const BACKGROUND_RELEASE_PATCH = 'permits-release-in-background';
 
 // Per-workflow state (the Temporal sandbox gives each execution its own module instances).
 const awaitingGrant = new Set<string>();
@@ -93,7 +102,10 @@ export async function withPermits<T>(
     return await fn();
   } finally {
     endWait(waitId);
-    await releaseAll(requested);
+    const released = releaseAll(requested);
+    // Patched: histories from before waited for every release here.
+    if (hooks.releaseInBackground && patched(BACKGROUND_RELEASE_PATCH)) void released.catch((err) => log.warn('permits: release failed', { error: String(err) }));
+    else await released;
   }
 }
 

@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import { PG_ADMIN_URL } from '../helpers/pg';
-import { activityCompletedAt, activityScheduledAt, targetLockReleasedAt } from '../helpers/historyOrder';
+import { activityCompletedAt, activityScheduledAt, poolReleasesAt, targetLockReleasedAt, workflowTasksBetween } from '../helpers/historyOrder';
 
 /**
  * Issue 11, item 5: a failed run marks its target failed while it still holds the target's lock
@@ -14,20 +14,23 @@ import { activityCompletedAt, activityScheduledAt, targetLockReleasedAt } from '
  */
 const src = 'tmig_ord_src';
 const dst = 'tmig_ord_dst';
+const okSrc = 'tmig_ord_ok_src';
+const okDst = 'tmig_ord_ok_dst';
 
 describe('failure handling runs while the target lock is held', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    await dropDatabases(src, dst);
+    await dropDatabases(src, dst, okSrc, okDst);
     await createSampleTenant(PG_ADMIN_URL, src, 200);
+    await createSampleTenant(PG_ADMIN_URL, okSrc, 200);
     // A large object: refused (UnsupportedFeature) when the source is described, after the target exists.
     await withDb(src, (db) => db.query(`SELECT lo_from_bytea(0, 'refused'::bytea)`));
     stack = await startStack();
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();
-    await dropDatabases(src, dst);
+    await dropDatabases(src, dst, okSrc, okDst);
   });
 
   it('markTargetFailed completes before the target-lock permit is released (the report after)', async () => {
@@ -50,5 +53,28 @@ describe('failure handling runs while the target lock is held', () => {
 
     const run = await withDb(dst, (db) => db.query('SELECT status, last_error FROM _tmig.run'));
     expect(run.rows[0]).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/large object/i) });
+  }, 180_000);
+
+  it('a finished run sends its server permits back without waiting, then marks complete, then releases the target lock', async () => {
+    const target = { server: 'target', database: okDst };
+    const handle = await stack.env.client.workflow.start('tenantMigration', {
+      taskQueue: 'migrations', workflowId: 'tenant-ord-ok', args: [{ tenantId: 'ord-ok', source: { server: 'local', database: okSrc }, target }],
+    });
+    expect((await handle.result()).ok).toBe(true);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const complete = activityCompletedAt(events, 'markTargetComplete');
+    const lock = targetLockReleasedAt(events, target);
+    // The heavy phases held a permit of both servers' pools; each was handed back before the report.
+    for (const pool of ['local', 'target']) {
+      const [released] = poolReleasesAt(events, pool);
+      expect(released, `${pool} permit released`).toBeGreaterThan(-1);
+      expect(released).toBeLessThan(activityScheduledAt(events, 'reportTenant'));
+      // Not waited for: the report and the mark complete follow in the same workflow task.
+      expect(workflowTasksBetween(events, released, complete), `workflow tasks between the ${pool} release and mark complete`).toBe(0);
+    }
+    expect(complete).toBeGreaterThan(-1);
+    expect(lock).toBeGreaterThan(complete);
+    const run = await withDb(okDst, (db) => db.query('SELECT status FROM _tmig.run'));
+    expect(run.rows[0].status).toBe('complete');
   }, 180_000);
 });

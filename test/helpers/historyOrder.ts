@@ -44,3 +44,15 @@ export function targetLockReleasedAt(events: HistoryEvent[], target: { server: s
   return events.findIndex((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'release'
     && e.signalExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId === governor);
 }
+
+/** Indexes of the signals handing a server pool's permit back to its governor (pool = server name). */
+export function poolReleasesAt(events: HistoryEvent[], pool: string): number[] {
+  const governor = governorWorkflowId(pool);
+  return events.flatMap((e, i) => (e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'release'
+    && e.signalExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId === governor ? [i] : []));
+}
+
+/** Workflow tasks started between two event indexes (0: both in one workflow task). */
+export function workflowTasksBetween(events: HistoryEvent[], from: number, to: number): number {
+  return events.slice(from + 1, to).filter((e) => e.workflowTaskStartedEventAttributes).length;
+}
