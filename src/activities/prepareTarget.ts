@@ -44,6 +44,8 @@ export async function describeSource(t: TenantRef): Promise<DescribeResult> {
     const engine = await openSource(cfg, t.source, t.options);
     let model: SchemaModel;
     try {
+      // The schema's DDL (create schema, next) is read while the model is.
+      engine.prefetchSchema?.();
       model = await engine.describe();
     } finally {
       await engine.close();

@@ -77,6 +77,8 @@ export interface SourceEngine {
    * matters (text keys are ordered and compared by collation on both sides).
    */
   databaseLocale?(): Promise<DatabaseLocale | undefined>;
+  /** A hint that preDataSteps/postDataSteps follow soon in this process: start reading what they need. */
+  prefetchSchema?(): void;
   close(): Promise<void>;
 }
 

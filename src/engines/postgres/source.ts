@@ -6,7 +6,7 @@ import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState
 import { FULL_RANGE } from '../sourceEngine';
 import { connectPg, type PgEndpoint } from './connection';
 import { chunkCopyOut, countQuery, type PgTableShape } from './chunkQuery';
-import { dumpSections, splitPostData, stripMetaCommands } from './pgDump';
+import { dumpSections, dumpSectionsAhead, splitPostData, stripMetaCommands } from './pgDump';
 import { keyExpr, onlyTable, qualified, quoteIdent } from './quoting';
 import { FailureType, PermanentError } from '../../contract/failures';
 
@@ -140,6 +140,10 @@ export class PostgresSourceEngine implements SourceEngine {
     this.sections ??= dumpSections(this.ep);
     this.sections.catch(() => { this.sections = undefined; }); // a failed dump is not kept
     return this.sections;
+  }
+
+  prefetchSchema(): void {
+    if (!this.sections) dumpSectionsAhead(this.ep);
   }
 
   async preDataSteps(): Promise<DdlStep[]> {
