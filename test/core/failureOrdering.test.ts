@@ -4,6 +4,8 @@ import { startStack, type Stack } from '../helpers/stack';
 import { dropDatabases, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import { PG_ADMIN_URL } from '../helpers/pg';
+import { governorWorkflowId, stateQuery } from '../../src/contract/governorProtocol';
+import { targetLockPool } from '../../src/workflows/targetLock';
 import { activityCompletedAt, activityScheduledAt, poolReleasesAt, targetLockReleasedAt, workflowTasksBetween } from '../helpers/historyOrder';
 
 /**
@@ -76,5 +78,16 @@ describe('failure handling runs while the target lock is held', () => {
     expect(lock).toBeGreaterThan(complete);
     const run = await withDb(okDst, (db) => db.query('SELECT status FROM _tmig.run'));
     expect(run.rows[0].status).toBe('complete');
+    // The target lock's governor got the permit back by the release signal, well within its
+    // liveness check's 30 s (a signal sent as the workflow closes is dropped by the server).
+    const lockGovernor = stack.env.client.workflow.getHandle(governorWorkflowId(targetLockPool(target)));
+    const deadline = Date.now() + 10_000;
+    let holders: unknown[] | undefined;
+    while (Date.now() < deadline) {
+      holders = (await lockGovernor.query(stateQuery).catch(() => undefined))?.holders;
+      if (holders === undefined || holders.length === 0) break; // ended idle, or holds nothing
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(holders ?? []).toEqual([]);
   }, 180_000);
 });
