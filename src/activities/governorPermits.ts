@@ -5,7 +5,7 @@
  * They need a Temporal client: the worker hands its own over with `setGovernorClient(client)`;
  * otherwise one is created from TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE on first use.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { connectClient } from '../temporal/connection';
 import { TASK_QUEUE } from '../contract/names';
 import { BadInputError, toActivityFailure } from '../contract/failures';
@@ -13,7 +13,7 @@ import { loadConfig } from '../config/loadConfig';
 import { TmigRoleKey } from '../contract/searchAttributes';
 import { isUnregisteredSearchAttribute } from '../temporal/searchAttributeSupport';
 import {
-  acquireSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type GovernorInput, type PermitRequest,
+  acquireSignal, acquireUpdate, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type AcquireAnswer, type GovernorInput, type PermitRequest,
 } from '../contract/governorProtocol';
 
 let client: Client | undefined;
@@ -80,8 +80,12 @@ let roleAttributeMissing = false;
 
 const poolNamePattern = /^[A-Za-z0-9_.-]+$/;
 
-/** Signal-with-start: starts `governor-<pool>` with the default limit if needed, then queues the request. */
-export async function ensureGovernorAndAcquire(input: EnsureGovernorAndAcquireInput): Promise<void> {
+/**
+ * Starts `governor-<pool>` with the default limit if needed and queues the request, as
+ * update-with-start: a free permit comes back in the answer. Servers without update-with-start
+ * (or with it disabled) get the signal-with-start of before, and the grant by signal.
+ */
+export async function ensureGovernorAndAcquire(input: EnsureGovernorAndAcquireInput): Promise<AcquireAnswer> {
   try {
     if (!poolNamePattern.test(input.pool)) {
       throw new BadInputError(`permit pool "${input.pool}": pool names use letters, digits, _ . - (tenant ${input.request.tenantId})`);
@@ -93,25 +97,50 @@ export async function ensureGovernorAndAcquire(input: EnsureGovernorAndAcquireIn
     const c = await governorClient();
     const idleGraceSeconds = configuredIdleGraceSeconds();
     const start: GovernorInput = { pool: input.pool, limit, ...(idleGraceSeconds !== undefined ? { idleGraceSeconds } : {}) };
-    const send = (withRole: boolean) => c.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, {
+    const common = (withRole: boolean) => ({
       workflowId: governorWorkflowId(input.pool),
       taskQueue: TASK_QUEUE,
-      args: [start],
-      signal: acquireSignal,
-      signalArgs: [input.request],
+      args: [start] as [GovernorInput],
       ...(withRole ? { typedSearchAttributes: [{ key: TmigRoleKey, value: 'governor' }] } : {}),
     });
+    const update = (withRole: boolean) => c.workflow.executeUpdateWithStart(acquireUpdate, {
+      args: [input.request],
+      startWorkflowOperation: new WithStartWorkflowOperation(GOVERNOR_WORKFLOW_TYPE, { ...common(withRole), workflowIdConflictPolicy: 'USE_EXISTING' }),
+    });
+    const signal = async (withRole: boolean): Promise<AcquireAnswer> => {
+      await c.workflow.signalWithStart(GOVERNOR_WORKFLOW_TYPE, { ...common(withRole), signal: acquireSignal, signalArgs: [input.request] });
+      return { granted: false };
+    };
+    const send = (withRole: boolean) => (updateWithStartMissing ? signal(withRole) : update(withRole).catch((err: unknown) => {
+      if (!isUpdateWithStartUnavailable(err)) throw err;
+      updateWithStartMissing = true;
+      return signal(withRole);
+    }));
     try {
-      await send(!roleAttributeMissing);
+      return await send(!roleAttributeMissing);
     } catch (err) {
       // A server without the TmigRole attribute still gets its permits (the role is for the UI only).
       if (roleAttributeMissing || !isUnregisteredSearchAttribute(err)) throw err;
       roleAttributeMissing = true;
-      await send(false);
+      return await send(false);
     }
   } catch (err) {
     throw toActivityFailure(err);
   }
+}
+
+let updateWithStartMissing = false;
+/** gRPC status UNIMPLEMENTED (an older server without the ExecuteMultiOperation call). */
+const GRPC_UNIMPLEMENTED = 12;
+
+/** The server has no update-with-start, or has it (or updates) turned off: acquire by signal instead. */
+export function isUpdateWithStartUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === GRPC_UNIMPLEMENTED) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (/ExecuteMultiOperation|UpdateWorkflowExecution/i.test(message) && /disabled|not (?:enabled|supported|allowed)|unimplemented/i.test(message)) return true;
+  }
+  return false;
 }
 
 export interface HolderRef {

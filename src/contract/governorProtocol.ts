@@ -2,7 +2,7 @@
  * The concurrency governor's protocol: workflow id, input and state, and the signals and query that
  * tenants, activities and the CLI exchange with it. Pure names and types (safe in workflow code).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { WorkflowType } from './names';
 
 export const GOVERNOR_WORKFLOW_TYPE = WorkflowType.concurrencyGovernor;
@@ -62,6 +62,17 @@ export interface PermitGrant {
 }
 
 export const acquireSignal = defineSignal<[PermitRequest]>('acquire');
+
+/** The governor's answer to an acquire sent as an update. */
+export interface AcquireAnswer {
+  /** Granted in the answer: no `permitGranted` signal follows. Otherwise queued: the signal comes with the grant. */
+  granted: boolean;
+}
+/**
+ * The acquire as an update (update-with-start): a free permit comes back in the answer, saving the
+ * grant signal's round trip and a workflow task of the holder. Same request, same queue, idempotent.
+ */
+export const acquireUpdate = defineUpdate<AcquireAnswer, [PermitRequest]>('acquireNow');
 export const releaseSignal = defineSignal<[{ requestId: string }]>('release');
 export const setLimitSignal = defineSignal<[{ limit: number }]>('setLimit');
 /** Drops an operator's pin: the governor ends once no one holds or waits (`tmig throttle delete`). */

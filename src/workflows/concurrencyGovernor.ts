@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type * as governorActivities from '../activities/governorPermits';
 import {
-  acquireSignal, permitGrantedSignal, releaseSignal, retireSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+  acquireSignal, acquireUpdate, permitGrantedSignal, releaseSignal, retireSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
 } from '../contract/governorProtocol';
 import { FailureType } from '../contract/failures';
 
@@ -65,6 +65,29 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
       ...(req.runId ? { runId: req.runId } : {}), since: nowIso(),
     });
     changed = true;
+  });
+  // The same acquire as an update: granted in the answer when a permit is free and no one is ahead.
+  setHandler(acquireUpdate, (req) => {
+    if (state.holders.some((h) => h.requestId === req.requestId)) return { granted: true }; // a retried call
+    if (!known(req.requestId)) {
+      state.queue.push({
+        requestId: req.requestId, workflowId: req.workflowId, tenantId: req.tenantId ?? '',
+        ...(req.runId ? { runId: req.runId } : {}), since: nowIso(),
+      });
+      changed = true;
+    }
+    if (state.holders.length < state.limit && state.queue[0]?.requestId === req.requestId) {
+      const [entry] = state.queue.splice(0, 1);
+      state.holders.push({ ...entry, since: nowIso() });
+      state.grantedTotal++;
+      return { granted: true };
+    }
+    return { granted: false };
+  }, {
+    // Rejected before it is recorded: a malformed request never enters the history.
+    validator: (req) => {
+      if (typeof req?.requestId !== 'string' || typeof req.workflowId !== 'string') throw new Error('acquire: requestId and workflowId must be strings');
+    },
   });
   // Handlers never throw on malformed input (a throwing handler would wedge the governor's workflow task).
   setHandler(releaseSignal, (arg) => {

@@ -92,9 +92,12 @@ export async function withPermits<T>(
       requested.push({ pool, requestId });
       hooks.onWaiting?.(pool);
       const acquire = patched(LOCAL_ACQUIRE_PATCH) ? acquireLocally : ensureGovernorAndAcquire;
-      await acquire({
+      const answer = await acquire({
         pool, defaultLimit, request: { requestId, workflowId: info.workflowId, runId: info.runId, tenantId },
       });
+      // Granted in the answer (update-with-start): no permitGranted signal follows. Histories from
+      // before recorded no answer and wait for the signal, as they did.
+      if (answer?.granted && awaitingGrant.delete(requestId)) held.add(requestId);
       await condition(() => held.has(requestId));
     }
     const waited = endWait(waitId);

@@ -6,7 +6,7 @@ import { createSampleTenant } from '../../src/demo/sampleTenant';
 import { PG_ADMIN_URL } from '../helpers/pg';
 import { governorWorkflowId, stateQuery } from '../../src/contract/governorProtocol';
 import { targetLockPool } from '../../src/workflows/targetLock';
-import { activityCompletedAt, activityScheduledAt, poolReleasesAt, targetLockReleasedAt, workflowTasksBetween } from '../helpers/historyOrder';
+import { activityCompletedAt, activityScheduledAt, poolReleasesAt, startedActivityType, targetLockReleasedAt, workflowTasksBetween } from '../helpers/historyOrder';
 
 /**
  * Issue 11, item 5: a failed run marks its target failed while it still holds the target's lock
@@ -76,6 +76,10 @@ describe('failure handling runs while the target lock is held', () => {
     }
     expect(complete).toBeGreaterThan(-1);
     expect(lock).toBeGreaterThan(complete);
+    // Free permits (target lock, both servers' pools) came back in the acquire's answer
+    // (update-with-start): three acquires, and not one permitGranted signal to wait for.
+    expect(events.filter((e) => startedActivityType(e) === 'ensureGovernorAndAcquire')).toHaveLength(3);
+    expect(events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'permitGranted')).toHaveLength(0);
     const run = await withDb(okDst, (db) => db.query('SELECT status FROM _tmig.run'));
     expect(run.rows[0].status).toBe('complete');
     // The target lock's governor got the permit back by the release signal, well within its
