@@ -13,7 +13,7 @@ import { loadConfig } from '../config/loadConfig';
 import { TmigRoleKey } from '../contract/searchAttributes';
 import { isUnregisteredSearchAttribute } from '../temporal/searchAttributeSupport';
 import {
-  acquireSignal, acquireUpdate, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type AcquireAnswer, type GovernorInput, type PermitRequest,
+  acquireSignal, acquireUpdate, releaseSignal, GOVERNOR_WORKFLOW_TYPE, governorWorkflowId, type AcquireAnswer, type GovernorInput, type PermitRequest,
 } from '../contract/governorProtocol';
 
 let client: Client | undefined;
@@ -143,6 +143,29 @@ export function isUpdateWithStartUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Hands permits back (signal `release` to each pool's governor, sent by this worker's client). Run as
+ * a local activity: no activity-queue round trip, and no workflow task woken by the delivery of a
+ * workflow's own signal. A client's signal does not depend on the holder workflow still running,
+ * so the last release can be sent as the holder completes. A governor that no longer runs has
+ * nothing to give back to.
+ */
+export async function releasePermits(input: { permits: { pool: string; requestId: string }[] }): Promise<{ released: { pool: string; requestId: string }[] }> {
+  try {
+    const c = await governorClient();
+    await Promise.all(input.permits.map(async ({ pool, requestId }) => {
+      try {
+        await c.workflow.getHandle(governorWorkflowId(pool)).signal(releaseSignal, { requestId });
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }));
+    return { released: input.permits };
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
 export interface HolderRef {
   requestId: string;
   workflowId: string;
@@ -166,4 +189,4 @@ export async function findClosedPermitHolders(holders: HolderRef[]): Promise<str
 }
 
 /** What the worker registers (setGovernorClient is not an activity). */
-export const governorActivities = { ensureGovernorAndAcquire, findClosedPermitHolders };
+export const governorActivities = { ensureGovernorAndAcquire, findClosedPermitHolders, releasePermits };

@@ -7,7 +7,7 @@ export { copySmallTables } from './copySmallTables';
 export { validateTable, validateTables } from './validateTables';
 export { targetHasBookkeeping, validateUnmanagedPair } from './validatePair';
 export { markTargetComplete, markTargetFailed, markValidationFailed } from './markTarget';
-export { ensureGovernorAndAcquire, findClosedPermitHolders } from './governorPermits';
+export { ensureGovernorAndAcquire, findClosedPermitHolders, releasePermits } from './governorPermits';
 export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup, inspectBackupVolumes } from './backupStaging';
 export { auditTenantSource } from './auditTenantSource';
 export { checkTenantIntegrity } from './checkTenantIntegrity';

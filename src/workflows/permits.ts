@@ -29,13 +29,6 @@ export interface WithPermitsHooks {
   onWaiting?: (pool: string) => void;
   /** Called once all permits are held, just before `fn` runs. */
   onGranted?: (waitedMs: number) => void;
-  /**
-   * Send the release signals and go on without waiting for the server to deliver them (one signal
-   * round trip and one workflow task less on the caller's path). Only where the workflow keeps
-   * running afterwards: the server drops a signal whose sender has closed, and the permit would
-   * then wait for the governor's liveness check.
-   */
-  releaseInBackground?: boolean;
 }
 
 const acquireOptions = {
@@ -50,10 +43,14 @@ const { ensureGovernorAndAcquire } = proxyActivities<typeof governorActivities>(
  * workflow task, without a trip through the activity task queue (one round trip less per permit).
  */
 const { ensureGovernorAndAcquire: acquireLocally } = proxyLocalActivities<typeof governorActivities>(acquireOptions);
+/** Releases by local activity (the client's signal): bounded retries, then the governor's liveness check reclaims. */
+const { releasePermits } = proxyLocalActivities<typeof governorActivities>({
+  startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5 },
+});
+/** Patch: releases go by local activity (histories from before signalled each governor from the workflow). */
+export const LOCAL_RELEASE_PATCH = 'permits-local-release';
 /** Patch: acquires as a local activity (histories from before scheduled a normal activity). */
 export const LOCAL_ACQUIRE_PATCH = 'permits-local-acquire';
-/** Patch: releases the caller asked to send in the background are not waited for. */
-export const BACKGROUND_RELEASE_PATCH = 'permits-release-in-background';
 
 // Per-workflow state (the Temporal sandbox gives each execution its own module instances).
 const awaitingGrant = new Set<string>();
@@ -105,10 +102,7 @@ export async function withPermits<T>(
     return await fn();
   } finally {
     endWait(waitId);
-    const released = releaseAll(requested);
-    // Patched: histories from before waited for every release here.
-    if (hooks.releaseInBackground && patched(BACKGROUND_RELEASE_PATCH)) void released.catch((err) => log.warn('permits: release failed', { error: String(err) }));
-    else await released;
+    await releaseAll(requested);
   }
 }
 
@@ -139,12 +133,22 @@ function installGrantHandler(): void {
 
 async function releaseAll(requested: { pool: string; requestId: string }[]): Promise<void> {
   if (requested.length === 0) return;
-  // Released even when cancelled: a permit kept by a cancelled tenant would block the pool until reclaimed.
-  await CancellationScope.nonCancellable(() => Promise.all(requested.map(async ({ pool, requestId }) => {
+  for (const { requestId } of requested) {
     awaitingGrant.delete(requestId);
     held.delete(requestId);
-    await signalRelease(pool, requestId);
-  })));
+  }
+  // Released even when cancelled: a permit kept by a cancelled tenant would block the pool until reclaimed.
+  await CancellationScope.nonCancellable(async () => {
+    if (patched(LOCAL_RELEASE_PATCH)) {
+      try {
+        await releasePermits.executeWithOptions({ summary: `release permits: ${requested.map((r) => r.pool).join(', ')}` }, [{ permits: requested }]);
+      } catch (err) {
+        log.warn('permits: release failed; the governor reclaims the permit when it finds this workflow closed', { error: String(err) });
+      }
+      return;
+    }
+    await Promise.all(requested.map(({ pool, requestId }) => signalRelease(pool, requestId)));
+  });
 }
 
 async function signalRelease(pool: string, requestId: string): Promise<void> {

@@ -65,8 +65,6 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
       ? await withPermits(pools, input.tenantId, heavyPhases, {
         onWaiting: () => run.enter('waiting-permit'),
         onGranted: () => { run.progress.permitsWaitedMs = permitWaitMs(); },
-        // The run goes on (report, mark complete, the target lock's release, which is waited for).
-        releaseInBackground: true,
       })
       : await heavyPhases();
 

@@ -57,7 +57,7 @@ describe('failure handling runs while the target lock is held', () => {
     expect(run.rows[0]).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/large object/i) });
   }, 180_000);
 
-  it('a finished run sends its server permits back without waiting, then marks complete, then releases the target lock', async () => {
+  it('a finished run hands its server permits back in the workflow task that reports and marks complete, then the target lock', async () => {
     const target = { server: 'target', database: okDst };
     const handle = await stack.env.client.workflow.start('tenantMigration', {
       taskQueue: 'migrations', workflowId: 'tenant-ord-ok', args: [{ tenantId: 'ord-ok', source: { server: 'local', database: okSrc }, target }],
@@ -71,7 +71,7 @@ describe('failure handling runs while the target lock is held', () => {
       const [released] = poolReleasesAt(events, pool);
       expect(released, `${pool} permit released`).toBeGreaterThan(-1);
       expect(released).toBeLessThan(activityScheduledAt(events, 'reportTenant'));
-      // Not waited for: the report and the mark complete follow in the same workflow task.
+      // By local activity: the report and the mark complete follow in the same workflow task.
       expect(workflowTasksBetween(events, released, complete), `workflow tasks between the ${pool} release and mark complete`).toBe(0);
     }
     expect(complete).toBeGreaterThan(-1);

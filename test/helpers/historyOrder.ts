@@ -1,5 +1,4 @@
 import type { temporal } from '@temporalio/proto';
-import { governorWorkflowId } from '../../src/contract/governorProtocol';
 import { targetLockPool } from '../../src/workflows/targetLock';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -38,18 +37,26 @@ export function activityCompletedAt(events: HistoryEvent[], type: string): numbe
   return events.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(scheduled.eventId));
 }
 
-/** Index of the signal that hands the target-lock permit back to its governor (-1 when none). */
-export function targetLockReleasedAt(events: HistoryEvent[], target: { server: string; database: string }): number {
-  const governor = governorWorkflowId(targetLockPool(target));
-  return events.findIndex((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'release'
-    && e.signalExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId === governor);
+/** Pools whose permits an event hands back: a `release` signal sent by the workflow, or a releasePermits local activity. */
+export function releasedPools(e: HistoryEvent): string[] {
+  const signal = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+  if (signal?.signalName === 'release') return [String(signal.workflowExecution?.workflowId ?? '').replace(/^governor-/, '')];
+  if (startedActivityType(e) !== 'releasePermits') return [];
+  const payload = e.markerRecordedEventAttributes?.details?.result?.payloads?.[0];
+  if (!payload?.data) return [];
+  const result = JSON.parse(Buffer.from(payload.data).toString('utf8')) as { released?: { pool: string }[] };
+  return (result.released ?? []).map((r) => r.pool);
 }
 
-/** Indexes of the signals handing a server pool's permit back to its governor (pool = server name). */
+/** Index of the event that hands the target-lock permit back to its governor (-1 when none). */
+export function targetLockReleasedAt(events: HistoryEvent[], target: { server: string; database: string }): number {
+  const pool = targetLockPool(target);
+  return events.findIndex((e) => releasedPools(e).includes(pool));
+}
+
+/** Indexes of the events handing a server pool's permit back to its governor (pool = server name). */
 export function poolReleasesAt(events: HistoryEvent[], pool: string): number[] {
-  const governor = governorWorkflowId(pool);
-  return events.flatMap((e, i) => (e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'release'
-    && e.signalExternalWorkflowExecutionInitiatedEventAttributes.workflowExecution?.workflowId === governor ? [i] : []));
+  return events.flatMap((e, i) => (releasedPools(e).includes(pool) ? [i] : []));
 }
 
 /** Workflow tasks started between two event indexes (0: both in one workflow task). */
