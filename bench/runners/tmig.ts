@@ -192,6 +192,17 @@ interface CrashPlan {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Ends the governors a previous run left in their idle grace: runs are sequential, so they hold
+ * nothing, and the next run may be another checkout (--tmig-before) whose workflow code could not
+ * replay a newer governor's history.
+ */
+async function endIdleGovernors(s: Awaited<ReturnType<typeof ensureSession>>): Promise<void> {
+  for await (const w of s.client.workflow.list({ query: `WorkflowType = 'concurrencyGovernor' AND ExecutionStatus = 'Running'` })) {
+    await s.client.workflow.getHandle(w.workflowId, w.runId).terminate('bench: the previous run is over').catch(() => undefined);
+  }
+}
+
 async function dumpHistories(s: Awaited<ReturnType<typeof ensureSession>>, waveWorkflowId: string, input: MigrationWaveInput, dir: string): Promise<void> {
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
@@ -219,6 +230,7 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
   };
   let finished = false;
   try {
+    await endIdleGovernors(s);
     for (const role of (workerMode === 'split' ? ['light', 'heavy'] : ['all']) as WorkerRole[]) await launch(role);
     const started = process.hrtime.bigint();
     const handle = await s.client.workflow.start('migrationWave', {
