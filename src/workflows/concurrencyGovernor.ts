@@ -80,6 +80,7 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
       const [entry] = state.queue.splice(0, 1);
       state.holders.push({ ...entry, since: nowIso() });
       state.grantedTotal++;
+      changed = true;
       return { granted: true };
     }
     return { granted: false };
