@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -204,7 +204,6 @@ async function endIdleGovernors(s: Awaited<ReturnType<typeof ensureSession>>): P
 }
 
 async function dumpHistories(s: Awaited<ReturnType<typeof ensureSession>>, waveWorkflowId: string, input: MigrationWaveInput, dir: string): Promise<void> {
-  const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   const ids = [waveWorkflowId, ...input.tenants.slice(0, 6).map((t) => tenantRunWorkflowId(t.tenantId, input.waveId))];
   for (const id of ids) {
