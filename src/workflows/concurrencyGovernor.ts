@@ -20,6 +20,7 @@ import {
 import type * as governorActivities from '../activities/governorPermits';
 import {
   acquireSignal, acquireUpdate, permitGrantedSignal, releaseSignal, retireSignal, setLimitSignal, stateQuery, type GovernorInput, type GovernorState,
+  type PermitRequest,
 } from '../contract/governorProtocol';
 import { FailureType } from '../contract/failures';
 
@@ -57,25 +58,24 @@ export async function concurrencyGovernor(input: GovernorInput): Promise<void> {
   const known = (requestId: string) =>
     state.holders.some((h) => h.requestId === requestId) || state.queue.some((q) => q.requestId === requestId);
 
-  setHandler(acquireSignal, (req) => {
-    // Idempotent: a retried acquire (same requestId) must not take a second place.
-    if (typeof req?.requestId !== 'string' || typeof req.workflowId !== 'string' || known(req.requestId)) return;
+  /** Queues a request, once: a retried acquire (same requestId) must not take a second place. */
+  const enqueue = (req: PermitRequest) => {
+    if (known(req.requestId)) return;
     state.queue.push({
       requestId: req.requestId, workflowId: req.workflowId, tenantId: req.tenantId ?? '',
       ...(req.runId ? { runId: req.runId } : {}), since: nowIso(),
     });
     changed = true;
+  };
+
+  setHandler(acquireSignal, (req) => {
+    if (typeof req?.requestId !== 'string' || typeof req.workflowId !== 'string') return;
+    enqueue(req);
   });
   // The same acquire as an update: granted in the answer when a permit is free and no one is ahead.
   setHandler(acquireUpdate, (req) => {
     if (state.holders.some((h) => h.requestId === req.requestId)) return { granted: true }; // a retried call
-    if (!known(req.requestId)) {
-      state.queue.push({
-        requestId: req.requestId, workflowId: req.workflowId, tenantId: req.tenantId ?? '',
-        ...(req.runId ? { runId: req.runId } : {}), since: nowIso(),
-      });
-      changed = true;
-    }
+    enqueue(req);
     if (state.holders.length < state.limit && state.queue[0]?.requestId === req.requestId) {
       const [entry] = state.queue.splice(0, 1);
       state.holders.push({ ...entry, since: nowIso() });
