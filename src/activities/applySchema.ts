@@ -1,5 +1,6 @@
 import { classified, config, withHeartbeats } from './activityContext';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import { loadModel } from './storedModel';
 import type { DdlStep } from '../engines/sourceEngine';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
@@ -9,7 +10,7 @@ export async function createSchema(t: TenantRef): Promise<{ applied: boolean }> 
   return classified(`${tenantLabel(t)}: create schema`, () => withHeartbeats(() => ({ phase: 'schema' }), async () => {
     const cfg = config();
     const model = await loadModel(t);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     try {
       const steps = await engine.preDataSteps(model);
       const target = openTarget(cfg, t.target);
@@ -31,7 +32,7 @@ export async function applyPostData(t: TenantRef, parallelism: number): Promise<
   return classified(`${tenantLabel(t)}: post-data`, () => withHeartbeats(() => ({ phase: 'post-data', step: current }), async () => {
     const cfg = config();
     const model = await loadModel(t);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     try {
       // Online tenants: the copy read tables at different moments while the source changed, so
       // foreign keys are added NOT VALID and validated at cutover, after the drain.

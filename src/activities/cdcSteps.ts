@@ -6,7 +6,8 @@
  */
 import { Client } from 'pg';
 import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './activityContext';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import { serverConfig } from '../config/loadConfig';
 import { connectionUrl } from '../engines/serverConnection';
 import { qualified, quoteIdent } from '../engines/postgres/quoting';
@@ -282,7 +283,7 @@ export async function checkFrozenTable(t: TenantRef, table: string): Promise<Fro
     const cfg = config();
     const model = await loadModel(t);
     const tm = findTable(model, table, t.tenantId);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     const target = openTarget(cfg, t.target);
     const db = await target.connect(`tmig-cdc-check ${t.tenantId}`);
     const timer = setInterval(() => heartbeat({ table }), 5000);

@@ -1,7 +1,7 @@
 import { classified, config } from './activityContext';
 import { loadModel } from './storedModel';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
-import { openSource } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import type { SequenceState } from '../engines/sourceEngine';
 import type { ValidationFinding } from '../contract/migration';
 import { withHeartbeat } from './auditTenantSource';
@@ -17,7 +17,7 @@ export async function checkTenantIntegrity(t: TenantRef): Promise<ValidationFind
     withHeartbeat({ phase: 'integrity' }, async () => {
       const cfg = config();
       const model = await loadModel(t);
-      const engine = await openSource(cfg, t.source, t.options);
+      const engine = await openTenantSource(cfg, t.source, t.options);
       let sequences: SequenceState[];
       try {
         sequences = await engine.sequenceStates(model);

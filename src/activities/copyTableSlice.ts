@@ -2,7 +2,8 @@ import type { Client } from 'pg';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { classified, config, heartbeat, throwIfCancelled, attempt, withHeartbeats } from './activityContext';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import { tableLabel, type TableModel } from '../engines/schemaModel';
 import { FailureType, PermanentError } from '../contract/failures';
 import { FULL_RANGE, type SourceEngine } from '../engines/sourceEngine';
@@ -64,7 +65,7 @@ export async function copyTableSlice(t: TenantRef, req: CopySliceRequest): Promi
     const cfg = config();
     const model = await loadModel(t);
     const table = findTable(model, req.table, t.tenantId);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     const db = await openTarget(cfg, t.target).connect(`tmig-copy ${t.tenantId}`);
     const result: CopySliceResult = { table: req.table, rangeId: req.rangeId, done: false, rowsThisCall: 0,
       bytesThisCall: 0, chunksThisCall: 0, rowsDone: 0, ms: 0, resumedAtRows: 0 };

@@ -1,5 +1,6 @@
 import { classified, config, withHeartbeats } from './activityContext';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import { tableLabel } from '../engines/schemaModel';
 import { readCheckpoints, recordPlan } from '../engines/postgres/checkpointStore';
 import { FULL_RANGE } from '../engines/sourceEngine';
@@ -26,7 +27,7 @@ export async function planCopy(t: TenantRef, opts: { splitRowsThreshold: number;
   return classified(`${tenantLabel(t)}: plan copy`, () => withHeartbeats(() => ({ phase: 'plan' }), async () => {
     const cfg = config();
     const model = await loadModel(t);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     const db = await openTarget(cfg, t.target).connect();
     try {
       const existing = new Set((await readCheckpoints(db)).map((c) => c.table));

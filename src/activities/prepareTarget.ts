@@ -1,6 +1,7 @@
 import { classified, config } from './activityContext';
 import { sourceLabel } from '../engines/registry';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import type { PrepareOutcome } from '../engines/postgres/target';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
 import type { SchemaModel } from '../engines/schemaModel';
@@ -13,7 +14,7 @@ export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
   return classified(`${tenantLabel(t)}: prepare target ${t.target.server}/${t.target.database}`, async () => {
     const cfg = config();
     const target = openTarget(cfg, t.target);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     let locale;
     try {
       // Also proves the source exists before a target database is created for it.
@@ -41,7 +42,7 @@ export interface DescribeResult {
 export async function describeSource(t: TenantRef): Promise<DescribeResult> {
   return classified(`${tenantLabel(t)}: describe source ${t.source.server}/${t.source.database}`, async () => {
     const cfg = config();
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     let model: SchemaModel;
     try {
       // The schema's DDL (create schema, next) is read while the model is.

@@ -3,7 +3,8 @@
  * every table range by range from a source description (nothing is written to either side).
  */
 import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './activityContext';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import { tableLabel } from '../engines/schemaModel';
 import { comparePairTable, describeDifference } from '../validation/pairCompare';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
@@ -25,7 +26,7 @@ export async function targetHasBookkeeping(t: TenantRef): Promise<boolean> {
 export async function validateUnmanagedPair(t: TenantRef, req: { mode: 'full' | 'sample'; sampleRate: number }): Promise<ValidationResult> {
   return classified(`${tenantLabel(t)}: compare ${t.source.server}/${t.source.database} with ${t.target.server}/${t.target.database}`, async () => {
     const cfg = config();
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     const target = openTarget(cfg, t.target);
     const db = await target.connect(`tmig-validate ${t.tenantId}`);
     let ranges = 0;

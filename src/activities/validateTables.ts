@@ -1,5 +1,6 @@
 import { classified, config, heartbeat, throwIfCancelled, withHeartbeats } from './activityContext';
-import { openSource, openTarget } from '../config/openEngines';
+import { openTarget } from '../config/openEngines';
+import { openTenantSource } from '../split/sliceSource';
 import { readCheckpoints, readChunkRecords } from '../engines/postgres/checkpointStore';
 import type { Checkpoint, ChunkRecord } from '../engines/postgres/checkpointStore';
 import type { PostgresTarget } from '../engines/postgres/target';
@@ -57,7 +58,7 @@ export async function validateTable(t: TenantRef, req: ValidateTableRequest): Pr
     const cfg = config();
     const model = await loadModel(t);
     const table = findTable(model, req.table, t.tenantId);
-    const engine = await openSource(cfg, t.source, t.options);
+    const engine = await openTenantSource(cfg, t.source, t.options);
     const target = openTarget(cfg, t.target);
     const db = await target.connect(`tmig-validate ${t.tenantId}`);
     let verified = 0;

@@ -10,12 +10,15 @@ import type { SourceEngine } from '../engines/sourceEngine';
 import { PostgresTarget } from '../engines/postgres/target';
 import type { MigratorConfig } from './configSchema';
 import { serverConfig } from './loadConfig';
-import { SliceSourceEngine } from '../split/sliceSource';
 
+/**
+ * The source engine of the database a reference names, whole. A tenant's source may be a slice of
+ * a shared database: activities open it with `openTenantSource` (src/split/sliceSource.ts), which
+ * filters this engine per tenant; a slice reference here is refused, never read whole.
+ */
 export async function openSource(config: MigratorConfig, ref: DatabaseRef, options: MigrationOptions = {}): Promise<SourceEngine> {
-  const base = await createSourceEngine(ref.server, serverConfig(config, ref.server), ref.database, options);
-  // A tenant slice of a shared database: the shared database's engine, filtered per tenant (src/split).
-  return ref.split ? new SliceSourceEngine(base, ref.split, `${ref.server}/${ref.database} tenant ${ref.split.tenantKey.value}`) : base;
+  if (ref.split) throw new Error(`${ref.server}/${ref.database}: a tenant slice is opened with openTenantSource, not read whole`);
+  return createSourceEngine(ref.server, serverConfig(config, ref.server), ref.database, options);
 }
 
 /**

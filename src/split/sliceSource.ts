@@ -4,6 +4,9 @@ import type { DatabaseLocale, DdlStep, KeyRange, ReadChunkRequest, SequenceState
 import { checkPlan, discoverPlan, SplitPlanError } from './discoverPlan';
 import { sliceScanWarnings } from './indexAdvice';
 import { planTableName, type SourceSplit, type SplitPlan } from '../contract/splitPlan';
+import type { DatabaseRef, MigrationOptions } from '../contract/migration';
+import type { MigratorConfig } from '../config/configSchema';
+import { openSource } from '../config/openEngines';
 import { boundFilter, keyBound, leadingIndex, slicePredicate, sliceDialect, tableRole, tenantIndex, type SliceDialect } from './sliceSql';
 
 /**
@@ -181,4 +184,14 @@ export function withoutColumn(t: TableModel, column: string): TableModel {
     foreignKeys: t.foreignKeys.filter((f) => !f.columns.includes(column)),
     checks: t.checks.filter((c) => !mentions.test(c.expression)),
   };
+}
+
+/**
+ * A tenant's source engine: the database the reference names, or, for a tenant slice of a shared
+ * database (`ref.split`), the shared database's engine filtered to the tenant. What activities open.
+ */
+export async function openTenantSource(config: MigratorConfig, ref: DatabaseRef, options: MigrationOptions = {}): Promise<SourceEngine> {
+  if (!ref.split) return openSource(config, ref, options);
+  const base = await openSource(config, { server: ref.server, database: ref.database }, options);
+  return new SliceSourceEngine(base, ref.split, `${ref.server}/${ref.database} tenant ${ref.split.tenantKey.value}`);
 }
