@@ -25,7 +25,8 @@ export function setGovernorClient(c: Client | undefined): void {
   connecting = undefined;
 }
 
-async function governorClient(): Promise<Client> {
+/** The worker's Temporal client (also used to report tenants' progress to their wave). */
+export async function governorClient(): Promise<Client> {
   if (client) return client;
   connecting ??= connectClient().then((c) => (client = c));
   return connecting;

@@ -78,14 +78,3 @@ export type SourceSplit = z.infer<typeof sourceSplitSchema>;
 export function planTableName(t: { schema: string; name: string }): string {
   return `${t.schema}.${t.name}`;
 }
-
-/**
- * Replaces a named plan by the wave's plan of that name, so a child workflow's input is
- * self-contained. Throws naming the tenant and the plan when it is missing.
- */
-export function resolveSplitPlan(tenantId: string, split: SourceSplit, plans: Record<string, SplitPlan> | undefined): SourceSplit {
-  if (typeof split.plan !== 'string') return split;
-  const plan = plans?.[split.plan];
-  if (!plan) throw new Error(`tenant ${tenantId}: split plan "${split.plan}" is not in the wave's splitPlans`);
-  return { ...split, plan };
-}

@@ -3,8 +3,7 @@
  * reference, progress (answered by the `progress` query), phase timings, throughput, and the
  * pause/resume handlers. Created once per run by the runner.
  */
-import type { CancellationScope} from '@temporalio/workflow';
-import { condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AuditResult } from '../contract/auditResult';
 import type { PhaseTiming, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample } from '../contract/migration';
 import type { MigrationPhase } from '../contract/phases';
@@ -15,6 +14,10 @@ import { isoNow } from './clock';
 import { resolveOptions } from './options';
 import { permitsAwaited, permitWaitMs } from './permits';
 import { tenantCurrentDetails, tenantResultMemo } from './uiMetadata';
+import { progressReports } from './activityStubs';
+
+/** Patch: phase reports to the wave go by local activity (histories from before signalled the wave from the workflow). */
+export const LOCAL_PROGRESS_PATCH = 'tenant-progress-local';
 
 export interface TenantRun {
   input: TenantMigrationInput;
@@ -46,6 +49,12 @@ export interface TenantRun {
   enter(phase: MigrationPhase): void;
   /** Resolves once the tenant is not paused. */
   untilResumed(): Promise<void>;
+  /**
+   * Resolves once no progress report to the wave is in flight or waiting, so the run does not
+   * close with a local activity still running. Not cancellable: it also runs on the way out of a
+   * cancelled run.
+   */
+  reportsSettled(): Promise<void>;
   result(ok: boolean, extra?: Partial<TenantMigrationResult>): TenantMigrationResult;
 }
 
@@ -74,10 +83,34 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
   // Phase changes are reported to the wave (one signal per phase: bounded), for its progress query.
   const parent = workflowInfo().parent;
   const reportToWave = parent && input.waveId && patched('tenant-progress-to-wave');
+  // Patched: reports go by local activity (histories from before signalled the wave from the workflow).
+  const reportLocally = reportToWave && patched(LOCAL_PROGRESS_PATCH);
+  // One report in flight at a time, then the latest one waiting: the wave keeps the last report it
+  // receives, so reports must land in order, and a report overtaken before it left is dropped.
+  let reporting = false;
+  let nextReport: TenantProgress | undefined;
+  const sendReport = async (report: TenantProgress): Promise<void> => {
+    reporting = true;
+    try {
+      await progressReports.reportTenantProgress({ waveWorkflowId: parent!.workflowId, progress: report });
+    } catch (err) {
+      log.warn('could not report progress to the wave', { error: String(err) });
+    }
+    reporting = false;
+    const next = nextReport;
+    nextReport = undefined;
+    if (next) void sendReport(next);
+  };
   const tellWave = () => {
     if (!reportToWave) return;
     const p = snapshot();
-    void getExternalWorkflowHandle(parent.workflowId).signal(tenantProgressSignal, { ...p, errors: p.errors.slice(-3) })
+    const report = { ...p, errors: p.errors.slice(-3) };
+    if (reportLocally) {
+      if (reporting) nextReport = report;
+      else void sendReport(report);
+      return;
+    }
+    void getExternalWorkflowHandle(parent.workflowId).signal(tenantProgressSignal, report)
       .catch((err) => log.warn('could not report progress to the wave', { error: String(err) }));
   };
   setHandler(pauseSignal, () => {
@@ -117,6 +150,7 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
       if (patched('ui-result-memo')) upsertMemo(tenantResultMemo(progress, run.reportPath));
     },
     untilResumed: () => condition(() => !progress.paused),
+    reportsSettled: () => (reportLocally ? CancellationScope.nonCancellable(() => condition(() => !reporting && !nextReport)) : Promise.resolve()),
     result: (ok, extra = {}) => ({
       tenantId: input.tenantId, ok, tables: [], phases, throughput, rowsCopied: progress.rowsCopied,
       bytesCopied: progress.bytesCopied, ...extra,
