@@ -85,29 +85,20 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
   const reportToWave = parent && input.waveId && patched('tenant-progress-to-wave');
   // Patched: reports go by local activity (histories from before signalled the wave from the workflow).
   const reportLocally = reportToWave && patched(LOCAL_PROGRESS_PATCH);
-  // One report in flight at a time, then the latest one waiting: the wave keeps the last report it
-  // receives, so reports must land in order, and a report overtaken before it left is dropped.
-  let reporting = false;
-  let nextReport: TenantProgress | undefined;
-  const sendReport = async (report: TenantProgress): Promise<void> => {
-    reporting = true;
-    try {
-      await progressReports.reportTenantProgress({ waveWorkflowId: parent!.workflowId, progress: report });
-    } catch (err) {
-      log.warn('could not report progress to the wave', { error: String(err) });
-    }
-    reporting = false;
-    const next = nextReport;
-    nextReport = undefined;
-    if (next) void sendReport(next);
-  };
+  // Each report is its own local activity, scheduled where the phase changes (never from another
+  // one's completion: local activities may resolve in another order on replay). Reports may land out
+  // of order, so each carries a sequence number and the wave keeps the newest.
+  let reportSeq = 0;
+  let reportsInFlight = 0;
   const tellWave = () => {
     if (!reportToWave) return;
     const p = snapshot();
     const report = { ...p, errors: p.errors.slice(-3) };
     if (reportLocally) {
-      if (reporting) nextReport = report;
-      else void sendReport(report);
+      reportsInFlight++;
+      void progressReports.reportTenantProgress({ waveWorkflowId: parent.workflowId, progress: { ...report, reportSeq: ++reportSeq } })
+        .catch((err) => log.warn('could not report progress to the wave', { error: String(err) }))
+        .finally(() => { reportsInFlight--; });
       return;
     }
     void getExternalWorkflowHandle(parent.workflowId).signal(tenantProgressSignal, report)
@@ -150,7 +141,7 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
       if (patched('ui-result-memo')) upsertMemo(tenantResultMemo(progress, run.reportPath));
     },
     untilResumed: () => condition(() => !progress.paused),
-    reportsSettled: () => (reportLocally ? CancellationScope.nonCancellable(() => condition(() => !reporting && !nextReport)) : Promise.resolve()),
+    reportsSettled: () => (reportLocally ? CancellationScope.nonCancellable(() => condition(() => reportsInFlight === 0)) : Promise.resolve()),
     result: (ok, extra = {}) => ({
       tenantId: input.tenantId, ok, tables: [], phases, throughput, rowsCopied: progress.rowsCopied,
       bytesCopied: progress.bytesCopied, ...extra,
