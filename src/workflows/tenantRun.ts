@@ -96,7 +96,10 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
     const report = { ...p, errors: p.errors.slice(-3) };
     if (reportLocally) {
       reportsInFlight++;
-      void progressReports.reportTenantProgress({ waveWorkflowId: parent.workflowId, progress: { ...report, reportSeq: ++reportSeq } })
+      void progressReports.reportTenantProgress.executeWithOptions(
+        { summary: `report phase ${report.phase} to wave ${input.waveId}` },
+        [{ waveWorkflowId: parent.workflowId, progress: { ...report, reportSeq: ++reportSeq } }],
+      )
         .catch((err) => log.warn('could not report progress to the wave', { error: String(err) }))
         .finally(() => { reportsInFlight--; });
       return;
