@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChildren, parseStatusKb, parseTimeMaxRssKb } from './rss';
 import type { PeakMemory } from './types';
+import { busyCpuSince, cpuSnapshot } from './machineCpu';
 
 function readText(path: string): string | undefined {
   try {
@@ -88,6 +89,8 @@ export interface MeasuredRun extends PeakMemory {
   signal: NodeJS.Signals | null;
   /** Last part of stdout+stderr, for error messages. */
   outputTail: string;
+  /** Busy CPU seconds of the whole machine while it ran (see machineCpu.ts). */
+  machineCpuSeconds?: number;
 }
 
 export interface RunOptions {
@@ -105,6 +108,7 @@ export function runMeasured(command: string, args: string[], opts: RunOptions = 
   const dir = mkdtempSync(join(tmpdir(), 'tmig-bench-time-'));
   const timeFile = join(dir, 'maxrss');
   const started = process.hrtime.bigint();
+  const cpu = cpuSnapshot();
   // Without GNU time (Debian package `time`) only the sampler measures memory.
   const [cmd, argv] = existsSync(GNU_TIME) ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]] : [command, args];
   const child: ChildProcess = spawn(cmd, argv, {
@@ -130,6 +134,7 @@ export function runMeasured(command: string, args: string[], opts: RunOptions = 
     });
     child.on('close', (exitCode, signal) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const machineCpuSeconds = busyCpuSince(cpu);
       const sampled = sampler.stop();
       const timed = parseTimeMaxRssKb(readText(timeFile) ?? '') ?? 0;
       rmSync(dir, { recursive: true, force: true });
@@ -140,6 +145,7 @@ export function runMeasured(command: string, args: string[], opts: RunOptions = 
         outputTail: tail,
         peakRssKb: Math.max(sampled.peakRssKb, timed),
         treeRssKb: Math.max(sampled.treeRssKb, timed),
+        ...(machineCpuSeconds !== undefined ? { machineCpuSeconds } : {}),
       });
     });
   });

@@ -29,9 +29,10 @@ export function renderTable(rows: string[][], rightAligned: boolean[]): string {
   return [line(rows[0]), sep, ...rows.slice(1).map(line)].join('\n');
 }
 
-/** The one results table: tool, data set, seconds, MB, MB/s, ratios to raw pipe and pgcopydb, peak RSS, verified. */
+/** The one results table: tool, data set, seconds, MB, MB/s, ratios to raw pipe and pgcopydb, machine CPU, peak RSS, verified. */
 export function formatResults(results: BenchResult[]): string {
-  const header = ['tool', 'data set', 'seconds', 'MB', 'MB/s', 'x raw pipe', 'x pgcopydb', 'peak RSS MB', 'tree RSS MB', 'verified'];
+  // CPU s: busy CPU seconds of the whole machine during the run (the tool and all it drives).
+  const header = ['tool', 'data set', 'seconds', 'MB', 'MB/s', 'x raw pipe', 'x pgcopydb', 'CPU s', 'peak RSS MB', 'tree RSS MB', 'verified'];
   const rows = results.map((r) => [
     r.tool,
     r.dataset,
@@ -40,12 +41,13 @@ export function formatResults(results: BenchResult[]): string {
     fixed(r.mbPerSec, 1),
     fixed(r.ratioToRawPipe, 2),
     fixed(r.ratioToPgcopydb, 2),
+    fixed(r.machineCpuSeconds, 1),
     fixed(r.peakRssMb, 0),
     fixed(r.treeRssMb, 0),
     r.verified ? 'yes' : 'no',
   ]);
   const notes = results.filter((r) => r.note).map((r) => `  ${r.tool} / ${r.dataset}: ${r.note}`);
-  const table = renderTable([header, ...rows], [false, false, true, true, true, true, true, true, true, false]);
+  const table = renderTable([header, ...rows], [false, false, true, true, true, true, true, true, true, true, false]);
   return notes.length ? `${table}\n\nnotes:\n${notes.join('\n')}` : table;
 }
 

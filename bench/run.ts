@@ -57,6 +57,7 @@ async function runOne(runner: Runner, source: string, dataset: string, bytes: nu
       seconds: run ? run.seconds : null,
       peakRssMb: run ? run.peakRssKb / 1024 : null,
       treeRssMb: run ? run.treeRssKb / 1024 : null,
+      machineCpuSeconds: run?.machineCpuSeconds ?? null,
       verified: check.ok && (outcome.ok ?? true) && (run?.exitCode === 0),
       note: notes.length ? notes.join('; ') : undefined,
       ...(outcome.detail ? { detail: outcome.detail } : {}),

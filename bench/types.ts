@@ -28,6 +28,8 @@ export interface BenchResult {
   ratioToPgcopydb?: number | null;
   peakRssMb: number | null;
   treeRssMb: number | null;
+  /** Busy CPU seconds of the whole machine during the timed run (the tool and everything it drives). */
+  machineCpuSeconds?: number | null;
   /** Every source table exists in the target with the same row count. */
   verified: boolean;
   /** Why the tool did not run or failed, or a note on how it ran. */

@@ -44,6 +44,7 @@ export async function runRawPipeFleet(opts: {
     opts.log(`raw-pipe: fleet in ${run.seconds.toFixed(1)} s, verified ${problems.length === 0 && run.exitCode === 0 ? 'yes' : 'no'}`);
     return {
       ...base, seconds: run.seconds, peakRssMb: run.peakRssKb / 1024, treeRssMb: run.treeRssKb / 1024,
+      machineCpuSeconds: run.machineCpuSeconds ?? null,
       verified: run.exitCode === 0 && problems.length === 0, note,
     };
   } catch (err) {

@@ -13,6 +13,7 @@ import { countRows, dropDatabase, quoteIdent, SERVER_URL, verifyRowCounts, withD
 import { startDevServer, stopProcess, TEMPORAL_BIN, type DevServer } from '../temporalServer';
 import type { BenchResult, FleetSummary } from '../types';
 import type { Runner, RunnerContext, RunnerOutcome } from './runner';
+import { busyCpuSince, cpuSnapshot } from '../machineCpu';
 
 const REPO = resolve(__dirname, '..', '..');
 const workerEntry = (repo: string) => join(repo, 'src', 'workers', 'main.ts');
@@ -175,6 +176,8 @@ function memoryNote(peaks: WorkerPeak[]): string {
 export interface WaveRun {
   result: MigrationWaveResult;
   seconds: number;
+  /** Busy CPU seconds of the whole machine over `seconds` (worker, Temporal server, PostgreSQL). */
+  machineCpuSeconds?: number;
   /** Largest single worker process, and the sum of the workers' tree peaks. */
   peak: { peakRssKb: number; treeRssKb: number };
   workers: WorkerPeak[];
@@ -232,6 +235,7 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
     await endIdleGovernors(s);
     for (const role of (workerMode === 'split' ? ['light', 'heavy'] : ['all']) as WorkerRole[]) await launch(role);
     const started = process.hrtime.bigint();
+    const cpu = cpuSnapshot();
     const handle = await s.client.workflow.start('migrationWave', {
       taskQueue: TASK_QUEUE,
       workflowId: `bench-wave-${input.waveId}`,
@@ -255,6 +259,7 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
       clearTimeout(timer);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const machineCpuSeconds = busyCpuSince(cpu);
     // BENCH_HISTORY_DIR: the wave's and its first tenants' histories, for a timeline of where the time goes.
     if (process.env.BENCH_HISTORY_DIR) await dumpHistories(s, `bench-wave-${input.waveId}`, input, process.env.BENCH_HISTORY_DIR).catch((err) => log(`histories not written: ${(err as Error).message}`));
     const crashPoint = await crashDone;
@@ -262,6 +267,7 @@ export async function runWave(input: MigrationWaveInput, log: (m: string) => voi
     return {
       result,
       seconds,
+      ...(machineCpuSeconds !== undefined ? { machineCpuSeconds } : {}),
       workers: peaks,
       peak: { peakRssKb: Math.max(...peaks.map((p) => p.peakRssKb)), treeRssKb: Math.max(...peaks.map((p) => p.treeRssKb)) },
       workerTail: output(),
@@ -371,7 +377,7 @@ async function runTmigOnce(ctx: RunnerContext, crashAtFraction?: number, repo = 
   };
   const plan = crashAtFraction ? { afterCopyMs: lastCopyPhaseMs !== undefined ? lastCopyPhaseMs * crashAtFraction : undefined } : undefined;
   const wave = await runWave(input, ctx.log, plan, repo);
-  const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak };
+  const run: MeasuredRun = { seconds: wave.seconds, exitCode: 0, signal: null, outputTail: wave.workerTail, ...wave.peak, machineCpuSeconds: wave.machineCpuSeconds };
   const tenant = await tenantResult(tenantId, input.waveId);
   if (!crashAtFraction && tenant) lastCopyPhaseMs = tenant.phases.filter((p) => p.phase === 'copy').reduce((a, p) => a + (p.ms ?? 0), 0) || undefined;
   const notes = [waveFailures(wave.result), memoryNote(wave.workers)];
@@ -507,6 +513,7 @@ export async function runTmigFleet(opts: { tenants: string[]; jobs: number; keep
       result: {
         ...base,
         seconds: wave.seconds,
+        machineCpuSeconds: wave.machineCpuSeconds ?? null,
         peakRssMb: wave.peak.peakRssKb / 1024,
         treeRssMb: wave.peak.treeRssKb / 1024,
         verified: problems.length === 0 && waveFailed(wave.result) === 0 && waveSucceeded(wave.result) === specs.length,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../bench/args';
 import { parseChildren, parseStatusKb, parseTimeMaxRssKb } from '../../bench/rss';
 import { formatResults, quantile, withRatios } from '../../bench/resultTable';
+import { busyCpuSince, cpuSnapshot } from '../../bench/machineCpu';
+import { cpus } from 'node:os';
 import { summarizeFleet, tenantTiming } from '../../bench/fleetTiming';
 import { pgloaderSupportsPgSource } from '../../bench/runners/pgloader';
 import { sameSpec } from '../../bench/datasets';
@@ -86,18 +88,31 @@ describe('result table', () => {
   });
 
   it('prints one aligned row per result with all columns and the notes', () => {
-    const rows = withRatios([result('raw-pipe', 10), result('pgcopydb', 5), { ...result('pgloader', null, false), note: 'not run: too old' }]);
+    const rows = withRatios([{ ...result('raw-pipe', 10), machineCpuSeconds: 17.2 }, result('pgcopydb', 5), { ...result('pgloader', null, false), note: 'not run: too old' }]);
     const text = formatResults(rows);
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^tool\s+data set\s+seconds\s+MB\s+MB\/s\s+x raw pipe\s+x pgcopydb\s+peak RSS MB\s+tree RSS MB\s+verified$/);
-    expect(lines[2]).toMatch(/^raw-pipe\s+small\s+10\.00\s+100\.0\s+10\.0\s+1\.00\s+0\.50\s+12\s+30\s+yes$/);
-    expect(lines.splice(3, 1)[0]).toMatch(/^pgcopydb\s+small\s+5\.00\s+100\.0\s+20\.0\s+2\.00\s+1\.00\s+12\s+30\s+yes$/);
-    expect(lines[3]).toMatch(/^pgloader\s+small\s+-\s+100\.0\s+-\s+-\s+-\s+12\s+30\s+no$/);
+    expect(lines[0]).toMatch(/^tool\s+data set\s+seconds\s+MB\s+MB\/s\s+x raw pipe\s+x pgcopydb\s+CPU s\s+peak RSS MB\s+tree RSS MB\s+verified$/);
+    expect(lines[2]).toMatch(/^raw-pipe\s+small\s+10\.00\s+100\.0\s+10\.0\s+1\.00\s+0\.50\s+17\.2\s+12\s+30\s+yes$/);
+    expect(lines.splice(3, 1)[0]).toMatch(/^pgcopydb\s+small\s+5\.00\s+100\.0\s+20\.0\s+2\.00\s+1\.00\s+-\s+12\s+30\s+yes$/);
+    expect(lines[3]).toMatch(/^pgloader\s+small\s+-\s+100\.0\s+-\s+-\s+-\s+-\s+12\s+30\s+no$/);
     expect(text).toContain('pgloader / small: not run: too old');
     // Columns line up: "verified" starts at the same offset in every row.
     const col = lines[0].indexOf('verified');
     expect(lines[2].lastIndexOf('yes')).toBe(col);
     expect(lines[3].lastIndexOf('no')).toBe(col);
+  });
+
+  it('counts the machine\'s busy CPU seconds over a run', () => {
+    const from = cpuSnapshot();
+    expect(from).toBeDefined();
+    const until = Date.now() + 300;
+    let spin = 0;
+    while (Date.now() < until) spin++;
+    expect(spin).toBeGreaterThan(0);
+    const busy = busyCpuSince(from)!;
+    // 0.3 s of this process spinning, plus whatever else ran; never more than all cores for the span.
+    expect(busy).toBeGreaterThanOrEqual(0.2);
+    expect(busy).toBeLessThan(cpus().length * 5);
   });
 
   it('takes nearest-rank quantiles', () => {
