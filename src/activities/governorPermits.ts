@@ -25,8 +25,7 @@ export function setGovernorClient(c: Client | undefined): void {
   connecting = undefined;
 }
 
-/** The worker's Temporal client (also used to report tenants' progress to their wave). */
-export async function governorClient(): Promise<Client> {
+async function governorClient(): Promise<Client> {
   if (client) return client;
   connecting ??= connectClient().then((c) => (client = c));
   return connecting;

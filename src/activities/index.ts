@@ -8,7 +8,6 @@ export { validateTable, validateTables } from './validateTables';
 export { targetHasBookkeeping, validateUnmanagedPair } from './validatePair';
 export { markTargetComplete, markTargetFailed, markValidationFailed } from './markTarget';
 export { ensureGovernorAndAcquire, findClosedPermitHolders, releasePermits } from './governorPermits';
-export { reportTenantProgress } from './waveProgress';
 export { fetchBackup, extractArchive, locateBackup, cleanupWorkDir, stageBackup, inspectBackupVolumes } from './backupStaging';
 export { auditTenantSource } from './auditTenantSource';
 export { checkTenantIntegrity } from './checkTenantIntegrity';

@@ -96,8 +96,6 @@ export const tenantProgressSchema = z.object({
   cdc: z.custom<CdcProgress>().optional(),
   /** In `waiting-permit`: the pool waited for (`tmig status` adds its limit and holders). */
   waitingFor: z.string().optional(),
-  /** In a report to the wave: its order among the tenant's reports (they may land out of order). */
-  reportSeq: z.number().optional(),
 });
 export type TenantProgress = z.infer<typeof tenantProgressSchema>;
 

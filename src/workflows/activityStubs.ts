@@ -39,14 +39,6 @@ export const restores = proxyActivities<typeof activities>({
  */
 const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30m', localRetryThreshold: '10s', retry });
 
-/**
- * A tenant's phase reports to its wave: a local activity whose client signals the wave. Few quick
- * attempts: a lost report only leaves the wave's progress a phase behind until the next one.
- */
-export const progressReports = proxyLocalActivities<typeof activities>({
-  startToCloseTimeout: '10s', retry: { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 3 },
-});
-
 /** Patch: short steps run as local activities (histories from before scheduled them on the task queue). */
 export const LOCAL_STEPS_PATCH = 'short-steps-local';
 

@@ -121,18 +121,10 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     state.paused = false;
     await forward(resumeSignal);
   });
-  /** Newest report number seen per running tenant (reports sent by local activity may land out of order). */
-  const reportSeqs = new Map<string, number>();
   setHandler(tenantProgressSignal, (p) => {
     // Never throw in a handler; reports of tenants that are no longer running are dropped.
     const id = runningIdOf(p?.tenantId);
-    if (!id) return;
-    const { reportSeq, ...progress } = p;
-    if (typeof reportSeq === 'number') {
-      if (reportSeq <= (reportSeqs.get(id) ?? 0)) return; // overtaken by a newer report
-      reportSeqs.set(id, reportSeq);
-    }
-    live.set(id, progress);
+    if (id) live.set(id, p);
   });
   // Online tenants: batch cutover by wave signal or at options.online.cutoverAt (no command unless asked for).
   const cutovers = startWaveCutovers({
@@ -204,7 +196,6 @@ export async function migrationWave(input: MigrationWaveInput, carry?: WaveCarry
     } finally {
       running.delete(id);
       live.delete(id);
-      reportSeqs.delete(id);
       showDetails();
     }
   };

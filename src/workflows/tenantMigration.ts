@@ -99,7 +99,5 @@ export async function tenantMigration(input: TenantMigrationInput): Promise<Tena
   } catch (err) {
     if (online) await releaseOnFailure(online);
     throw await finalizeFailure(run, err, ownsTarget, marked);
-  } finally {
-    await run.reportsSettled(); // no phase report left running as the run closes
   }
 }

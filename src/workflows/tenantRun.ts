@@ -3,7 +3,8 @@
  * reference, progress (answered by the `progress` query), phase timings, throughput, and the
  * pause/resume handlers. Created once per run by the runner.
  */
-import { CancellationScope, condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { CancellationScope} from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, log, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { AuditResult } from '../contract/auditResult';
 import type { PhaseTiming, TenantMigrationInput, TenantMigrationResult, TenantProgress, ThroughputSample } from '../contract/migration';
 import type { MigrationPhase } from '../contract/phases';
@@ -14,10 +15,6 @@ import { isoNow } from './clock';
 import { resolveOptions } from './options';
 import { permitsAwaited, permitWaitMs } from './permits';
 import { tenantCurrentDetails, tenantResultMemo } from './uiMetadata';
-import { progressReports } from './activityStubs';
-
-/** Patch: phase reports to the wave go by local activity (histories from before signalled the wave from the workflow). */
-export const LOCAL_PROGRESS_PATCH = 'tenant-progress-local';
 
 export interface TenantRun {
   input: TenantMigrationInput;
@@ -49,12 +46,6 @@ export interface TenantRun {
   enter(phase: MigrationPhase): void;
   /** Resolves once the tenant is not paused. */
   untilResumed(): Promise<void>;
-  /**
-   * Resolves once no progress report to the wave is in flight or waiting, so the run does not
-   * close with a local activity still running. Not cancellable: it also runs on the way out of a
-   * cancelled run.
-   */
-  reportsSettled(): Promise<void>;
   result(ok: boolean, extra?: Partial<TenantMigrationResult>): TenantMigrationResult;
 }
 
@@ -83,28 +74,10 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
   // Phase changes are reported to the wave (one signal per phase: bounded), for its progress query.
   const parent = workflowInfo().parent;
   const reportToWave = parent && input.waveId && patched('tenant-progress-to-wave');
-  // Patched: reports go by local activity (histories from before signalled the wave from the workflow).
-  const reportLocally = reportToWave && patched(LOCAL_PROGRESS_PATCH);
-  // Each report is its own local activity, scheduled where the phase changes (never from another
-  // one's completion: local activities may resolve in another order on replay). Reports may land out
-  // of order, so each carries a sequence number and the wave keeps the newest.
-  let reportSeq = 0;
-  let reportsInFlight = 0;
   const tellWave = () => {
     if (!reportToWave) return;
     const p = snapshot();
-    const report = { ...p, errors: p.errors.slice(-3) };
-    if (reportLocally) {
-      reportsInFlight++;
-      void progressReports.reportTenantProgress.executeWithOptions(
-        { summary: `report phase ${report.phase} to wave ${input.waveId}` },
-        [{ waveWorkflowId: parent.workflowId, progress: { ...report, reportSeq: ++reportSeq } }],
-      )
-        .catch((err) => log.warn('could not report progress to the wave', { error: String(err) }))
-        .finally(() => { reportsInFlight--; });
-      return;
-    }
-    void getExternalWorkflowHandle(parent.workflowId).signal(tenantProgressSignal, report)
+    void getExternalWorkflowHandle(parent.workflowId).signal(tenantProgressSignal, { ...p, errors: p.errors.slice(-3) })
       .catch((err) => log.warn('could not report progress to the wave', { error: String(err) }));
   };
   setHandler(pauseSignal, () => {
@@ -144,7 +117,6 @@ export function startTenantRun(input: TenantMigrationInput): TenantRun {
       if (patched('ui-result-memo')) upsertMemo(tenantResultMemo(progress, run.reportPath));
     },
     untilResumed: () => condition(() => !progress.paused),
-    reportsSettled: () => (reportLocally ? CancellationScope.nonCancellable(() => condition(() => reportsInFlight === 0)) : Promise.resolve()),
     result: (ok, extra = {}) => ({
       tenantId: input.tenantId, ok, tables: [], phases, throughput, rowsCopied: progress.rowsCopied,
       bytesCopied: progress.bytesCopied, ...extra,

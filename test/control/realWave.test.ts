@@ -141,14 +141,6 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
       return p && p.phase === 'copy' && p.rowsCopied > 0;
     }, 60_000, 'tenant control-big copying');
     expect((await governor('target')).holders.map((h) => h.tenantId)).toEqual(['control-big']);
-    // Phase reports go by local activity and may land out of order: the wave keeps the newest.
-    const wave = env.client.workflow.getHandle('wave-control-big');
-    await waitFor(async () => (await wave.query<WaveProgress>('progress')).tenants['control-big']?.phase === 'copy', 10_000, 'the wave saw the copy phase');
-    const current = (await wave.query<WaveProgress>('progress')).tenants['control-big'];
-    await wave.signal('tenantProgress', { ...current, phase: 'prepare', reportSeq: 1 });
-    expect((await wave.query<WaveProgress>('progress')).tenants['control-big']).toEqual(current);
-    await wave.signal('tenantProgress', { ...current, phase: 'post-data', reportSeq: 1_000_000 });
-    expect((await wave.query<WaveProgress>('progress')).tenants['control-big']).toEqual({ ...current, phase: 'post-data' });
     const cancelled = await tmig('cancel', 'control-big', '--wait', '--timeout', '60');
     expect(cancelled.code).toBe(0);
     // The wave ends either cancelled or completed with its tenant cancelled (the wave's own choice).
