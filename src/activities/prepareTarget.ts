@@ -4,10 +4,10 @@ import { openTarget } from '../config/openEngines';
 import { openTenantSource } from '../split/sliceSource';
 import type { PrepareOutcome } from '../engines/postgres/target';
 import { tenantLabel, type TenantRef } from '../contract/tenantRef';
-import type { SchemaModel } from '../engines/schemaModel';
 import { PostgresTarget } from '../engines/postgres/target';
 import { FailureType, PermanentError } from '../contract/failures';
 import { rememberModel } from './storedModel';
+import { describeAhead, takeDescribedAhead } from './describeAhead';
 
 /** Creates (or reopens) the tenant's target database and its bookkeeping. */
 export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
@@ -16,11 +16,25 @@ export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
     const target = openTarget(cfg, t.target);
     const engine = await openTenantSource(cfg, t.source, t.options);
     let locale;
+    let handedOver = false;
     try {
       // Also proves the source exists before a target database is created for it.
       locale = engine.databaseLocale ? await engine.databaseLocale() : undefined;
+      // The source's description (and its schema dump) runs while the target is prepared; describe
+      // takes it. A backup's source is restored after this step: it is described then.
+      if (!t.backup) {
+        describeAhead(t, async () => {
+          try {
+            engine.prefetchSchema?.();
+            return await engine.describe();
+          } finally {
+            await engine.close();
+          }
+        });
+        handedOver = true;
+      }
     } finally {
-      await engine.close();
+      if (!handedOver) await engine.close();
     }
     return target.prepare(t.tenantId, sourceLabel(t.source, t.backup), locale, t.options?.replaceExisting ?? false, t.options?.replaceCompleted ?? false);
   });
@@ -42,14 +56,16 @@ export interface DescribeResult {
 export async function describeSource(t: TenantRef): Promise<DescribeResult> {
   return classified(`${tenantLabel(t)}: describe source ${t.source.server}/${t.source.database}`, async () => {
     const cfg = config();
-    const engine = await openTenantSource(cfg, t.source, t.options);
-    let model: SchemaModel;
-    try {
-      // The schema's DDL (create schema, next) is read while the model is.
-      engine.prefetchSchema?.();
-      model = await engine.describe();
-    } finally {
-      await engine.close();
+    let model = await takeDescribedAhead(t)?.catch(() => undefined); // started by prepare; failed: described again
+    if (!model) {
+      const engine = await openTenantSource(cfg, t.source, t.options);
+      try {
+        // The schema's DDL (create schema, next) is read while the model is.
+        engine.prefetchSchema?.();
+        model = await engine.describe();
+      } finally {
+        await engine.close();
+      }
     }
     const stored = await openTarget(cfg, t.target).saveModel(model);
     rememberModel(t, stored);
