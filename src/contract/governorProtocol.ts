@@ -8,8 +8,15 @@ import { WorkflowType } from './names';
 export const GOVERNOR_WORKFLOW_TYPE = WorkflowType.concurrencyGovernor;
 
 /** The governor's workflow id for a pool (pool names are server names: letters, digits, `_ . -`). */
+const GOVERNOR_ID_PREFIX = 'governor-';
+
 export function governorWorkflowId(pool: string): string {
-  return `governor-${pool}`;
+  return `${GOVERNOR_ID_PREFIX}${pool}`;
+}
+
+/** The pool a governor's workflow id names (the inverse of governorWorkflowId); undefined for other ids. */
+export function poolOfGovernorWorkflowId(workflowId: string): string | undefined {
+  return workflowId.startsWith(GOVERNOR_ID_PREFIX) ? workflowId.slice(GOVERNOR_ID_PREFIX.length) : undefined;
 }
 
 export interface PermitRequest {

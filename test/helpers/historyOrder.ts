@@ -1,5 +1,6 @@
 import type { temporal } from '@temporalio/proto';
 import { targetLockPool } from '../../src/workflows/targetLock';
+import { poolOfGovernorWorkflowId } from '../../src/contract/governorProtocol';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -40,7 +41,10 @@ export function activityCompletedAt(events: HistoryEvent[], type: string): numbe
 /** Pools whose permits an event hands back: a `release` signal sent by the workflow, or a releasePermits local activity. */
 export function releasedPools(e: HistoryEvent): string[] {
   const signal = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
-  if (signal?.signalName === 'release') return [String(signal.workflowExecution?.workflowId ?? '').replace(/^governor-/, '')];
+  if (signal?.signalName === 'release') {
+    const id = String(signal.workflowExecution?.workflowId ?? '');
+    return [poolOfGovernorWorkflowId(id) ?? id];
+  }
   if (startedActivityType(e) !== 'releasePermits') return [];
   const payload = e.markerRecordedEventAttributes?.details?.result?.payloads?.[0];
   if (!payload?.data) return [];
