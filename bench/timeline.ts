@@ -4,7 +4,7 @@
  * time spent between a workflow task being scheduled and started (server dispatch) and in the
  * worker (started → completed).
  *
- *   BENCH_HISTORY_DIR=/tmp/h npm run bench -- --scale small --only fleet
+ *   BENCH_HISTORY_DIR=/tmp/h npm run bench -- --scale small --only raw-pipe,tmig
  *   npx tsx bench/timeline.ts /tmp/h
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +13,6 @@ import { join } from 'node:path';
 interface LocalActivityMarker {
   activity_type?: string;
   original_schedule_time?: { seconds: number; nanos?: number };
-  complete_time?: { seconds: number; nanos?: number };
 }
 
 interface RawEvent { eventId: string | number; eventTime: string | { seconds: string | number; nanos?: number }; eventType: string | number; [k: string]: unknown }
@@ -29,11 +28,8 @@ function typeName(e: RawEvent): string {
   return String(e.eventType);
 }
 
-/** The start of the history being printed, for local activities' offsets. */
-let runStart = 0;
-const t0Of = (_e: RawEvent): number => runStart;
-
-function detail(e: RawEvent, name: string): string {
+/** What an event names (activity, signal, local activity with its schedule time since `t0`, workflow type). */
+function detail(e: RawEvent, name: string, t0: number): string {
   const a = e[`${name}EventAttributes`] as Record<string, unknown> | undefined;
   if (!a) return '';
   const at = a.activityType as { name?: string } | undefined;
@@ -46,10 +42,10 @@ function detail(e: RawEvent, name: string): string {
       try {
         const parsed = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as LocalActivityMarker;
         if (parsed.activity_type) {
-          // A local activity's own times (the marker is written when its workflow task completes).
-          const from = ms(parsed.original_schedule_time ?? parsed.complete_time!);
-          const to = ms(parsed.complete_time ?? parsed.original_schedule_time!);
-          return `${parsed.activity_type} (local: scheduled at ${from - t0Of(e)} ms, ran ${to - from} ms)`;
+          // The marker is written when its workflow task completes; when it was scheduled is in it.
+          // (Its complete_time is not a wall-clock end comparable with that: not shown.)
+          const at = parsed.original_schedule_time ? ` at ${ms(parsed.original_schedule_time) - t0} ms` : '';
+          return `${parsed.activity_type} (local, scheduled${at})`;
         }
       } catch { /* not JSON: the marker's name is enough */ }
     }
@@ -65,7 +61,6 @@ function main(dir: string): void {
     const history = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { events: RawEvent[] };
     const events = history.events;
     const t0 = ms(events[0].eventTime);
-    runStart = t0;
     let prev = t0;
     let dispatch = 0;
     let inWorker = 0;
@@ -79,7 +74,7 @@ function main(dir: string): void {
       if (name === 'workflowTaskScheduled') scheduledAt = t;
       if (name === 'workflowTaskStarted') { startedAt = t; dispatch += t - scheduledAt; wfts++; }
       if (name === 'workflowTaskCompleted') inWorker += t - startedAt;
-      console.log(`${String(t - t0).padStart(6)} ${`+${t - prev}`.padStart(6)}  ${name} ${detail(e, name)}`);
+      console.log(`${String(t - t0).padStart(6)} ${`+${t - prev}`.padStart(6)}  ${name} ${detail(e, name, t0)}`);
       prev = t;
     }
     console.log(`workflow tasks ${wfts}: ${dispatch} ms scheduled→started, ${inWorker} ms started→completed`);

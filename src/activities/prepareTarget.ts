@@ -22,17 +22,15 @@ export async function prepareTarget(t: TenantRef): Promise<PrepareOutcome> {
       locale = engine.databaseLocale ? await engine.databaseLocale() : undefined;
       // The source's description (and its schema dump) runs while the target is prepared; describe
       // takes it. A backup's source is restored after this step: it is described then.
-      if (!t.backup) {
-        describeAhead(t, async () => {
-          try {
-            engine.prefetchSchema?.();
-            return await engine.describe();
-          } finally {
-            await engine.close();
-          }
-        });
-        handedOver = true;
-      }
+      // (A retried prepare finds its first attempt's description started: it closes its own engine.)
+      handedOver = !t.backup && describeAhead(t, async () => {
+        try {
+          engine.prefetchSchema?.();
+          return await engine.describe();
+        } finally {
+          await engine.close();
+        }
+      });
     } finally {
       if (!handedOver) await engine.close();
     }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { DdlStep } from '../sourceEngine';
 import { pgToolEnv, type PgEndpoint } from './connection';
 import { FailureType, PermanentError } from '../../contract/failures';
+import { StartedAhead } from '../startedAhead';
 
 const run = promisify(execFile);
 
@@ -15,35 +16,23 @@ const run = promisify(execFile);
  * schema-only archive prints each section as `pg_dump --section` would, without a connection.
  */
 export function dumpSections(ep: PgEndpoint): Promise<{ preData: string; postData: string }> {
-  const key = aheadKey(ep);
-  const started = ahead.get(key);
-  if (!started) return dumpSectionsNow(ep);
-  ahead.delete(key);
-  clearTimeout(started.expiry);
-  return started.sections;
+  return ahead.take(aheadKey(ep)) ?? dumpSectionsNow(ep);
 }
 
 /**
  * Dumps started ahead of their use, by server and database: describe starts the dump that create
  * schema (the next step, normally on the same worker) needs, so pg_dump runs while the model is
- * read and stored. Used once; forgotten after AHEAD_TTL_MS (a later call dumps afresh).
+ * read and stored. Used once; forgotten after 30 s (a later call dumps afresh).
  */
-const ahead = new Map<string, { sections: Promise<{ preData: string; postData: string }>; expiry: NodeJS.Timeout }>();
-const AHEAD_TTL_MS = 30_000;
+const ahead = new StartedAhead<{ preData: string; postData: string }>(30_000);
 
 function aheadKey(ep: PgEndpoint): string {
   return `${ep.serverName}\u0000${ep.database}`;
 }
 
-/** Starts the schema dump of `ep` now, for a dumpSections call in this process within AHEAD_TTL_MS. */
+/** Starts the schema dump of `ep` now, for a dumpSections call in this process within 30 s. */
 export function dumpSectionsAhead(ep: PgEndpoint): void {
-  const key = aheadKey(ep);
-  if (ahead.has(key)) return;
-  const sections = dumpSectionsNow(ep);
-  sections.catch(() => undefined); // its user sees the failure; unused, it is dropped
-  const expiry = setTimeout(() => ahead.delete(key), AHEAD_TTL_MS);
-  expiry.unref();
-  ahead.set(key, { sections, expiry });
+  ahead.start(aheadKey(ep), () => dumpSectionsNow(ep));
 }
 
 async function dumpSectionsNow(ep: PgEndpoint): Promise<{ preData: string; postData: string }> {
