@@ -77,6 +77,13 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
       const w = await env.client.workflow.getHandle('wave-control-wave').query<WaveProgress>('progress');
       return w.paused;
     }, 10_000, 'wave paused');
+    // The wave forwards the pause to its running tenants by signal after its own flag is set:
+    // an operator (and this test) sees a tenant paused in its own query before opening the pool.
+    await waitFor(async () => {
+      const states = await Promise.all(ids.map((id) => env.client.workflow.getHandle(`tenant-control-${id}@control-wave`)
+        .query<TenantProgress>('progress').then((p) => p.paused, () => false)));
+      return states.every(Boolean);
+    }, 20_000, 'every tenant paused');
     // Open the pool while paused: one tenant gets the permit but must not copy.
     expect((await tmig('throttle', 'set', 'target', '1')).code).toBe(0);
     await waitFor(async () => (await governor('target')).holders.length === 1, 20_000, 'one permit granted');
