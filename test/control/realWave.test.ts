@@ -12,14 +12,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { haveTemporal, sleep, waitFor } from './harness';
 import { startTemporal } from '../helpers/temporal';
 import { startWorker, writeTestConfig, type WorkerProcess } from '../helpers/worker';
-import { PG_ADMIN_URL, dropDatabases, tableDigests } from '../helpers/pg';
+import { PG_ADMIN_URL, dropDatabases, tableDigests, withDb } from '../helpers/pg';
 import { createSampleTenant } from '../../src/demo/sampleTenant';
 import { governorWorkflowId, stateQuery, type GovernorState } from '../../src/contract/governorProtocol';
 import type { MigrationWaveInput, MigrationWaveResult, TenantProgress, WaveProgress } from '../../src/contract/migration';
 import { tmigInProcess } from '../helpers/tmigCli';
 
 const ids = ['c1', 'c2', 'c3'];
-const dbs = [...ids, 'big'].flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);
+const dbs = [...ids, 'big', 'pw'].flatMap((id) => [`tmig_control_src_${id}`, `tmig_control_dst_${id}`]);
 
 describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, worker, PostgreSQL)', () => {
   let env: TestWorkflowEnvironment;
@@ -31,6 +31,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     await dropDatabases(...dbs);
     await Promise.all(ids.map((id) => createSampleTenant(PG_ADMIN_URL, `tmig_control_src_${id}`, 400)));
     await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_big', 30_000);
+    await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_pw', 30_000);
     env = await startTemporal();
     configPath = writeTestConfig();
     worker = await startWorker(env.address, configPath);
@@ -72,18 +73,15 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     expect(Object.keys(waiting.tenants).sort()).toEqual(ids.map((id) => `control-${id}`));
     for (const p of Object.values(waiting.tenants) as TenantProgress[]) expect(p.phase).toBe('waiting-permit');
 
-    expect((await tmig('pause', 'control-wave')).code).toBe(0);
-    await waitFor(async () => {
-      const w = await env.client.workflow.getHandle('wave-control-wave').query<WaveProgress>('progress');
-      return w.paused;
-    }, 10_000, 'wave paused');
-    // The wave forwards the pause to its running tenants by signal after its own flag is set:
-    // an operator (and this test) sees a tenant paused in its own query before opening the pool.
-    await waitFor(async () => {
-      const states = await Promise.all(ids.map((id) => env.client.workflow.getHandle(`tenant-control-${id}@control-wave`)
-        .query<TenantProgress>('progress').then((p) => p.paused, () => false)));
-      return states.every(Boolean);
-    }, 20_000, 'every tenant paused');
+    // --wait returns once the wave has forwarded the pause and every running tenant reports it.
+    const pausing = await tmig('pause', 'control-wave', '--wait', '--timeout', '30');
+    expect(pausing.code).toBe(0);
+    expect(pausing.stdout).toMatch(/wave-control-wave: paused, 3 running tenant\(s\) stopped copying/);
+    expect((await env.client.workflow.getHandle('wave-control-wave').query<WaveProgress>('progress')).paused).toBe(true);
+    for (const id of ids) {
+      const p = await env.client.workflow.getHandle(`tenant-control-${id}@control-wave`).query<TenantProgress>('progress');
+      expect(p.paused).toBe(true);
+    }
     // Open the pool while paused: one tenant gets the permit but must not copy.
     expect((await tmig('throttle', 'set', 'target', '1')).code).toBe(0);
     await waitFor(async () => (await governor('target')).holders.length === 1, 20_000, 'one permit granted');
@@ -159,5 +157,35 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     expect(tenant.code).toBe(4);
     expect(JSON.parse(tenant.stdout)).toMatchObject({ status: 'CANCELLED', failed: true, progress: { phase: 'cancelled' } });
     expect((await tmig('status', 'control-big', '--json')).code).toBe(4);
+  });
+
+  it('pause --wait of a copying tenant returns once its copy has stopped; resume finishes equal', async () => {
+    expect((await tmig('throttle', 'set', 'target', '2')).code).toBe(0);
+    const rowsDone = () => withDb('tmig_control_dst_pw', (c) => c.query(`SELECT coalesce(sum(rows_done), 0)::int AS n FROM _tmig.checkpoint`))
+      .then((r) => r.rows[0].n as number, () => 0);
+    const manifest = join(dir, 'pw.json');
+    writeFileSync(manifest, JSON.stringify({
+      waveId: 'control-pw',
+      tenants: [{ tenantId: 'control-pw', source: { server: 'local', database: 'tmig_control_src_pw' }, target: { server: 'target', database: 'tmig_control_dst_pw' } }],
+      options: { throttle: true, chunkRows: 100 },
+    } satisfies MigrationWaveInput));
+    expect((await tmig('start', manifest)).code).toBe(0);
+    await waitFor(async () => (await rowsDone()) > 0, 60_000, 'tenant control-pw copying');
+    const paused = await tmig('pause', 'control-pw', '--wait', '--timeout', '60');
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(/wave-control-pw: paused, 1 running tenant\(s\) stopped copying/);
+    // Nothing commits after --wait returned.
+    const atPause = await rowsDone();
+    await sleep(1500);
+    expect(await rowsDone()).toBe(atPause);
+    const progress = await env.client.workflow.getHandle('tenant-control-pw@control-pw').query<TenantProgress>('progress');
+    expect(progress).toMatchObject({ paused: true, activeCopies: 0 });
+    expect(progress.rowsCopied).toBeLessThan(progress.rowsTotal);
+    expect((await tmig('resume', 'control-pw')).code).toBe(0);
+    const r = await env.client.workflow.getHandle('wave-control-pw').result() as MigrationWaveResult;
+    expect(r.failed).toEqual([]);
+    expect(await tableDigests('tmig_control_dst_pw')).toEqual(await tableDigests('tmig_control_src_pw'));
+    // A closed wave: nothing to pause.
+    expect((await tmig('pause', 'control-pw', '--wait')).code).toBe(1);
   });
 });
