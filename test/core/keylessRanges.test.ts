@@ -75,6 +75,17 @@ describe('keyless tables in page ranges', () => {
     expect(after.rows.reduce((s, r) => s + r.rows, 0)).toBe(250_005);
   }, 180_000);
 
+  it('re-reads source page ranges as a sample (first and last always), every range with recheckSource', async () => {
+    const rereads = async (extra: object) => {
+      const r = await stack.env.client.workflow.execute('validateMigration', { taskQueue: 'migrations', workflowId: `keyless-src-${Object.keys(extra).join('-') || 'sample'}`,
+        args: [{ source: input.source, target: input.target, mode: 'full', sampleRate: 0, ...extra }] }) as { validation: { ok: boolean; tables: { table: string; sourceChunksReread?: number }[] } };
+      expect(r.validation.ok).toBe(true);
+      return r.validation.tables.find((t) => t.table === 'public.logs')!.sourceChunksReread;
+    };
+    expect(await rereads({})).toBe(2);
+    expect(await rereads({ recheckSource: true })).toBe(4);
+  }, 120_000);
+
   it('validation finds a changed row in the target of a keyless table', async () => {
     await withDb(DST, (db) => db.query(`UPDATE logs SET msg = 'changed' WHERE msg = 'line 12345'`));
     const r = await stack.env.client.workflow.execute('validateMigration', { taskQueue: 'migrations', workflowId: 'keyless-val',

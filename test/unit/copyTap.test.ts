@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
 import { ChunkChecksum, CopyTap, decodeCopyField, encodeCopyLine, keyFromLine } from '../../src/engines/copyText';
 
 const rows = [
@@ -57,5 +58,18 @@ describe('canonical COPY text', () => {
     c.update(Buffer.from(text.replace('plain', 'plaim')));
     expect(b.digest()).toBe(a.digest());
     expect(c.digest()).not.toBe(a.digest());
+  });
+
+  it('the multiset checksum is the sum mod 2^64 of each line\'s first 8 sha256 bytes (recorded checksums stay comparable), over any split', () => {
+    // Enough lines that the 32-bit halves carry and the 64-bit sum wraps.
+    const lines = Array.from({ length: 5000 }, (_, i) => `row ${i}\t${'x'.repeat(i % 37)}\n`);
+    let want = 0n;
+    for (const l of lines) want = (want + createHash('sha256').update(l).digest().readBigUInt64BE(0)) & 0xffffffffffffffffn;
+    const all = Buffer.from(lines.join(''));
+    for (const step of [all.length, 4096, 7, 1]) {
+      const sum = new ChunkChecksum('multiset-sha256');
+      for (let at = 0; at < all.length; at += step) sum.update(all.subarray(at, at + step));
+      expect(sum.digest()).toBe(`${want.toString(16).padStart(16, '0')}:${lines.length}`);
+    }
   });
 });
