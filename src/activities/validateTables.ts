@@ -52,130 +52,159 @@ export interface ValidateTableRequest {
 /** Has the copy-time evidence the fast path needs (chunks written by this version). */
 const hasFastEvidence = (c: ChunkRecord): c is ChunkRecord & { targetChecksum: string; xact: string } => c.targetChecksum !== null && c.xact !== null;
 
+/** The source engine and target session one validation call works with (a batch of tables shares them). */
+interface ValidationSessions {
+  engine: SourceEngine;
+  target: PostgresTarget;
+  db: Client;
+}
+
+async function openSessions(t: TenantRef): Promise<ValidationSessions> {
+  const cfg = config();
+  const engine = await openTenantSource(cfg, t.source, t.options);
+  try {
+    const target = openTarget(cfg, t.target);
+    return { engine, target, db: await target.connect(`tmig-validate ${t.tenantId}`) };
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+}
+
+async function closeSessions(s: ValidationSessions): Promise<void> {
+  await s.db.end().catch(() => undefined);
+  await s.engine.close();
+}
+
+/** Opens the sessions, runs `body`, closes them. */
+async function withSessions<T>(t: TenantRef, body: (s: ValidationSessions) => Promise<T>): Promise<T> {
+  const sessions = await openSessions(t);
+  try {
+    return await body(sessions);
+  } finally {
+    await closeSessions(sessions);
+  }
+}
+
 export async function validateTable(t: TenantRef, req: ValidateTableRequest): Promise<TableValidation> {
   const what = req.rangeId === undefined ? req.table : `${req.table} range ${req.rangeId}`;
-  return classified(`${tenantLabel(t)}: validate ${what}`, async () => {
-    const cfg = config();
-    const model = await loadModel(t);
-    const table = findTable(model, req.table, t.tenantId);
-    const engine = await openTenantSource(cfg, t.source, t.options);
-    const target = openTarget(cfg, t.target);
-    const db = await target.connect(`tmig-validate ${t.tenantId}`);
-    let verified = 0;
-    let sourceRereads = 0;
-    let targetRereads = 0;
-    try {
-      return await withHeartbeats(() => ({ table: req.table, verified }), async () => {
-        const mismatches: string[] = [];
-        const inScope = (rangeId: number) => req.rangeId === undefined || rangeId === req.rangeId;
-        const allChunks = await readChunkRecords(db, req.table);
-        const allCheckpoints = await readCheckpoints(db, req.table);
-        if (!table.key && allCheckpoints.length > 1) {
-          const r = await validateKeylessRanges({ req, table, engine, target, db, allChunks, allCheckpoints, onChunk: (reread, cold) => {
-            verified++; if (reread) sourceRereads++; if (cold) targetRereads++;
-          } });
-          return { ...r, chunksVerified: verified, sourceChunksReread: sourceRereads, targetChunksReread: targetRereads };
-        }
-        const chunks = allChunks.filter((c) => inScope(c.rangeId));
-        const checkpoints = allCheckpoints.filter((c) => inScope(c.rangeId));
-        const scope = req.rangeId === undefined ? undefined : checkpoints[0]?.range;
-        if (req.rangeId !== undefined && !scope) throw new Error(`no key range ${req.rangeId} recorded for ${req.table}`);
-        // The census replaces the target's count(*) (same scan, grouped by xmin).
-        const fast = !req.recheck && chunks.every(hasFastEvidence);
-        const [sourceRows, census] = await Promise.all([
-          engine.count(table, scope),
-          fast ? Promise.all([xminCensus(db, targetShape(table), scope ?? FULL_RANGE), currentXact(db)])
-            .then(([c, now]) => compareCensus(c, chunks.filter(hasFastEvidence), now)) : Promise.resolve(undefined),
-        ]);
-        // Every chunk re-read cold and the chunks tiling each range (the first from the range's start, the
-        // last read on to the range's end): the rows read are the target's count, so no separate count(*)
-        // scan. A row added after the copy beyond the last copied key is read (and fails) with the last chunk.
-        const covering = census === undefined && req.mode === 'full'
-          && checkpoints.every((cp) => { const own = chunks.filter((c) => c.rangeId === cp.rangeId); return own.length > 0 && own[0].afterKey === null; });
-        let targetRows = census ? census.rows : covering ? 0 : await target.count(db, table, scope);
-        const chunkRowSum = chunks.reduce((s, c) => s + c.rows, 0);
-        const prefix = req.rangeId === undefined ? '' : `range ${req.rangeId} `;
-        const countChecks = () => {
-          if (sourceRows !== targetRows) mismatches.push(`${prefix}row count: source ${sourceRows}, target ${targetRows}`);
-          if (chunkRowSum !== sourceRows) mismatches.push(`${prefix}copied chunks hold ${chunkRowSum} rows, source has ${sourceRows}`);
-          if (checkpoints.some((c) => !c.done)) mismatches.push(`${prefix}copy did not finish every key range`);
-        };
-        if (!covering) countChecks();
-        // The census found the target written since the copy: every chunk is re-read cold, to name what changed.
-        const coldAll = census !== undefined && !census.ok;
-        const sampleRate = req.mode === 'full' || coldAll ? 1 : req.sampleRate;
-        // Chunks to check, in order; the cold reads then run on READ_LANES target sessions at once (one
-        // stream leaves the server's output and this process's hashing taking turns, not both busy).
-        const work = chunks.map((c, i) => ({ c, lastOfRange: chunks[i + 1]?.rangeId !== c.rangeId }))
-          .filter(({ c, lastOfRange }) => census?.ok === true || chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, sampleRate));
-        const found: string[][] = work.map(() => []);
-        const coldReads = census?.ok === true ? 0 : work.length;
-        const lanes = [db];
-        // The source engine has one session: its re-reads take turns (a session runs one query at a time).
-        let sourceTurn: Promise<unknown> = Promise.resolve();
-        const onSource = <T>(read: () => Promise<T>): Promise<T> => {
-          const p = sourceTurn.then(read);
-          sourceTurn = p.catch(() => undefined);
-          return p;
-        };
-        try {
-          while (lanes.length < Math.min(READ_LANES, coldReads)) lanes.push(await target.connect(`tmig-validate ${t.tenantId}`));
-          let next = 0;
-          await Promise.all(lanes.map(async (lane) => {
-            for (let w = next++; w < work.length; w = next++) {
-              throwIfCancelled();
-              const { c, lastOfRange } = work[w];
-              const selected = chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, req.mode === 'full' ? 1 : req.sampleRate);
-              // Recorded evidence costs nothing: every chunk's is compared. Cold re-reads follow the sample.
-              const recorded = census?.ok === true;
-              const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
-              const bounds = { range, after: c.afterKey, upTo: covering && lastOfRange ? null : c.lastKey, limit: null };
-              const kind = c.checksumKind as ChecksumKind;
-              // The source was checksummed as it was read for the copy. Re-reading it only proves it did not
-              // change since: done for a sample (always the first and last chunk of each range), or for every
-              // chunk with recheckSource.
-              const sourceToo = selected && (req.recheckSource || req.mode === 'sample' || chunkSelected(`${req.table}#source`, c.rangeId, c.chunkNo, lastOfRange, req.sampleRate));
-              // Each chunk is read in the format its checksum was taken in (binary COPY or canonical text).
-              const binary = isBinaryKind(kind);
-              const [src, tgt] = await Promise.all([
-                sourceToo ? onSource(() => engine.readChunk({ table, ...bounds, ...(binary ? { binary } : {}) }).then((x) => hashStream(x, kind))) : Promise.resolve(undefined),
-                recorded ? Promise.resolve({ rows: c.rows, checksum: c.targetChecksum! }) : hashStream(target.readBack(lane, table, bounds, binary), kind),
-              ]);
-              // Key values only when asked for (options.reportKeys): they may be personal data.
-              const where = `range ${c.rangeId} chunk ${c.chunkNo}${t.options?.reportKeys ? ` keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}` : ''}`;
-              if ((src && src.rows !== c.rows) || tgt.rows !== c.rows) {
-                found[w].push(`${where}: rows copied ${c.rows}, ${src ? `source now ${src.rows}, ` : ''}target ${tgt.rows}`);
-              } else if (src && src.checksum !== c.checksum) {
-                found[w].push(`${where}: source checksum changed since copy (source modified during the run?)`);
-              } else if (tgt.checksum !== c.checksum) {
-                found[w].push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)}${recorded ? ', read back when written' : ''})`);
-              }
-              if (src) sourceRereads++;
-              if (!recorded) targetRereads++;
-              if (covering) targetRows += tgt.rows;
-              verified++;
-              heartbeat({ table: req.table, verified });
-            }
-          }));
-        } finally {
-          for (const extra of lanes.slice(1)) await extra.end().catch(() => undefined);
-        }
-        if (covering) countChecks();
-        // In chunk order, whichever lane found them.
-        for (const f of found) mismatches.push(...f);
-        // Rows changed since the copy but every chunk re-read equal (e.g. a value updated to itself): nothing to fail.
-        recordValidation(t, verified, mismatches.length);
-        return {
-          table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
-          bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,
-          chunksVerified: verified, sourceChunksReread: sourceRereads, targetChunksReread: targetRereads,
-          checksumOk: mismatches.length === 0, mismatches, resumedFromRows: resumedFrom(chunks),
-        };
-      });
-    } finally {
-      await db.end().catch(() => undefined);
-      await engine.close();
+  return classified(`${tenantLabel(t)}: validate ${what}`, () => withSessions(t, (sessions) => validateOne(t, req, sessions)));
+}
+
+/** One table (or range) on open sessions. */
+async function validateOne(t: TenantRef, req: ValidateTableRequest, sessions: ValidationSessions): Promise<TableValidation> {
+  const { engine, target, db } = sessions;
+  const model = await loadModel(t);
+  const table = findTable(model, req.table, t.tenantId);
+  let verified = 0;
+  let sourceRereads = 0;
+  let targetRereads = 0;
+  return await withHeartbeats(() => ({ table: req.table, verified }), async () => {
+    const mismatches: string[] = [];
+    const inScope = (rangeId: number) => req.rangeId === undefined || rangeId === req.rangeId;
+    const allChunks = await readChunkRecords(db, req.table);
+    const allCheckpoints = await readCheckpoints(db, req.table);
+    if (!table.key && allCheckpoints.length > 1) {
+      const r = await validateKeylessRanges({ req, table, engine, target, db, allChunks, allCheckpoints, onChunk: (reread, cold) => {
+        verified++; if (reread) sourceRereads++; if (cold) targetRereads++;
+      } });
+      return { ...r, chunksVerified: verified, sourceChunksReread: sourceRereads, targetChunksReread: targetRereads };
     }
+    const chunks = allChunks.filter((c) => inScope(c.rangeId));
+    const checkpoints = allCheckpoints.filter((c) => inScope(c.rangeId));
+    const scope = req.rangeId === undefined ? undefined : checkpoints[0]?.range;
+    if (req.rangeId !== undefined && !scope) throw new Error(`no key range ${req.rangeId} recorded for ${req.table}`);
+    // The census replaces the target's count(*) (same scan, grouped by xmin).
+    const fast = !req.recheck && chunks.every(hasFastEvidence);
+    const [sourceRows, census] = await Promise.all([
+      engine.count(table, scope),
+      fast ? Promise.all([xminCensus(db, targetShape(table), scope ?? FULL_RANGE), currentXact(db)])
+        .then(([c, now]) => compareCensus(c, chunks.filter(hasFastEvidence), now)) : Promise.resolve(undefined),
+    ]);
+    // Every chunk re-read cold and the chunks tiling each range (the first from the range's start, the
+    // last read on to the range's end): the rows read are the target's count, so no separate count(*)
+    // scan. A row added after the copy beyond the last copied key is read (and fails) with the last chunk.
+    const covering = census === undefined && req.mode === 'full'
+      && checkpoints.every((cp) => { const own = chunks.filter((c) => c.rangeId === cp.rangeId); return own.length > 0 && own[0].afterKey === null; });
+    let targetRows = census ? census.rows : covering ? 0 : await target.count(db, table, scope);
+    const chunkRowSum = chunks.reduce((s, c) => s + c.rows, 0);
+    const prefix = req.rangeId === undefined ? '' : `range ${req.rangeId} `;
+    const countChecks = () => {
+      if (sourceRows !== targetRows) mismatches.push(`${prefix}row count: source ${sourceRows}, target ${targetRows}`);
+      if (chunkRowSum !== sourceRows) mismatches.push(`${prefix}copied chunks hold ${chunkRowSum} rows, source has ${sourceRows}`);
+      if (checkpoints.some((c) => !c.done)) mismatches.push(`${prefix}copy did not finish every key range`);
+    };
+    if (!covering) countChecks();
+    // The census found the target written since the copy: every chunk is re-read cold, to name what changed.
+    const coldAll = census !== undefined && !census.ok;
+    const sampleRate = req.mode === 'full' || coldAll ? 1 : req.sampleRate;
+    // Chunks to check, in order; the cold reads then run on READ_LANES target sessions at once (one
+    // stream leaves the server's output and this process's hashing taking turns, not both busy).
+    const work = chunks.map((c, i) => ({ c, lastOfRange: chunks[i + 1]?.rangeId !== c.rangeId }))
+      .filter(({ c, lastOfRange }) => census?.ok === true || chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, sampleRate));
+    const found: string[][] = work.map(() => []);
+    const coldReads = census?.ok === true ? 0 : work.length;
+    const lanes = [db];
+    // The source engine has one session: its re-reads take turns (a session runs one query at a time).
+    let sourceTurn: Promise<unknown> = Promise.resolve();
+    const onSource = <T>(read: () => Promise<T>): Promise<T> => {
+      const p = sourceTurn.then(read);
+      sourceTurn = p.catch(() => undefined);
+      return p;
+    };
+    try {
+      while (lanes.length < Math.min(READ_LANES, coldReads)) lanes.push(await target.connect(`tmig-validate ${t.tenantId}`));
+      let next = 0;
+      await Promise.all(lanes.map(async (lane) => {
+        for (let w = next++; w < work.length; w = next++) {
+          throwIfCancelled();
+          const { c, lastOfRange } = work[w];
+          const selected = chunkSelected(req.table, c.rangeId, c.chunkNo, lastOfRange, req.mode === 'full' ? 1 : req.sampleRate);
+          // Recorded evidence costs nothing: every chunk's is compared. Cold re-reads follow the sample.
+          const recorded = census?.ok === true;
+          const range = checkpoints.find((cp) => cp.rangeId === c.rangeId)?.range ?? { lo: null, hi: null };
+          const bounds = { range, after: c.afterKey, upTo: covering && lastOfRange ? null : c.lastKey, limit: null };
+          const kind = c.checksumKind as ChecksumKind;
+          // The source was checksummed as it was read for the copy. Re-reading it only proves it did not
+          // change since: done for a sample (always the first and last chunk of each range), or for every
+          // chunk with recheckSource.
+          const sourceToo = selected && (req.recheckSource || req.mode === 'sample' || chunkSelected(`${req.table}#source`, c.rangeId, c.chunkNo, lastOfRange, req.sampleRate));
+          // Each chunk is read in the format its checksum was taken in (binary COPY or canonical text).
+          const binary = isBinaryKind(kind);
+          const [src, tgt] = await Promise.all([
+            sourceToo ? onSource(() => engine.readChunk({ table, ...bounds, ...(binary ? { binary } : {}) }).then((x) => hashStream(x, kind))) : Promise.resolve(undefined),
+            recorded ? Promise.resolve({ rows: c.rows, checksum: c.targetChecksum! }) : hashStream(target.readBack(lane, table, bounds, binary), kind),
+          ]);
+          // Key values only when asked for (options.reportKeys): they may be personal data.
+          const where = `range ${c.rangeId} chunk ${c.chunkNo}${t.options?.reportKeys ? ` keys ${fmtKey(c.afterKey)} < key <= ${fmtKey(c.lastKey)}` : ''}`;
+          if ((src && src.rows !== c.rows) || tgt.rows !== c.rows) {
+            found[w].push(`${where}: rows copied ${c.rows}, ${src ? `source now ${src.rows}, ` : ''}target ${tgt.rows}`);
+          } else if (src && src.checksum !== c.checksum) {
+            found[w].push(`${where}: source checksum changed since copy (source modified during the run?)`);
+          } else if (tgt.checksum !== c.checksum) {
+            found[w].push(`${where}: target rows differ from source rows (${c.rows} rows, checksum ${tgt.checksum.slice(0, 12)} != ${c.checksum.slice(0, 12)}${recorded ? ', read back when written' : ''})`);
+          }
+          if (src) sourceRereads++;
+          if (!recorded) targetRereads++;
+          if (covering) targetRows += tgt.rows;
+          verified++;
+          heartbeat({ table: req.table, verified });
+        }
+      }));
+    } finally {
+      for (const extra of lanes.slice(1)) await extra.end().catch(() => undefined);
+    }
+    if (covering) countChecks();
+    // In chunk order, whichever lane found them.
+    for (const f of found) mismatches.push(...f);
+    // Rows changed since the copy but every chunk re-read equal (e.g. a value updated to itself): nothing to fail.
+    recordValidation(t, verified, mismatches.length);
+    return {
+      table: req.table, key: table.key, sourceRows, targetRows, chunks: chunks.length,
+      bytes: chunks.reduce((s, c) => s + c.bytes, 0), copyMs: 0, ranges: checkpoints.length,
+      chunksVerified: verified, sourceChunksReread: sourceRereads, targetChunksReread: targetRereads,
+      checksumOk: mismatches.length === 0, mismatches, resumedFromRows: resumedFrom(chunks),
+    };
   });
 }
 
@@ -254,7 +283,19 @@ export function resumedFrom(chunks: { rangeId: number; rows: number; attempt: nu
 /** Several small tables in one activity: a fleet of small tenants pays one round trip, not one per table. */
 export async function validateTables(t: TenantRef, req: Omit<ValidateTableRequest, 'table' | 'rangeId'> & { tables: string[] }): Promise<TableValidation[]> {
   // (Whole tables; ranges of large tables go through validateTable one by one.)
-  const out: TableValidation[] = [];
-  for (const table of req.tables) out.push(await validateTable(t, { ...req, table }));
-  return out;
+  // One source engine and one target session for the whole batch (not a pair per table); a
+  // failure still names the table it happened at.
+  let sessions: ValidationSessions | undefined;
+  try {
+    const out: TableValidation[] = [];
+    for (const table of req.tables) {
+      out.push(await classified(`${tenantLabel(t)}: validate ${table}`, async () => {
+        sessions ??= await openSessions(t);
+        return validateOne(t, { ...req, table }, sessions);
+      }));
+    }
+    return out;
+  } finally {
+    if (sessions) await closeSessions(sessions);
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { copyUnits, SMALL_TABLE_ROWS } from '../../src/workflows/phases/copy';
+import { copyUnits, PARALLEL_BATCH_ROWS, SMALL_TABLE_ROWS } from '../../src/workflows/phases/copy';
+import { smallBatchCount } from '../../src/workflows/phases/validate';
 import type { CopyWorkItem } from '../../src/activities/planCopy';
 
 const item = (table: string, estimatedRows: number, rangeId = 0): CopyWorkItem => ({ table, rangeId, done: false, rowsDone: 0, estimatedRows });
@@ -25,5 +26,33 @@ describe('copy work units', () => {
     expect(units.length).toBe(4); // 400k rows in batches of at most 100k
     expect(units.flat()).toHaveLength(20);
     expect(copyUnits([item('one', 10)], new Map([['one', 1]]), 4)).toEqual([[item('one', 10)]]);
+  });
+});
+
+describe('small tables batched by rows', () => {
+  const tiny = [item('customers', 200), item('orders', 1000), item('order_lines', 3000), item('audit_log', 500), item('meta', 1)];
+  const rangesOf = (q: CopyWorkItem[]) => new Map(q.map((i) => [i.table, 1]));
+
+  it('a tenant of a few thousand rows copies its small tables in one call; by concurrency alone it took four', () => {
+    expect(copyUnits(tiny, rangesOf(tiny), 4, PARALLEL_BATCH_ROWS)).toEqual([tiny]);
+    expect(copyUnits(tiny, rangesOf(tiny), 4, 0)).toHaveLength(4);
+  });
+
+  it('more rows make more parallel batches, up to the concurrency, each small table once', () => {
+    const mid = Array.from({ length: 10 }, (_, i) => item(`m${i}`, 6_000)); // 60k rows
+    const units = copyUnits(mid, rangesOf(mid), 4, PARALLEL_BATCH_ROWS);
+    expect(units).toHaveLength(Math.ceil(60_000 / PARALLEL_BATCH_ROWS));
+    expect(units.flat().map((i) => i.table).sort()).toEqual(mid.map((i) => i.table).sort());
+    const many = Array.from({ length: 20 }, (_, i) => item(`n${i}`, 15_000)); // 300k rows: the concurrency
+    expect(copyUnits(many, rangesOf(many), 4, PARALLEL_BATCH_ROWS)).toHaveLength(4);
+    const more = Array.from({ length: 50 }, (_, i) => item(`o${i}`, 15_000)); // 750k rows: batches of at most 100k
+    expect(copyUnits(more, rangesOf(more), 4, PARALLEL_BATCH_ROWS)).toHaveLength(8);
+  });
+
+  it('validation batches follow the same rule, and the old count without it', () => {
+    expect(smallBatchCount(tiny.map((i) => i.estimatedRows), 4, true)).toBe(1);
+    expect(smallBatchCount([30_000, 30_000], 4, true)).toBe(3);
+    expect(smallBatchCount(Array.from({ length: 50 }, () => 20_000), 4, true)).toBe(4);
+    expect(smallBatchCount(tiny.map((i) => i.estimatedRows), 4, false)).toBe(4);
   });
 });

@@ -104,7 +104,8 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
   const queue = items.filter((i) => !i.done).sort((a, b) => b.estimatedRows - a.estimatedRows);
   // Patched: histories from before copy one table per activity call.
   if (patched('copy-small-tables-batched')) {
-    const units = copyUnits(queue, rangesOf, opts.tableConcurrency);
+    // Patched: histories from before spread small tables over `tableConcurrency` batches whatever their rows.
+    const units = copyUnits(queue, rangesOf, opts.tableConcurrency, patched('small-tables-batched-by-rows') ? PARALLEL_BATCH_ROWS : 0);
     await Promise.all(Array.from({ length: opts.tableConcurrency }, async () => {
       for (let unit = units.shift(); unit; unit = units.shift()) await (unit.length === 1 ? copyItem(unit[0]) : copyBatch(unit));
     }));
@@ -120,18 +121,26 @@ export async function copy(run: TenantRun, described: DescribeResult): Promise<C
 export const SMALL_TABLE_ROWS = 20_000;
 /** Estimated rows of one batch at most: a batch stays a short activity call. */
 const SMALL_BATCH_ROWS = 100_000;
+/**
+ * Small tables are split into parallel batches only for this many estimated rows a batch: below it
+ * an activity call (a task on the server, a workflow task, connections) costs more than the
+ * parallel copy saves. A tenant of a few thousand rows copies in one call, not `tableConcurrency`.
+ */
+export const PARALLEL_BATCH_ROWS = 25_000;
 
 /**
  * Work units, largest first: each large table's range alone, the small tables in batches. Small
- * tables are spread over `concurrency` batches (so they still copy in parallel), more when their
- * rows exceed SMALL_BATCH_ROWS per batch; a batch of one is a plain slice.
+ * tables are spread over up to `concurrency` batches of at least `parallelBatchRows` estimated rows
+ * (0: always `concurrency`), more when their rows exceed SMALL_BATCH_ROWS per batch; a batch of
+ * one is a plain slice.
  */
-export function copyUnits(queue: CopyWorkItem[], rangesOf: Map<string, number>, concurrency: number): CopyWorkItem[][] {
+export function copyUnits(queue: CopyWorkItem[], rangesOf: Map<string, number>, concurrency: number, parallelBatchRows = 0): CopyWorkItem[][] {
   const isSmall = (i: CopyWorkItem) => (rangesOf.get(i.table) ?? 1) === 1 && i.estimatedRows <= SMALL_TABLE_ROWS;
   const small = queue.filter(isSmall);
   const units: CopyWorkItem[][] = queue.filter((i) => !isSmall(i)).map((i) => [i]);
   const rows = small.reduce((s, i) => s + Math.max(1, i.estimatedRows), 0);
-  const count = Math.min(small.length, Math.max(concurrency, Math.ceil(rows / SMALL_BATCH_ROWS)));
+  const parallel = parallelBatchRows > 0 ? Math.min(concurrency, Math.max(1, Math.ceil(rows / parallelBatchRows))) : concurrency;
+  const count = Math.min(small.length, Math.max(parallel, Math.ceil(rows / SMALL_BATCH_ROWS)));
   const batches: CopyWorkItem[][] = Array.from({ length: count }, () => []);
   const sizes = batches.map(() => 0);
   // Largest first into the lightest batch: batches of about equal rows.

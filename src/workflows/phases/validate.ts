@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import { ActivityCancellationType, type RetryPolicy } from '@temporalio/common';
 import type * as activities from '../../activities';
 import type { TableValidation } from '../../activities/validateTables';
@@ -10,6 +10,7 @@ import type { CopyWorkItem } from '../../activities/planCopy';
 import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
 import { quick } from '../activityStubs';
+import { PARALLEL_BATCH_ROWS } from './copy';
 import { rangeSummary, summary } from '../uiMetadata';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
@@ -76,8 +77,12 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
     else if ((t.estimatedRows ?? 0) >= SMALL_TABLE_ROWS) jobs.push({ tables: [t.table] });
     else small.push(t.table);
   }
-  // Small tables (or unknown sizes) go in batches: one round trip instead of one per table.
-  const perBatch = Math.max(1, Math.ceil(small.length / plan.concurrency));
+  // Small tables (or unknown sizes) go in batches: one round trip instead of one per table. With
+  // known sizes (patched: histories from before always made `concurrency` batches), only as many
+  // batches as there are PARALLEL_BATCH_ROWS rows: a tiny tenant validates in one call.
+  const smallRows = plan.tables.filter((t) => small.includes(t.table)).map((t) => t.estimatedRows);
+  const byRows = small.length > 0 && smallRows.every((n) => typeof n === 'number') && patched('small-tables-batched-by-rows');
+  const perBatch = Math.max(1, Math.ceil(small.length / smallBatchCount(smallRows, plan.concurrency, byRows)));
   for (let i = 0; i < small.length; i += perBatch) jobs.push({ tables: small.slice(i, i + perBatch) });
   const ranged = new Map<string, TableValidation[]>();
   await Promise.all(Array.from({ length: plan.concurrency }, async () => {
@@ -102,6 +107,13 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
     ...integrity.filter((f) => !f.ok),
   ];
   return { mode: plan.mode, ok: failed.length === 0, tables, findings: [...failed, ...integrity.filter((f) => f.ok)] };
+}
+
+/** Batches for the small tables: `concurrency`, or with `byRows` one per PARALLEL_BATCH_ROWS estimated rows (at least 1, at most `concurrency`). */
+export function smallBatchCount(estimatedRows: (number | undefined)[], concurrency: number, byRows: boolean): number {
+  if (!byRows) return concurrency;
+  const rows = estimatedRows.reduce<number>((a, n) => a + Math.max(1, n ?? 1), 0);
+  return Math.min(concurrency, Math.max(1, Math.ceil(rows / PARALLEL_BATCH_ROWS)));
 }
 
 /** One table's result from its ranges' results. */
