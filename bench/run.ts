@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   configureTmig({ mode: args.tmigWorkers, timeoutS: args.tmigTimeoutS ?? DEFAULT_TMIG_TIMEOUT_S[args.scale] });
   const report: BenchReport = {
     startedAt: new Date().toISOString(),
-    host: { cpus: cpus().length, memMb: Math.round(totalmem() / 1024 / 1024), postgres: await serverVersion(), ...(args.hostNote ? { note: args.hostNote } : {}) },
+    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memMb: Math.round(totalmem() / 1024 / 1024), postgres: await serverVersion(), ...(args.hostNote ? { note: args.hostNote } : {}) },
     scale: args.scale,
     jobs: args.jobs,
     tmigWorkers: args.tmigWorkers,
@@ -177,6 +177,7 @@ async function main(): Promise<void> {
   }
   report.results = withRatios(report.results);
   console.log('');
+  console.log(`host: ${report.host.cpus} x ${report.host.cpuModel ?? 'unknown CPU'}, ${report.host.memMb} MB, PostgreSQL ${report.host.postgres}`);
   console.log(formatResults(report.results));
   if (report.fleet) console.log('\n' + formatFleet(report.fleet));
   if (report.split) {

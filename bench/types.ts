@@ -60,7 +60,8 @@ export interface FleetSummary {
 
 export interface BenchReport {
   startedAt: string;
-  host: { cpus: number; memMb: number; postgres: string; /** e.g. shared with other work: absolute times inflated */ note?: string };
+  /** cpuModel: absolute times differ between VM hosts (the same fleet took 27 s one day, 61 s another): compare ratios within a run. */
+  host: { cpus: number; cpuModel?: string; memMb: number; postgres: string; /** e.g. shared with other work: absolute times inflated */ note?: string };
   scale: Scale;
   jobs: number;
   tmigWorkers: 'all' | 'split';
