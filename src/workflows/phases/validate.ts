@@ -80,7 +80,8 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   // Small tables (or unknown sizes) go in batches: one round trip instead of one per table. With
   // known sizes (patched: histories from before always made `concurrency` batches), only as many
   // batches as there are PARALLEL_BATCH_ROWS rows: a tiny tenant validates in one call.
-  const smallRows = plan.tables.filter((t) => small.includes(t.table)).map((t) => t.estimatedRows);
+  const smallSet = new Set(small);
+  const smallRows = plan.tables.filter((t) => smallSet.has(t.table)).map((t) => t.estimatedRows);
   const byRows = small.length > 0 && smallRows.every((n) => typeof n === 'number') && patched('small-tables-batched-by-rows');
   const perBatch = Math.max(1, Math.ceil(small.length / smallBatchCount(smallRows, plan.concurrency, byRows)));
   for (let i = 0; i < small.length; i += perBatch) jobs.push({ tables: small.slice(i, i + perBatch) });
