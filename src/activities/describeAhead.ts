@@ -13,7 +13,9 @@ import { StartedAhead } from '../engines/startedAhead';
 
 const ahead = new StartedAhead<SchemaModel>(30_000);
 
-const keyOf = (t: TenantRef): string => JSON.stringify([t.tenantId, t.source, t.target, t.options ?? null]);
+// The whole reference, backup included: a backup tenant is never described ahead, so it never takes
+// a description started for a tenant that differs from it only by that.
+const keyOf = (t: TenantRef): string => JSON.stringify([t.tenantId, t.source, t.target, t.options ?? null, t.backup ?? null]);
 
 /** Starts `describe` now, for takeDescribedAhead(t); false (`describe` not called) when one is already started. */
 export function describeAhead(t: TenantRef, describe: () => Promise<SchemaModel>): boolean {

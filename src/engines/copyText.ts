@@ -1,5 +1,4 @@
-import * as nodeCrypto from 'node:crypto';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { BinaryCopyWalker, decodeBinaryKey } from './copyBinary';
 
@@ -158,10 +157,9 @@ export class ChunkChecksum {
   }
 }
 
-/** One-shot sha256 (Node 20.12+: no Hash object per call; measured ~25% faster per row than createHash). */
-const oneShot = (nodeCrypto as { hash?: (alg: string, data: Buffer, enc: 'buffer') => Buffer }).hash;
-const sha256Once: (data: Buffer) => Buffer = oneShot
-  ? (data) => oneShot('sha256', data, 'buffer')
+/** One-shot sha256 (Node 20.12+: no Hash object per call; measured ~25% faster per row than createHash; older Node has no `hash`). */
+const sha256Once: (data: Buffer) => Buffer = typeof hashOnce === 'function'
+  ? (data) => hashOnce('sha256', data, 'buffer')
   : (data) => createHash('sha256').update(data).digest();
 
 /** Multiset checksums of disjoint parts (page ranges) combined into the checksum of their union. */

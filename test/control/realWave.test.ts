@@ -48,6 +48,17 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
   // throttle set checks pool names against the same worker config.
   const tmig = (...args: string[]) => tmigInProcess(['--address', env.address, ...(args[0] === 'throttle' && args[1] === 'set' ? [...args, '--config', configPath] : args)]);
 
+  /** A wave `control-<id>` of the one tenant `control-<id>`, 100-row chunks (a copy long enough to act on mid-way). */
+  const oneTenantManifest = (id: string): string => {
+    const manifest = join(dir, `${id}.json`);
+    writeFileSync(manifest, JSON.stringify({
+      waveId: `control-${id}`,
+      tenants: [{ tenantId: `control-${id}`, source: { server: 'local', database: `tmig_control_src_${id}` }, target: { server: 'target', database: `tmig_control_dst_${id}` } }],
+      options: { throttle: true, chunkRows: 100 },
+    } satisfies MigrationWaveInput));
+    return manifest;
+  };
+
   const governor = (pool: string) => env.client.workflow.getHandle(governorWorkflowId(pool)).query(stateQuery);
 
   it('throttle holds tenants, pause keeps a permitted tenant from copying, resume finishes equal; status --json = queries', async () => {
@@ -134,13 +145,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
 
   it('cancel mid-copy: the permit is released at once, the tenant is cancelled, status exits 4', async () => {
     expect((await tmig('throttle', 'set', 'target', '1')).code).toBe(0);
-    const manifest = join(dir, 'big.json');
-    writeFileSync(manifest, JSON.stringify({
-      waveId: 'control-big',
-      tenants: [{ tenantId: 'control-big', source: { server: 'local', database: 'tmig_control_src_big' }, target: { server: 'target', database: 'tmig_control_dst_big' } }],
-      options: { throttle: true, chunkRows: 100 },
-    } satisfies MigrationWaveInput));
-    expect((await tmig('start', manifest)).code).toBe(0);
+    expect((await tmig('start', oneTenantManifest('big'))).code).toBe(0);
     await waitFor(async () => {
       const p = await env.client.workflow.getHandle('tenant-control-big@control-big').query<TenantProgress>('progress').catch(() => undefined);
       return p && p.phase === 'copy' && p.rowsCopied > 0;
@@ -163,13 +168,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     expect((await tmig('throttle', 'set', 'target', '2')).code).toBe(0);
     const rowsDone = () => withDb('tmig_control_dst_pw', (c) => c.query(`SELECT coalesce(sum(rows_done), 0)::int AS n FROM _tmig.checkpoint`))
       .then((r) => r.rows[0].n as number, () => 0);
-    const manifest = join(dir, 'pw.json');
-    writeFileSync(manifest, JSON.stringify({
-      waveId: 'control-pw',
-      tenants: [{ tenantId: 'control-pw', source: { server: 'local', database: 'tmig_control_src_pw' }, target: { server: 'target', database: 'tmig_control_dst_pw' } }],
-      options: { throttle: true, chunkRows: 100 },
-    } satisfies MigrationWaveInput));
-    expect((await tmig('start', manifest)).code).toBe(0);
+    expect((await tmig('start', oneTenantManifest('pw'))).code).toBe(0);
     await waitFor(async () => (await rowsDone()) > 0, 60_000, 'tenant control-pw copying');
     const paused = await tmig('pause', 'control-pw', '--wait', '--timeout', '60');
     expect(paused.code).toBe(0);

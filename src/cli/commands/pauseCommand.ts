@@ -33,19 +33,18 @@ async function waitUntilPaused(client: Client, workflowId: string, type: string,
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let waiting: string[];
+    let done: string;
     if (type === 'tenantMigration') {
       waiting = (await tenantStopped(workflowId)) ? [] : [workflowId];
+      done = `${workflowId}: paused, no copy running`;
     } else {
       const wave = await client.workflow.getHandle(workflowId).query<WaveProgress>('progress');
       const stopped = await Promise.all(wave.running.map(tenantStopped));
       waiting = [...(wave.paused ? [] : [workflowId]), ...wave.running.filter((_, i) => !stopped[i])];
-      if (waiting.length === 0) {
-        out(`${workflowId}: paused, ${wave.running.length} running tenant(s) stopped copying`);
-        return;
-      }
+      done = `${workflowId}: paused, ${wave.running.length} running tenant(s) stopped copying`;
     }
     if (waiting.length === 0) {
-      out(`${workflowId}: paused, no copy running`);
+      out(done);
       return;
     }
     if (Date.now() > deadline) {

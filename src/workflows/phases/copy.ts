@@ -128,6 +128,11 @@ const SMALL_BATCH_ROWS = 100_000;
  */
 export const PARALLEL_BATCH_ROWS = 25_000;
 
+/** Parallel batches for `rows` estimated rows of small tables: one per `rowsPerBatch`, 1 to `concurrency` (0: `concurrency`). */
+export function parallelBatches(rows: number, concurrency: number, rowsPerBatch = PARALLEL_BATCH_ROWS): number {
+  return rowsPerBatch > 0 ? Math.min(concurrency, Math.max(1, Math.ceil(rows / rowsPerBatch))) : concurrency;
+}
+
 /**
  * Work units, largest first: each large table's range alone, the small tables in batches. Small
  * tables are spread over up to `concurrency` batches of at least `parallelBatchRows` estimated rows
@@ -139,7 +144,7 @@ export function copyUnits(queue: CopyWorkItem[], rangesOf: Map<string, number>, 
   const small = queue.filter(isSmall);
   const units: CopyWorkItem[][] = queue.filter((i) => !isSmall(i)).map((i) => [i]);
   const rows = small.reduce((s, i) => s + Math.max(1, i.estimatedRows), 0);
-  const parallel = parallelBatchRows > 0 ? Math.min(concurrency, Math.max(1, Math.ceil(rows / parallelBatchRows))) : concurrency;
+  const parallel = parallelBatches(rows, concurrency, parallelBatchRows);
   const count = Math.min(small.length, Math.max(parallel, Math.ceil(rows / SMALL_BATCH_ROWS)));
   const batches: CopyWorkItem[][] = Array.from({ length: count }, () => []);
   const sizes = batches.map(() => 0);

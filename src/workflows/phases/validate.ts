@@ -10,7 +10,7 @@ import type { CopyWorkItem } from '../../activities/planCopy';
 import type { DescribeResult } from '../../activities/prepareTarget';
 import type { TenantRun } from '../tenantRun';
 import { quick } from '../activityStubs';
-import { PARALLEL_BATCH_ROWS } from './copy';
+import { parallelBatches } from './copy';
 import { rangeSummary, summary } from '../uiMetadata';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 12 };
@@ -79,7 +79,7 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   }
   // Small tables (or unknown sizes) go in batches: one round trip instead of one per table. With
   // known sizes (patched: histories from before always made `concurrency` batches), only as many
-  // batches as there are PARALLEL_BATCH_ROWS rows: a tiny tenant validates in one call.
+  // batches as the copy makes (parallelBatches): a tiny tenant validates in one call.
   const smallSet = new Set(small);
   const smallRows = plan.tables.filter((t) => smallSet.has(t.table)).map((t) => t.estimatedRows);
   const byRows = small.length > 0 && smallRows.every((n) => typeof n === 'number') && patched('small-tables-batched-by-rows');
@@ -110,11 +110,9 @@ export async function runValidation(ref: TenantRef, plan: ValidationPlan): Promi
   return { mode: plan.mode, ok: failed.length === 0, tables, findings: [...failed, ...integrity.filter((f) => f.ok)] };
 }
 
-/** Batches for the small tables: `concurrency`, or with `byRows` one per PARALLEL_BATCH_ROWS estimated rows (at least 1, at most `concurrency`). */
+/** Batches for the small tables: `concurrency`, or with `byRows` the copy's rule (parallelBatches). */
 export function smallBatchCount(estimatedRows: (number | undefined)[], concurrency: number, byRows: boolean): number {
-  if (!byRows) return concurrency;
-  const rows = estimatedRows.reduce<number>((a, n) => a + Math.max(1, n ?? 1), 0);
-  return Math.min(concurrency, Math.max(1, Math.ceil(rows / PARALLEL_BATCH_ROWS)));
+  return byRows ? parallelBatches(estimatedRows.reduce<number>((a, n) => a + Math.max(1, n ?? 1), 0), concurrency) : concurrency;
 }
 
 /** One table's result from its ranges' results. */
