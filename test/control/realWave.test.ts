@@ -31,7 +31,7 @@ describe.skipIf(!haveTemporal)('operator control of a real wave (real Temporal, 
     await dropDatabases(...dbs);
     await Promise.all(ids.map((id) => createSampleTenant(PG_ADMIN_URL, `tmig_control_src_${id}`, 400)));
     await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_big', 30_000);
-    await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_pw', 30_000);
+    await createSampleTenant(PG_ADMIN_URL, 'tmig_control_src_pw', 150_000); // a copy that outlasts the pause on a fast machine too (30,000 finished first in CI)
     env = await startTemporal();
     configPath = writeTestConfig();
     worker = await startWorker(env.address, configPath);
